@@ -1,0 +1,53 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gatehouse/models"
+	"gatehouse/models/authz"
+	"gatehouse/views/pages"
+)
+
+// dashboard gathers the cards the viewer may see, with counts.
+func (h *Handler) dashboard(ctx context.Context, v *models.Viewer) (pages.DashboardData, error) {
+	d := pages.DashboardData{
+		Greeting: "Welcome, " + firstNonEmpty(v.Administrator.GivenName, v.Administrator.DisplayName()),
+		Roles:    v.RoleNames(),
+	}
+	if v.Can(authz.GetTenant) {
+		d.Cards = append(d.Cards, pages.DashboardCard{
+			Title: "Tenant", Value: v.Tenant.Name,
+			Detail: fmt.Sprintf("Plan: %s · /t/%s", titleCase(string(v.Tenant.Plan)), v.Tenant.Slug),
+		})
+	}
+	if v.Can(authz.ReadTenantRoles) {
+		counts, err := h.Models.CountAdministrators(ctx, v.Tenant.ID)
+		if err != nil {
+			return d, err
+		}
+		total := counts[models.AdminActive] + counts[models.AdminInvited] + counts[models.AdminInactive]
+		d.Cards = append(d.Cards, pages.DashboardCard{
+			Title: "Administrators", Value: fmt.Sprint(total),
+			Detail: fmt.Sprintf("%d active · %d invited · %d inactive", counts[models.AdminActive], counts[models.AdminInvited], counts[models.AdminInactive]),
+		})
+	}
+	return d, nil
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func titleCase(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

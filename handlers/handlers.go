@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	"gatehouse/web/render"
+	"gatehouse/web/session"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+)
+
+// Handler holds what every action needs.
+type Handler struct {
+	Models   *models.Store
+	Sessions *session.Store
+	Flashes  *session.Flashes
+	R        *render.Renderer
+	Logger   *slog.Logger
+	// WakeMail nudges the outbox worker after mail was queued (may be nil).
+	WakeMail func()
+}
+
+func (h *Handler) wakeMail() {
+	if h.WakeMail != nil {
+		h.WakeMail()
+	}
+}
+
+// actor is who performs the request's mutation, and from where.
+func actor(c echo.Context) models.Actor {
+	a := models.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+	if v := render.Viewer(c); v != nil {
+		a.AdminID, a.Email = v.Administrator.ID, v.Administrator.Email
+	}
+	return a
+}
+
+// tenantPath is a path under the request's tenant.
+func tenantPath(c echo.Context, rest string) string {
+	t, _ := render.Tenant(c)
+	return "/t/" + t.Slug + rest
+}
+
+// Healthz answers 200 while the process runs.
+func (h *Handler) Healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// Readyz answers 200 while the database answers, 503 otherwise.
+func (h *Handler) Readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := models.Ping(ctx, h.Models.DB); err != nil {
+		h.Logger.Warn("readiness check failed", "err", err)
+		return c.String(http.StatusServiceUnavailable, "database unavailable\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}
+
+// Home is / : a form to reach a tenant's sign-in page.
+func (h *Handler) Home(c echo.Context) error {
+	return render.Render(c, http.StatusOK, pages.Home(h.R.Page(c, "Sign in"), "", ""))
+}
+
+// Go sends the Home form on to the tenant's sign-in page.
+func (h *Handler) Go(c echo.Context) error {
+	slug := c.QueryParam("tenant")
+	if !models.ValidSlug(slug) {
+		return render.Render(c, http.StatusUnprocessableEntity, pages.Home(h.R.Page(c, "Sign in"), "Enter your tenant's name: lowercase letters, digits and hyphens.", slug))
+	}
+	if _, err := h.Models.TenantBySlug(c.Request().Context(), slug); err != nil {
+		if err == models.ErrNotFound {
+			return render.Render(c, http.StatusNotFound, pages.Home(h.R.Page(c, "Sign in"), "There is no tenant with that name.", slug))
+		}
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/t/"+slug+"/login")
+}
+
+// Dashboard is the tenant's home.
+func (h *Handler) Dashboard(c echo.Context) error {
+	v := render.Viewer(c)
+	d, err := h.dashboard(c.Request().Context(), v)
+	if err != nil {
+		return err
+	}
+	p := h.R.Page(c, "Dashboard", layout.Crumb{Label: "Dashboard"})
+	return render.Render(c, http.StatusOK, pages.Dashboard(p, d))
+}
+
+// db is the request-scoped database handle.
+func (h *Handler) db(c echo.Context) *gorm.DB { return h.Models.DB.WithContext(c.Request().Context()) }

@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"gatehouse/models"
+	"gatehouse/models/passwords"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	"gatehouse/web/render"
+
+	"github.com/labstack/echo/v4"
+)
+
+// InvitationShow is /invitations/{token}: the set-password form, or a
+// clear page when the link cannot be used.
+func (h *Handler) InvitationShow(c echo.Context) error {
+	token := c.Param("token")
+	p, err := h.Models.InvitationByToken(c.Request().Context(), token)
+	if err != nil {
+		return h.linkInvalid(c, err)
+	}
+	policy, err := h.Models.PasswordPolicy(c.Request().Context(), p.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	return render.Render(c, http.StatusOK, pages.InvitationAccept(h.invitationPage(c, p.Tenant), pages.InvitationForm{
+		Token: token, TenantName: p.Tenant.Name, Email: p.Administrator.Email,
+		Name: p.Administrator.DisplayName(), Policy: policy.Describe(),
+	}))
+}
+
+// InvitationAccept sets the password and activates the administrator.
+func (h *Handler) InvitationAccept(c echo.Context) error {
+	token := c.Param("token")
+	ctx := c.Request().Context()
+	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), c.FormValue("password_confirm"), actor(c))
+	var perr *models.PasswordError
+	var verr *models.ValidationError
+	switch {
+	case err == nil:
+	case errors.As(err, &perr), errors.As(err, &verr):
+		p, lerr := h.Models.InvitationByToken(ctx, token)
+		if lerr != nil {
+			return h.linkInvalid(c, lerr)
+		}
+		policy, perr2 := h.Models.PasswordPolicy(ctx, p.Tenant.ID)
+		if perr2 != nil {
+			return perr2
+		}
+		f := pages.InvitationForm{Token: token, TenantName: p.Tenant.Name, Email: p.Administrator.Email,
+			Name: p.Administrator.DisplayName(), Policy: policy.Describe(), Errors: map[string]string{}}
+		if perr != nil {
+			f.Errors["password"] = violationsText(perr.Violations)
+		} else {
+			for k, v := range verr.Fields {
+				f.Errors[k] = v
+			}
+		}
+		return render.Render(c, http.StatusUnprocessableEntity, pages.InvitationAccept(h.invitationPage(c, p.Tenant), f))
+	default:
+		return h.linkInvalid(c, err)
+	}
+	t, err := h.Models.TenantByID(ctx, admin.TenantID)
+	if err != nil {
+		return err
+	}
+	h.Flashes.Set(c, "success", "Your password is set. Sign in to continue.")
+	return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login?email="+url.QueryEscape(admin.Email))
+}
+
+func (h *Handler) invitationPage(c echo.Context, t models.Tenant) layout.Page {
+	p := h.R.Page(c, "Accept invitation")
+	p.TenantName = t.Name
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return p
+}
+
+// linkInvalid renders the page for a link that cannot be used (410 for
+// used, withdrawn or expired links, 404 for unknown ones).
+func (h *Handler) linkInvalid(c echo.Context, err error) error {
+	status, title, msg := http.StatusNotFound, "This link is not valid", "The link you followed is not valid. Check that you copied all of it."
+	switch {
+	case errors.Is(err, models.ErrTokenUsed):
+		status, title, msg = http.StatusGone, "This link has already been used", "This invitation has already been accepted. If it was you, sign in with your password."
+	case errors.Is(err, models.ErrTokenExpired):
+		status, title, msg = http.StatusGone, "This link has expired", "Invitation links are valid for a limited time, and this one has expired."
+	case errors.Is(err, models.ErrTokenRevoked):
+		status, title, msg = http.StatusGone, "This link has been withdrawn", "This invitation was withdrawn or replaced by a newer one."
+	case errors.Is(err, models.ErrInvalidToken):
+	default:
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render.Render(c, status, pages.LinkInvalid(h.R.Page(c, title), title, msg))
+}
+
+// violationsText joins the failed rules into one message.
+func violationsText(vs []passwords.Violation) string {
+	s := ""
+	for i, v := range vs {
+		if i > 0 {
+			s += " "
+		}
+		s += v.Message
+	}
+	return s
+}

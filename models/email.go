@@ -1,0 +1,62 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Email is a rendered message.
+type Email struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// InvitationEmail is what an invitation e-mail says.
+type InvitationEmail struct {
+	TenantName   string
+	TenantSlug   string
+	InviteeName  string
+	InviteeEmail string
+	InviterName  string
+	URL          string
+	ExpiresAt    time.Time
+}
+
+// EmailRenderer turns e-mail data into messages (implemented by views/emails).
+type EmailRenderer interface {
+	Invitation(InvitationEmail) (Email, error)
+}
+
+// OutboxEmail is a message waiting to be (or already) delivered. It is
+// written in the same transaction as the change that sends it.
+type OutboxEmail struct {
+	ID            int64  `gorm:"primaryKey"`
+	TenantID      *int64 `gorm:"index"`
+	ToAddr        string `gorm:"size:320;not null"`
+	Subject       string `gorm:"size:500;not null"`
+	TextBody      string `gorm:"not null"`
+	HTMLBody      string `gorm:"not null"`
+	Attempts      int    `gorm:"not null;default:0"`
+	NextAttemptAt time.Time
+	LockedUntil   *time.Time
+	LastError     string `gorm:"size:2000;not null;default:''"`
+	SentAt        *time.Time
+	CreatedAt     time.Time
+}
+
+func enqueueEmail(tx *gorm.DB, now time.Time, tenantID *int64, to string, m Email) error {
+	return tx.Create(&OutboxEmail{
+		TenantID: tenantID, ToAddr: to, Subject: m.Subject, TextBody: m.Text, HTMLBody: m.HTML,
+		NextAttemptAt: now, CreatedAt: now,
+	}).Error
+}
+
+// OutboxTo lists the messages queued for an address, oldest first (tests and support tools).
+func (s *Store) OutboxTo(ctx context.Context, to string) ([]OutboxEmail, error) {
+	var out []OutboxEmail
+	err := s.DB.WithContext(ctx).Where("to_addr = ?", NormalizeEmail(to)).Order("id").Find(&out).Error
+	return out, err
+}

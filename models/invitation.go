@@ -1,0 +1,194 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gatehouse/models/authz"
+	"gatehouse/models/passwords"
+
+	"gorm.io/gorm"
+)
+
+// Invitation is an e-mailed, single-use link that lets an invited
+// administrator set their password. Only the token's hash is stored.
+type Invitation struct {
+	ID              int64  `gorm:"primaryKey"`
+	TenantID        int64  `gorm:"not null"`
+	AdministratorID int64  `gorm:"not null;index"`
+	TokenHash       string `gorm:"size:64;not null;uniqueIndex"`
+	ExpiresAt       time.Time
+	AcceptedAt      *time.Time
+	RevokedAt       *time.Time
+	InvitedByID     *int64
+	CreatedAt       time.Time
+}
+
+// Errors for links that cannot be used.
+var (
+	ErrTokenUsed    = errors.New("this link has already been used")
+	ErrTokenExpired = errors.New("this link has expired")
+	ErrTokenRevoked = errors.New("this link has been withdrawn")
+)
+
+// PendingInvitation is a usable invitation with its administrator and tenant.
+type PendingInvitation struct {
+	Invitation    Invitation
+	Administrator Administrator
+	Tenant        Tenant
+}
+
+// InvitationByToken finds the invitation for a raw token and tells whether
+// it can still be used: ErrInvalidToken (unknown), ErrTokenUsed,
+// ErrTokenRevoked or ErrTokenExpired otherwise.
+func (s *Store) InvitationByToken(ctx context.Context, raw string) (PendingInvitation, error) {
+	var p PendingInvitation
+	db := s.DB.WithContext(ctx)
+	if raw == "" || len(raw) > 100 {
+		return p, ErrInvalidToken
+	}
+	if err := db.Where("token_hash = ?", HashToken(raw)).Take(&p.Invitation).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return p, ErrInvalidToken
+		}
+		return p, err
+	}
+	if err := db.Where("tenant_id = ? AND id = ?", p.Invitation.TenantID, p.Invitation.AdministratorID).Take(&p.Administrator).Error; err != nil {
+		return p, notFoundAs(err, ErrInvalidToken)
+	}
+	if err := db.Take(&p.Tenant, p.Invitation.TenantID).Error; err != nil {
+		return p, notFoundAs(err, ErrInvalidToken)
+	}
+	switch {
+	case p.Invitation.AcceptedAt != nil:
+		return p, ErrTokenUsed
+	case p.Invitation.RevokedAt != nil:
+		return p, ErrTokenRevoked
+	case !s.now().Before(p.Invitation.ExpiresAt):
+		return p, ErrTokenExpired
+	case p.Administrator.Status != AdminInvited:
+		return p, ErrTokenUsed
+	}
+	return p, nil
+}
+
+func notFoundAs(err, as error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return as
+	}
+	return err
+}
+
+// PasswordPolicy returns the password policy in force for a tenant.
+func (s *Store) PasswordPolicy(ctx context.Context, tenantID int64) (passwords.Policy, error) {
+	return passwords.DefaultPolicy(), nil
+}
+
+// PasswordError is returned when a new password breaks the policy.
+type PasswordError struct {
+	Violations []passwords.Violation
+}
+
+func (e *PasswordError) Error() string {
+	if len(e.Violations) == 0 {
+		return "password refused"
+	}
+	return e.Violations[0].Message
+}
+
+// AcceptInvitation sets the invitee's password and activates them. The
+// token is consumed atomically: of two parallel acceptances only one wins.
+func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm string, meta Actor) (Administrator, error) {
+	p, err := s.InvitationByToken(ctx, raw)
+	if err != nil {
+		return Administrator{}, err
+	}
+	policy, err := s.PasswordPolicy(ctx, p.Tenant.ID)
+	if err != nil {
+		return Administrator{}, err
+	}
+	if v := policy.Check(password); len(v) > 0 {
+		return Administrator{}, &PasswordError{Violations: v}
+	}
+	if password != confirm {
+		return Administrator{}, &ValidationError{Fields: map[string]string{"password_confirm": "The two passwords do not match."}}
+	}
+	hash, err := passwords.Hash(password)
+	if err != nil {
+		return Administrator{}, err
+	}
+	now := s.now()
+	admin := p.Administrator
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&Invitation{}).
+			Where("id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", p.Invitation.ID, now).
+			Update("accepted_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrTokenUsed
+		}
+		res = tx.Model(&Administrator{}).
+			Where("id = ? AND tenant_id = ? AND status = ?", admin.ID, admin.TenantID, AdminInvited).
+			Updates(map[string]any{"password_hash": hash, "status": AdminActive, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrTokenUsed
+		}
+		actor := meta
+		actor.AdminID, actor.Email = admin.ID, admin.Email
+		return writeAudit(tx, now, admin.TenantID, actor, "administrator.invitation_accepted",
+			adminTarget(admin), Changes{"status": {Before: AdminInvited, After: AdminActive}})
+	})
+	if err != nil {
+		return Administrator{}, err
+	}
+	admin.Status = AdminActive
+	admin.PasswordHash = hash
+	return admin, nil
+}
+
+// inviteTx creates a fresh invitation for admin (killing any earlier one)
+// and queues its e-mail; it returns the link.
+func (s *Store) inviteTx(tx *gorm.DB, now time.Time, tenant Tenant, admin Administrator, inviter *Administrator) (string, error) {
+	if err := tx.Model(&Invitation{}).
+		Where("administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", admin.ID).
+		Update("revoked_at", now).Error; err != nil {
+		return "", err
+	}
+	raw, hash, err := s.newToken()
+	if err != nil {
+		return "", err
+	}
+	inv := Invitation{
+		TenantID: tenant.ID, AdministratorID: admin.ID, TokenHash: hash,
+		ExpiresAt: now.Add(s.InvitationTTL), CreatedAt: now,
+	}
+	inviterName := "Gatehouse"
+	if inviter != nil {
+		inv.InvitedByID = &inviter.ID
+		inviterName = inviter.DisplayName()
+	}
+	if err := tx.Create(&inv).Error; err != nil {
+		return "", err
+	}
+	link := s.BaseURL + "/invitations/" + raw
+	mail, err := s.Emails.Invitation(InvitationEmail{
+		TenantName: tenant.Name, TenantSlug: tenant.Slug, InviteeName: admin.DisplayName(), InviteeEmail: admin.Email,
+		InviterName: inviterName, URL: link, ExpiresAt: inv.ExpiresAt,
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := enqueueEmail(tx, now, &tenant.ID, admin.Email, mail); err != nil {
+		return "", err
+	}
+	return link, nil
+}
+
+// tenantAdminRole is the role key of the built-in Tenant Admin role.
+const tenantAdminRole = string(authz.TenantAdmin)

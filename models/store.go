@@ -1,0 +1,114 @@
+package models
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/mail"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Store holds what the business operations need: the database, the clock,
+// the source of randomness, and how to build links and e-mails.
+type Store struct {
+	DB            *gorm.DB
+	Now           func() time.Time
+	Random        io.Reader
+	BaseURL       string
+	InvitationTTL time.Duration
+	ResetTTL      time.Duration
+	Emails        EmailRenderer
+}
+
+// NewStore returns a Store with the real clock, crypto/rand and the default
+// token lifetimes.
+func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer) *Store {
+	return &Store{
+		DB:            db,
+		Now:           func() time.Time { return time.Now() },
+		Random:        rand.Reader,
+		BaseURL:       strings.TrimRight(baseURL, "/"),
+		InvitationTTL: 7 * 24 * time.Hour,
+		ResetTTL:      time.Hour,
+		Emails:        emails,
+	}
+}
+
+// now is the store's clock in UTC at the database's precision.
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// newToken returns a fresh random token (256 bits, URL-safe) and its hash.
+func (s *Store) newToken() (raw, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(s.Random, b); err != nil {
+		return "", "", fmt.Errorf("read random: %w", err)
+	}
+	raw = base64.RawURLEncoding.EncodeToString(b)
+	return raw, HashToken(raw), nil
+}
+
+// HashToken is how tokens are stored: the hex SHA-256 of the raw token.
+func HashToken(raw string) string {
+	sum := sha256.Sum256([]byte(raw))
+	return hex.EncodeToString(sum[:])
+}
+
+// ValidationError carries one message per invalid form field.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e.Fields[k])
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// fieldErrors accumulates field messages; Err returns nil when there are none.
+type fieldErrors map[string]string
+
+func (f fieldErrors) add(field, msg string) {
+	if _, ok := f[field]; !ok {
+		f[field] = msg
+	}
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: f}
+}
+
+// ValidEmail reports whether e is a plain e-mail address (no display name).
+func ValidEmail(e string) bool {
+	if len(e) > 320 || e == "" {
+		return false
+	}
+	a, err := mail.ParseAddress(e)
+	return err == nil && a.Address == e && strings.Contains(e, "@")
+}
+
+// validName checks a person's name part: required, at most 100 characters.
+func validName(f fieldErrors, field, label, v string) {
+	switch {
+	case strings.TrimSpace(v) == "":
+		f.add(field, label+" is required.")
+	case len([]rune(v)) > 100:
+		f.add(field, label+" must be at most 100 characters.")
+	}
+}

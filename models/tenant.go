@@ -1,0 +1,69 @@
+package models
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Plan is a tenant's subscription plan.
+type Plan string
+
+// The plans a tenant can be on.
+const (
+	PlanFree         Plan = "free"
+	PlanProfessional Plan = "professional"
+	PlanEnterprise   Plan = "enterprise"
+)
+
+// Valid reports whether p is a known plan.
+func (p Plan) Valid() bool {
+	return p == PlanFree || p == PlanProfessional || p == PlanEnterprise
+}
+
+// Tenant is one customer of the platform. Everything else belongs to exactly one tenant.
+type Tenant struct {
+	ID                             int64  `gorm:"primaryKey"`
+	Slug                           string `gorm:"size:63;not null;uniqueIndex"`
+	Name                           string `gorm:"size:200;not null"`
+	Plan                           Plan   `gorm:"size:20;not null"`
+	FeatureAdminManagement         bool   `gorm:"not null;default:true"`
+	FeatureAdvancedAdminManagement bool   `gorm:"not null;default:false"`
+	CreatedAt                      time.Time
+	UpdatedAt                      time.Time
+}
+
+var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// ValidSlug reports whether s is a URL-safe slug: lowercase letters, digits
+// and inner hyphens, 1 to 63 characters.
+func ValidSlug(s string) bool { return slugRE.MatchString(s) }
+
+// TenantBySlug loads a tenant by its slug.
+func (s *Store) TenantBySlug(ctx context.Context, slug string) (Tenant, error) {
+	var t Tenant
+	err := s.DB.WithContext(ctx).Where("slug = ?", strings.ToLower(slug)).Take(&t).Error
+	return t, notFound(err)
+}
+
+// TenantByID loads a tenant by id.
+func (s *Store) TenantByID(ctx context.Context, id int64) (Tenant, error) {
+	var t Tenant
+	err := s.DB.WithContext(ctx).Take(&t, id).Error
+	return t, notFound(err)
+}
+
+// CountTenants returns how many tenants exist.
+func (s *Store) CountTenants(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Model(&Tenant{}).Count(&n).Error
+	return n, err
+}
+
+// tx runs fn in a transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.DB.WithContext(ctx).Transaction(fn)
+}

@@ -1,0 +1,14 @@
+// Package components holds small reusable view parts: fields with their
+// errors, badges, the CSRF input.
+package components
+
+import "strconv"
+
+func inputType(t string) string {
+	if t == "" {
+		return "text"
+	}
+	return t
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

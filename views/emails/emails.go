@@ -1,0 +1,47 @@
+// Package emails renders the messages Gatehouse sends: a plain-text part
+// and an HTML part for each.
+package emails
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"text/template"
+
+	"gatehouse/models"
+
+	"github.com/a-h/templ"
+)
+
+// Renderer implements models.EmailRenderer.
+type Renderer struct{}
+
+var _ models.EmailRenderer = Renderer{}
+
+var invitationText = template.Must(template.New("invitation").Parse(`Hello {{.InviteeName}},
+
+{{.InviterName}} has invited you to administer {{.TenantName}} in Gatehouse.
+
+Set your password and sign in here:
+
+{{.URL}}
+
+This link can be used once and expires on {{.ExpiresAt.UTC.Format "2 January 2006 at 15:04 MST"}}.
+If you were not expecting this invitation, you can ignore this e-mail.
+`))
+
+// Invitation renders the invitation e-mail.
+func (Renderer) Invitation(d models.InvitationEmail) (models.Email, error) {
+	return render("You're invited to administer "+d.TenantName, invitationText, d, invitationHTML(d))
+}
+
+func render(subject string, text *template.Template, data any, html templ.Component) (models.Email, error) {
+	var tb, hb bytes.Buffer
+	if err := text.Execute(&tb, data); err != nil {
+		return models.Email{}, err
+	}
+	if err := html.Render(context.Background(), &hb); err != nil {
+		return models.Email{}, err
+	}
+	return models.Email{Subject: strings.ReplaceAll(subject, "\n", " "), Text: tb.String(), HTML: hb.String()}, nil
+}

@@ -1,0 +1,43 @@
+// Package pages holds one templ component per screen, named after its URL.
+package pages
+
+// LoginForm is what the sign-in page shows.
+type LoginForm struct {
+	Email string
+	Next  string
+	Error string
+}
+
+// InvitationForm is the invitation acceptance page's data.
+type InvitationForm struct {
+	Token      string
+	TenantName string
+	Email      string
+	Name       string
+	Policy     []string
+	Errors     map[string]string
+}
+
+// DashboardCard is one tile of the dashboard home.
+type DashboardCard struct {
+	Title  string
+	Href   string
+	Value  string
+	Detail string
+}
+
+// DashboardData is what the dashboard home shows.
+type DashboardData struct {
+	Greeting string
+	Roles    []string
+	Cards    []DashboardCard
+}
+
+// ErrorData is an error page's content.
+type ErrorData struct {
+	Status    int
+	Title     string
+	Message   string
+	HomeHref  string
+	RequestID string
+}

@@ -1,0 +1,91 @@
+package middleware
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"gatehouse/models"
+	"gatehouse/models/authz"
+	"gatehouse/web/render"
+	"gatehouse/web/session"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Guards loads the tenant and the viewer and checks permissions.
+type Guards struct {
+	Models   *models.Store
+	Sessions *session.Store
+	Flashes  *session.Flashes
+}
+
+// Tenant loads the tenant named by the :tenant parameter, or answers 404.
+func (g *Guards) Tenant(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t, err := g.Models.TenantBySlug(c.Request().Context(), c.Param("tenant"))
+		if errors.Is(err, models.ErrNotFound) {
+			return echo.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		render.SetTenant(c, t)
+		return next(c)
+	}
+}
+
+// SignedIn lets through only a session fully signed in to the URL's tenant
+// and loads the viewer (administrator and permissions) once. Others are
+// sent to the tenant's sign-in page; a session whose administrator is no
+// longer active is ended.
+func (g *Guards) SignedIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		t, ok := render.Tenant(c)
+		if !ok {
+			return echo.ErrNotFound
+		}
+		sess, err := g.Sessions.Load(c)
+		if err != nil {
+			return err
+		}
+		if !sess.SignedInTo(t.ID) {
+			return toLogin(c, t)
+		}
+		v, err := g.Models.LoadViewer(c.Request().Context(), t, sess.AdminID())
+		if errors.Is(err, models.ErrNotFound) {
+			if err := sess.Logout(); err != nil {
+				return err
+			}
+			g.Flashes.Set(c, "info", "Your session has ended. Sign in again to continue.")
+			return toLogin(c, t)
+		}
+		if err != nil {
+			return err
+		}
+		render.SetViewer(c, &v)
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func toLogin(c echo.Context, t models.Tenant) error {
+	to := "/t/" + t.Slug + "/login"
+	if c.Request().Method == http.MethodGet {
+		to += "?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// Need refuses (403) a viewer who does not hold p tenant-wide.
+func Need(p authz.Permission) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			v := render.Viewer(c)
+			if v == nil || !v.Perms.Can(p) {
+				return echo.ErrForbidden
+			}
+			return next(c)
+		}
+	}
+}

@@ -1,0 +1,40 @@
+package render
+
+import (
+	"strings"
+
+	"gatehouse/models/authz"
+	"gatehouse/views/layout"
+)
+
+type navEntry struct {
+	section string
+	label   string
+	path    string // under /t/{tenant}
+	perm    authz.Permission
+}
+
+// navEntries is the left navigation: each entry is shown only to viewers
+// holding its permission. Add an entry when its screen exists.
+var navEntries = []navEntry{
+	{"", "Dashboard", "/", authz.SignedIn},
+}
+
+// Nav builds the navigation for a viewer; the entry matching path is active.
+func Nav(tenantSlug string, perms authz.Set, path string) []layout.NavSection {
+	base := "/t/" + tenantSlug
+	var out []layout.NavSection
+	for _, e := range navEntries {
+		if !perms.Can(e.perm) {
+			continue
+		}
+		href := base + e.path
+		active := path == href || (e.path != "/" && strings.HasPrefix(path, href+"/")) || (e.path == "/" && path == base)
+		if len(out) == 0 || out[len(out)-1].Title != e.section {
+			out = append(out, layout.NavSection{Title: e.section})
+		}
+		s := &out[len(out)-1]
+		s.Items = append(s.Items, layout.NavItem{Label: e.label, Href: href, Active: active})
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+// Package render turns templ components into responses (buffered, so a
+// failed render never sends half a page with 200) and builds the layout
+// data of a page from the request: tenant, viewer, navigation, CSRF token
+// and flash. It also owns the per-request context values handlers read.
+package render
+
+import (
+	"bytes"
+	"net/http"
+
+	"gatehouse/models"
+	"gatehouse/static"
+	"gatehouse/views/layout"
+	"gatehouse/web/session"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+)
+
+const (
+	keyTenant = "gatehouse.tenant"
+	keyViewer = "gatehouse.viewer"
+	keyCSRF   = "csrf"
+)
+
+// CSRFContextKey is where the CSRF middleware leaves the token.
+const CSRFContextKey = keyCSRF
+
+// SetTenant records the tenant of the request's URL.
+func SetTenant(c echo.Context, t models.Tenant) { c.Set(keyTenant, t) }
+
+// Tenant returns the tenant of the request's URL.
+func Tenant(c echo.Context) (models.Tenant, bool) {
+	t, ok := c.Get(keyTenant).(models.Tenant)
+	return t, ok
+}
+
+// SetViewer records the signed-in administrator of the request.
+func SetViewer(c echo.Context, v *models.Viewer) { c.Set(keyViewer, v) }
+
+// Viewer returns the signed-in administrator of the request, or nil.
+func Viewer(c echo.Context) *models.Viewer {
+	v, _ := c.Get(keyViewer).(*models.Viewer)
+	return v
+}
+
+// CSRF returns the request's CSRF token.
+func CSRF(c echo.Context) string {
+	s, _ := c.Get(keyCSRF).(string)
+	return s
+}
+
+// Renderer builds pages.
+type Renderer struct {
+	Flashes *session.Flashes
+}
+
+// Page returns the layout data for the request.
+func (r *Renderer) Page(c echo.Context, title string, crumbs ...layout.Crumb) layout.Page {
+	p := layout.Page{
+		Title:     title,
+		Crumbs:    crumbs,
+		CSRF:      CSRF(c),
+		CSS:       static.Path("css/app.css"),
+		JS:        static.Path("js/app.js"),
+		RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+	}
+	if t, ok := Tenant(c); ok {
+		p.TenantName, p.TenantSlug = t.Name, t.Slug
+	}
+	if v := Viewer(c); v != nil {
+		p.Viewer = &layout.Viewer{Name: v.Administrator.DisplayName(), Email: v.Administrator.Email, Roles: v.RoleNames()}
+		p.Nav = Nav(v.Tenant.Slug, v.Perms, c.Request().URL.Path)
+		p.ReadOnly = v.Perms.ReadOnly()
+	}
+	if r.Flashes != nil {
+		if f := r.Flashes.Take(c); f != nil {
+			p.Flash = &layout.Flash{Kind: f.Kind, Message: f.Message}
+		}
+	}
+	return p
+}
+
+// Render writes a component with status, rendered into a buffer first.
+func Render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
+}
+
+// Redirect answers a form post with 303 See Other.
+func Redirect(c echo.Context, to string) error { return c.Redirect(http.StatusSeeOther, to) }

@@ -1,0 +1,202 @@
+// Package web is the HTTP server: the only place that knows the middleware
+// order and the URL map.
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"gatehouse/handlers"
+	"gatehouse/models"
+	"gatehouse/static"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	gm "gatehouse/web/middleware"
+	"gatehouse/web/render"
+	"gatehouse/web/session"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Models   *models.Store
+	Logger   *slog.Logger
+	WakeMail func()
+}
+
+// Server is the wired HTTP application.
+type Server struct {
+	Echo   *echo.Echo
+	Routes *RouteTable
+}
+
+// New builds the Echo application: recover, request id, access log,
+// security headers, body limit, CSRF, static files, error pages, routes.
+func New(cfg Config, deps Deps) *Server {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = echo.ExtractIPDirect()
+	logger := deps.Logger
+
+	sessions := &session.Store{Models: deps.Models, Idle: cfg.IdleTimeout, Absolute: cfg.AbsoluteTimeout,
+		Secure: cfg.SecureCookies(), Now: deps.Models.Now}
+	flashes := session.NewFlashes(cfg.Key("flash"), cfg.SecureCookies())
+	renderer := &render.Renderer{Flashes: flashes}
+	h := &handlers.Handler{Models: deps.Models, Sessions: sessions, Flashes: flashes, R: renderer,
+		Logger: logger, WakeMail: deps.WakeMail}
+	guards := &gm.Guards{Models: deps.Models, Sessions: sessions, Flashes: flashes}
+
+	e.HTTPErrorHandler = errorHandler(renderer, guards, logger)
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		RedirectCode: http.StatusMovedPermanently,
+		Skipper:      func(c echo.Context) bool { return isTenantRoot(c.Request().URL.Path) },
+	}))
+	e.Use(middleware.RequestID())
+	e.Use(accessLog(logger))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			logger.Error("panic", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "stack", string(stack))
+			return err
+		},
+	}))
+	e.Use(gm.SecurityHeaders(cfg.SecureCookies()))
+	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+
+	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/healthz", h.Healthz)
+	e.GET("/readyz", h.Readyz)
+
+	app := e.Group("", gm.CrossSite, middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		ContextKey:     render.CSRFContextKey,
+		CookieName:     "gatehouse_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   cfg.SecureCookies(),
+		CookieSameSite: http.SameSiteLaxMode,
+		CookieMaxAge:   12 * 3600,
+	}))
+	rt := routes(app, h, guards)
+	return &Server{Echo: e, Routes: rt}
+}
+
+// isTenantRoot reports whether path is /t/{tenant}/ (which keeps its slash).
+func isTenantRoot(path string) bool {
+	if !strings.HasPrefix(path, "/t/") || !strings.HasSuffix(path, "/") {
+		return false
+	}
+	return !strings.Contains(strings.TrimSuffix(strings.TrimPrefix(path, "/t/"), "/"), "/")
+}
+
+func accessLog(logger *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogURI: true, LogMethod: true, LogLatency: true, LogRequestID: true, LogRemoteIP: true,
+		LogError: true, HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			attrs := []slog.Attr{
+				slog.String("method", v.Method), slog.String("uri", redactURI(v.URI)), slog.Int("status", v.Status),
+				slog.Duration("latency", v.Latency), slog.String("request_id", v.RequestID), slog.String("ip", v.RemoteIP),
+			}
+			level := slog.LevelInfo
+			if v.Status >= 500 {
+				level = slog.LevelError
+				if v.Error != nil {
+					attrs = append(attrs, slog.String("err", v.Error.Error()))
+				}
+			}
+			logger.LogAttrs(c.Request().Context(), level, "request", attrs...)
+			return nil
+		},
+	})
+}
+
+// redactURI keeps one-time tokens out of the access log.
+func redactURI(u string) string {
+	for _, p := range []string{"/invitations/", "/password-reset/"} {
+		if i := strings.Index(u, p); i >= 0 {
+			return u[:i+len(p)] + "…"
+		}
+	}
+	return u
+}
+
+// errorHandler renders 403, 404, 413 and 500 pages in the app's layout.
+func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status := http.StatusInternalServerError
+		var he *echo.HTTPError
+		switch {
+		case errors.As(err, &he):
+			status = he.Code
+		case errors.Is(err, models.ErrNotFound):
+			status = http.StatusNotFound
+		case errors.Is(err, models.ErrForbidden):
+			status = http.StatusForbidden
+		}
+		if errors.Is(err, middleware.ErrCSRFInvalid) || (he != nil && status == http.StatusBadRequest && strings.Contains(strings.ToLower(he.Error()), "csrf")) {
+			status = http.StatusForbidden
+			err = errCSRF
+		}
+		d := pages.ErrorData{Status: status, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+		switch status {
+		case http.StatusNotFound:
+			d.Title, d.Message = "Page not found", "There is nothing here, or you do not have access to it."
+		case http.StatusForbidden:
+			d.Title, d.Message = "Access denied", "You do not have permission to do this. Ask a Tenant Admin if you need access."
+			if errors.Is(err, errCSRF) {
+				d.Title, d.Message = "This form has expired", "Go back, reload the page and try again."
+			}
+		case http.StatusRequestEntityTooLarge:
+			d.Title, d.Message = "Request too large", "What you sent is larger than this app accepts (1 MB)."
+		case http.StatusMethodNotAllowed:
+			d.Title, d.Message = "Method not allowed", "This address does not accept that kind of request."
+		case http.StatusUnauthorized:
+			d.Title, d.Message = "Sign in required", "Sign in to continue."
+		default:
+			if status >= 500 {
+				status = http.StatusInternalServerError
+				d.Status = status
+				d.Title, d.Message = "Something went wrong", "The error has been logged. Try again in a moment."
+				logger.Error("request failed", "err", err, "request_id", d.RequestID, "method", c.Request().Method, "uri", redactURI(c.Request().RequestURI))
+			} else {
+				d.Title, d.Message = http.StatusText(status), "The request could not be handled."
+			}
+		}
+		p := errorPage(r, guards, c, d.Title)
+		if p.SignedIn() {
+			d.HomeHref = p.TenantPath("/")
+		}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		if rerr := render.Render(c, status, pages.Error(p, d)); rerr != nil {
+			logger.Error("render error page", "err", rerr)
+			_ = c.String(status, d.Title)
+		}
+	}
+}
+
+var errCSRF = errors.New("csrf token invalid")
+
+// errorPage builds the layout for an error: with navigation when the
+// request is signed in to the URL's tenant.
+func errorPage(r *render.Renderer, guards *gm.Guards, c echo.Context, title string) layout.Page {
+	if render.Viewer(c) == nil {
+		if t, ok := render.Tenant(c); ok {
+			if sess, err := guards.Sessions.Load(c); err == nil && sess.SignedInTo(t.ID) {
+				if v, err := guards.Models.LoadViewer(c.Request().Context(), t, sess.AdminID()); err == nil {
+					render.SetViewer(c, &v)
+				}
+			}
+		}
+	}
+	return r.Page(c, title)
+}

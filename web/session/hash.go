@@ -1,0 +1,5 @@
+package session
+
+import "gatehouse/models"
+
+func hashOf(raw string) string { return models.HashToken(raw) }

@@ -1,0 +1,209 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"gatehouse/models"
+
+	"github.com/gorilla/sessions"
+)
+
+// CookieName is the session cookie's name.
+const CookieName = "gatehouse_session"
+
+// touchEvery bounds how often a session's last-seen time is written.
+const touchEvery = time.Minute
+
+// Store is a gorilla/sessions Store whose sessions live in the database. The
+// cookie holds a random 256-bit id; the table holds only its SHA-256.
+type Store struct {
+	Models   *models.Store
+	Idle     time.Duration
+	Absolute time.Duration
+	Secure   bool
+	Now      func() time.Time
+}
+
+var _ sessions.Store = (*Store)(nil)
+
+// Get returns the request's session, cached for the request.
+func (s *Store) Get(r *http.Request, name string) (*sessions.Session, error) {
+	return sessions.GetRegistry(r).Get(s, name)
+}
+
+// New loads the session named by the request's cookie, or returns a fresh
+// one when there is none, it is unknown, or it has timed out.
+func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess := sessions.NewSession(s, name)
+	sess.Options = s.options()
+	sess.IsNew = true
+	c, err := r.Cookie(name)
+	if err != nil || c.Value == "" || len(c.Value) > 100 {
+		return sess, nil
+	}
+	row, err := s.Models.SessionByID(r.Context(), models.HashToken(c.Value))
+	if errors.Is(err, models.ErrNotFound) {
+		return sess, nil
+	}
+	if err != nil {
+		return sess, err
+	}
+	now := s.Now().UTC()
+	if !now.Before(row.ExpiresAt) || now.Sub(row.LastSeenAt) > s.Idle {
+		_ = s.Models.DeleteSession(r.Context(), row.ID)
+		return sess, nil
+	}
+	if err := decode(row.Data, sess.Values); err != nil {
+		return sessions.NewSession(s, name), nil
+	}
+	sess.ID = c.Value
+	sess.IsNew = false
+	sess.Values[keyCreated] = row.CreatedAt
+	if now.Sub(row.LastSeenAt) >= touchEvery {
+		if err := s.Models.TouchSession(r.Context(), row.ID, now); err != nil {
+			return sess, err
+		}
+	}
+	return sess, nil
+}
+
+// Save writes the session to the database and sets its cookie; a session
+// with MaxAge < 0 is deleted and its cookie cleared.
+func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Session) error {
+	if sess.Options.MaxAge < 0 {
+		if sess.ID != "" {
+			if err := s.Models.DeleteSession(r.Context(), models.HashToken(sess.ID)); err != nil {
+				return err
+			}
+		}
+		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
+		return nil
+	}
+	now := s.Now().UTC().Truncate(time.Microsecond)
+	created, _ := sess.Values[keyCreated].(time.Time)
+	if sess.ID == "" {
+		id, err := newID()
+		if err != nil {
+			return err
+		}
+		sess.ID = id
+		created = now
+		sess.Values[keyCreated] = created
+	}
+	data, err := encode(sess.Values)
+	if err != nil {
+		return err
+	}
+	row := models.Session{
+		ID: models.HashToken(sess.ID), Data: data,
+		IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 500),
+		CreatedAt: created, LastSeenAt: now, ExpiresAt: created.Add(s.Absolute),
+	}
+	if v, ok := int64Value(sess.Values[keyTenant]); ok {
+		row.TenantID = &v
+	}
+	if v, ok := int64Value(sess.Values[keyAdmin]); ok {
+		row.AdministratorID = &v
+	}
+	if err := s.Models.SaveSession(r.Context(), &row); err != nil {
+		return err
+	}
+	opts := *sess.Options
+	opts.MaxAge = int(time.Until(row.ExpiresAt.Add(time.Minute)).Seconds())
+	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
+	return nil
+}
+
+func (s *Store) options() *sessions.Options {
+	return &sessions.Options{Path: "/", HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+// EndAllOf deletes every session of an administrator but keep (a raw id, may be empty).
+func (s *Store) EndAllOf(ctx context.Context, adminID int64, keep string) error {
+	keepHash := ""
+	if keep != "" {
+		keepHash = models.HashToken(keep)
+	}
+	return s.Models.DeleteSessionsOf(ctx, adminID, keepHash)
+}
+
+func newID() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// encode stores the values with string keys as JSON; the creation time is a
+// column of its own and is not repeated.
+func encode(values map[any]any) ([]byte, error) {
+	m := make(map[string]any, len(values))
+	for k, v := range values {
+		ks, ok := k.(string)
+		if !ok || ks == keyCreated {
+			continue
+		}
+		m[ks] = v
+	}
+	return json.Marshal(m)
+}
+
+func decode(data []byte, values map[any]any) error {
+	if len(data) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	m := map[string]any{}
+	if err := dec.Decode(&m); err != nil {
+		return err
+	}
+	for k, v := range m {
+		values[k] = v
+	}
+	return nil
+}
+
+func int64Value(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, x != 0
+	case int:
+		return int64(x), x != 0
+	case json.Number:
+		n, err := x.Int64()
+		return n, err == nil && n != 0
+	case float64:
+		return int64(x), x != 0
+	}
+	return 0, false
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// clientIP is the request's remote address without the port (the app is
+// expected to sit behind a proxy that sets X-Forwarded-For only when
+// configured; we use what net/http saw).
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	for i := len(host) - 1; i >= 0; i-- {
+		if host[i] == ':' {
+			host = host[:i]
+			break
+		}
+	}
+	return truncate(host, 64)
+}
