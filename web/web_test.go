@@ -1,0 +1,387 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/models/modelstest"
+	"gatehouse/web/webtest"
+
+	"github.com/labstack/echo/v4"
+)
+
+func TestEveryTenantRouteDeclaresAPermission(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	n := 0
+	for _, r := range app.Web.Echo.Routes() {
+		if !strings.HasPrefix(r.Path, "/t/:tenant") || r.Method == echo.RouteNotFound {
+			continue
+		}
+		n++
+		key := r.Method + " " + r.Path
+		if _, ok := app.Web.Routes.Perms[key]; !ok && !app.Web.Routes.Public[key] {
+			t.Errorf("tenant route %s declares no permission", key)
+		}
+	}
+	if n == 0 {
+		t.Fatal("found no tenant routes to check")
+	}
+}
+
+func TestSignInAndOut(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		_, _, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
+		c := app.Client()
+
+		// Not signed in: the dashboard sends you to sign in, remembering where you were going.
+		r := c.Get("/t/acme/")
+		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/login?next=%2Ft%2Facme%2F" {
+			t.Fatalf("anonymous dashboard: %d %q", r.Status, r.Location)
+		}
+		c.AcceptInvitation(tok, webtest.Password)
+
+		// Every failure gets the same status and message; the e-mail typed is kept.
+		var first *webtest.Response
+		for _, tc := range []struct{ email, pw string }{
+			{"owner@example.com", "not the password"},
+			{"nobody@example.com", webtest.Password},
+			{"OWNER@example.com", "x"},
+		} {
+			r := c.Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {tc.email}, "password": {tc.pw}})
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Incorrect e-mail or password.") {
+				t.Fatalf("%s: %d", tc.email, r.Status)
+			}
+			if !strings.Contains(r.Body, `value="`+tc.email+`"`) {
+				t.Errorf("typed e-mail %q not kept", tc.email)
+			}
+			if first == nil {
+				first = r
+			}
+		}
+		r = c.Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {""}, "password": {""}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter your e-mail and password.") {
+			t.Fatalf("empty form: %d", r.Status)
+		}
+
+		before := c.Cookie("gatehouse_session")
+		r = c.Submit("/t/acme/login?next=%2Ft%2Facme%2F%3Fx%3D1", "/t/acme/login",
+			url.Values{"email": {"owner@example.com"}, "password": {webtest.Password}, "next": {"/t/acme/?x=1"}})
+		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/?x=1" {
+			t.Fatalf("sign in: %d %q", r.Status, r.Location)
+		}
+		after := c.Cookie("gatehouse_session")
+		if after == "" || after == before {
+			t.Fatal("session id not renewed at sign-in")
+		}
+		r = c.Get("/t/acme/")
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "Welcome, Olivia") || !strings.Contains(r.Body, "Tenant Admin") {
+			t.Fatalf("dashboard: %d\n%s", r.Status, r.Body)
+		}
+		if !strings.Contains(r.Body, "Administrators") {
+			t.Error("dashboard lacks the administrators count")
+		}
+
+		// Sign-out ends the session on the server: the old cookie grants nothing.
+		stolen := app.Client()
+		u, _ := url.Parse(app.Server.URL)
+		stolen.HTTP.Jar.SetCookies(u, []*http.Cookie{{Name: "gatehouse_session", Value: after, Path: "/"}})
+		if r := stolen.Get("/t/acme/"); r.Status != http.StatusOK {
+			t.Fatalf("copied cookie before sign-out: %d", r.Status)
+		}
+		r = c.Submit("/t/acme/", "/t/acme/logout", nil)
+		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/login" {
+			t.Fatalf("logout: %d %q", r.Status, r.Location)
+		}
+		if r := stolen.Get("/t/acme/"); r.Status != http.StatusSeeOther {
+			t.Fatalf("copied cookie after sign-out: %d", r.Status)
+		}
+		var n int64
+		db.DB.Model(&models.Session{}).Count(&n)
+		if n != 0 {
+			t.Fatalf("%d sessions left after sign-out", n)
+		}
+		var actions []string
+		db.DB.Model(&models.AuditEvent{}).Order("id").Pluck("action", &actions)
+		if strings.Join(actions, ",") != "tenant.created,administrator.invitation_accepted,administrator.signed_in,administrator.signed_out" {
+			t.Fatalf("audit trail: %v", actions)
+		}
+	})
+}
+
+func TestNextIsFollowedOnlyWithinTheApp(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	_, _, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
+	app.Client().AcceptInvitation(tok, webtest.Password)
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/%0d%0aSet-Cookie:x"} {
+		c := app.Client()
+		r := c.Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {"owner@example.com"}, "password": {webtest.Password}, "next": {next}})
+		if r.Status != http.StatusSeeOther || (r.Location != "/t/acme/" && next != "/%0d%0aSet-Cookie:x") {
+			t.Errorf("next=%q: redirected to %q", next, r.Location)
+		}
+	}
+}
+
+func TestSessionBelongsToOneTenant(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, _, _ := app.Owner("acme", "owner@example.com")
+		app.Tenant("globex", models.PlanFree, "owner@example.com")
+		r := c.Get("/t/globex/")
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/t/globex/login") {
+			t.Fatalf("acme session on globex: %d %q", r.Status, r.Location)
+		}
+		if r := c.Get("/t/acme/"); r.Status != http.StatusOK {
+			t.Fatalf("acme session on acme: %d", r.Status)
+		}
+	})
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	c, _, _ := app.Owner("acme", "owner@example.com")
+	// Idle: 29 minutes is fine, over 30 ends the session.
+	app.Clock.Add(29 * time.Minute)
+	if r := c.Get("/t/acme/"); r.Status != http.StatusOK {
+		t.Fatalf("after 29 idle minutes: %d", r.Status)
+	}
+	app.Clock.Add(31 * time.Minute)
+	if r := c.Get("/t/acme/"); r.Status != http.StatusSeeOther {
+		t.Fatalf("after 31 idle minutes: %d", r.Status)
+	}
+	// Absolute: active every 20 minutes, still ended after 12 hours.
+	c.SignIn("acme", "owner@example.com", webtest.Password)
+	for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
+		app.Clock.Add(20 * time.Minute)
+		if r := c.Get("/t/acme/"); r.Status != http.StatusOK {
+			t.Fatalf("active session ended after %s: %d", elapsed+20*time.Minute, r.Status)
+		}
+	}
+	app.Clock.Add(21 * time.Minute)
+	if r := c.Get("/t/acme/"); r.Status != http.StatusSeeOther {
+		t.Fatalf("session outlived 12 hours: %d", r.Status)
+	}
+}
+
+func TestDeactivatedAdministratorIsSignedOut(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, _, admin := app.Owner("acme", "owner@example.com")
+		if err := db.DB.Model(&models.Administrator{}).Where("id = ?", admin.ID).Update("status", models.AdminInactive).Error; err != nil {
+			t.Fatal(err)
+		}
+		r := c.Get("/t/acme/")
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/t/acme/login") {
+			t.Fatalf("inactive admin: %d %q", r.Status, r.Location)
+		}
+		if r := c.Get("/t/acme/login"); !strings.Contains(r.Body, "Your session has ended") {
+			t.Error("no explanation shown")
+		}
+		c.HTTP.Jar = nil
+		var n int64
+		db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID).Count(&n)
+		if n != 0 {
+			t.Fatal("inactive admin's session kept")
+		}
+	})
+}
+
+func TestCSRFIsRequiredOnEveryUnsafeRequest(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	_, _, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
+	c := app.Client()
+	c.Get("/t/acme/login") // get a CSRF cookie, but post no token
+	for _, tc := range []struct {
+		path string
+		vals url.Values
+	}{
+		{"/t/acme/login", url.Values{"email": {"owner@example.com"}, "password": {"x"}}},
+		{"/t/acme/login", url.Values{"email": {"owner@example.com"}, "password": {"x"}, "_csrf": {"forged"}}},
+		{"/invitations/" + tok, url.Values{"password": {webtest.Password}, "password_confirm": {webtest.Password}}},
+		{"/t/acme/logout", nil},
+	} {
+		r := c.Post(tc.path, tc.vals)
+		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "This form has expired") {
+			t.Errorf("%s without a valid token: %d", tc.path, r.Status)
+		}
+	}
+	// A browser marking the request cross-site is refused even with a token.
+	page := c.Get("/t/acme/login")
+	req, _ := http.NewRequest(http.MethodPost, app.URL("/t/acme/login"), strings.NewReader(url.Values{"_csrf": {webtest.CSRFToken(page.Body)}, "email": {"a@b.c"}, "password": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site post: %d", res.StatusCode)
+	}
+	// The invitation was not consumed by the refused post.
+	if _, err := app.Store.InvitationByToken(webtest.Ctx(), tok); err != nil {
+		t.Fatalf("refused post changed the invitation: %v", err)
+	}
+}
+
+func TestInvitationPage(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		_, admin, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
+		c := app.Client()
+
+		r := c.Get("/invitations/" + tok)
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, "owner@example.com") || !strings.Contains(r.Body, "At least 12 characters") {
+			t.Fatalf("invitation page: %d", r.Status)
+		}
+		// Bad input: a message beside the field, nothing saved.
+		for _, tc := range []struct{ pw, confirm, field, msg string }{
+			{"short", "short", "password", "Use at least 12 characters."},
+			{"password1234", "password1234", "password", "too common"},
+			{"long enough passphrase", "something else entirely", "password_confirm", "do not match"},
+		} {
+			r := c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"password": {tc.pw}, "password_confirm": {tc.confirm}})
+			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="e-`+tc.field+`"`) || !strings.Contains(r.Body, tc.msg) {
+				t.Errorf("%q: %d", tc.pw, r.Status)
+			}
+		}
+		if a, _ := app.Store.AdministratorByID(webtest.Ctx(), admin.TenantID, admin.ID); a.Status != models.AdminInvited {
+			t.Fatal("bad input changed the administrator")
+		}
+		// Fields the form does not offer are ignored.
+		r = c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"password": {webtest.Password}, "password_confirm": {webtest.Password},
+			"email": {"attacker@example.com"}, "status": {"inactive"}, "tenant_id": {"99"}})
+		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/login?email=owner%40example.com" {
+			t.Fatalf("accept: %d %q", r.Status, r.Location)
+		}
+		a, _ := app.Store.AdministratorByID(webtest.Ctx(), admin.TenantID, admin.ID)
+		if a.Email != "owner@example.com" || a.Status != models.AdminActive {
+			t.Fatalf("after accept: %+v", a)
+		}
+		// Used and unknown links get a page that explains, never a form.
+		for path, want := range map[string]struct {
+			status int
+			text   string
+		}{
+			"/invitations/" + tok:           {http.StatusGone, "already been used"},
+			"/invitations/not-a-real-token": {http.StatusNotFound, "not valid"},
+		} {
+			r := c.Get(path)
+			if r.Status != want.status || !strings.Contains(r.Body, want.text) || strings.Contains(r.Body, "<form") {
+				t.Errorf("%s: %d", path, r.Status)
+			}
+		}
+	})
+}
+
+func TestInvitationExpiredPage(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	_, _, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
+	app.Clock.Add(8 * 24 * time.Hour)
+	r := app.Client().Get("/invitations/" + tok)
+	if r.Status != http.StatusGone || !strings.Contains(r.Body, "expired") || strings.Contains(r.Body, "<form") {
+		t.Fatalf("expired invitation: %d", r.Status)
+	}
+}
+
+func TestErrorPagesAndHeaders(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	c, _, _ := app.Owner("acme", "owner@example.com")
+	anon := app.Client()
+
+	r := anon.Get("/t/nope/login")
+	if r.Status != http.StatusNotFound || !strings.Contains(r.Body, "Page not found") || !strings.Contains(r.Body, "<html") {
+		t.Fatalf("unknown tenant: %d", r.Status)
+	}
+	r = c.Get("/t/acme/no-such-page")
+	if r.Status != http.StatusNotFound || !strings.Contains(r.Body, `class="sidebar"`) {
+		t.Fatalf("signed-in 404 should be in the console layout: %d", r.Status)
+	}
+	for _, h := range []struct{ name, want string }{
+		{"X-Content-Type-Options", "nosniff"},
+		{"Referrer-Policy", "same-origin"},
+		{"Content-Security-Policy", "frame-ancestors 'none'"},
+		{"Content-Security-Policy", "script-src 'self'"},
+		{"X-Request-Id", ""},
+	} {
+		if v := r.Header.Get(h.name); v == "" || !strings.Contains(v, h.want) {
+			t.Errorf("header %s = %q", h.name, v)
+		}
+	}
+	if strings.Contains(r.Body, "<script>") || strings.Contains(r.Body, " style=") {
+		t.Error("inline script or style in a page")
+	}
+	// Request bodies over 1 MB are refused with 413, in the layout.
+	big := url.Values{"email": {strings.Repeat("a", 2<<20)}}
+	r = anon.Post("/t/acme/login", big)
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "Request too large") {
+		t.Fatalf("big body: %d", r.Status)
+	}
+	// Cookies: HttpOnly, SameSite=Lax (Secure only under https).
+	req, _ := http.NewRequest(http.MethodGet, app.URL("/t/acme/login"), nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, ck := range res.Cookies() {
+		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie %s: HttpOnly=%v SameSite=%v", ck.Name, ck.HttpOnly, ck.SameSite)
+		}
+	}
+}
+
+func TestStaticAssetsAreCachedUnderHashedNames(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	page := app.Client().Get("/t/x/login").Body // a 404 page still links the stylesheet
+	i := strings.Index(page, "/static/css/app.")
+	if i < 0 {
+		t.Fatal("no stylesheet link")
+	}
+	href := page[i : i+strings.Index(page[i:], `"`)]
+	r := app.Client().Get(href)
+	if r.Status != http.StatusOK || !strings.Contains(r.Header.Get("Cache-Control"), "immutable") || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("%s: %d %v", href, r.Status, r.Header)
+	}
+	if r := app.Client().Get("/static/css/app.0000.css"); r.Status != http.StatusNotFound {
+		t.Fatalf("unknown asset: %d", r.Status)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	db := modelstest.SQLite(t)
+	app := webtest.Start(t, db, webtest.Options{})
+	c := app.Client()
+	if r := c.Get("/healthz"); r.Status != http.StatusOK {
+		t.Fatalf("healthz %d", r.Status)
+	}
+	if r := c.Get("/readyz"); r.Status != http.StatusOK {
+		t.Fatalf("readyz %d", r.Status)
+	}
+	models.Close(db.DB)
+	if r := c.Get("/readyz"); r.Status != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the database down: %d", r.Status)
+	}
+	if r := c.Get("/healthz"); r.Status != http.StatusOK {
+		t.Fatalf("healthz with the database down: %d", r.Status)
+	}
+}
+
+func TestHomeFindsTheTenant(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	app.Tenant("acme", models.PlanFree, "owner@example.com")
+	c := app.Client()
+	if r := c.Get("/"); r.Status != http.StatusOK || !strings.Contains(r.Body, `name="tenant"`) {
+		t.Fatalf("home: %d", r.Status)
+	}
+	if r := c.Get("/go?tenant=acme"); r.Status != http.StatusSeeOther || r.Location != "/t/acme/login" {
+		t.Fatalf("go: %d %q", r.Status, r.Location)
+	}
+	if r := c.Get("/go?tenant=nope"); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "no tenant") || !strings.Contains(r.Body, `value="nope"`) {
+		t.Fatalf("go unknown: %d", r.Status)
+	}
+}

@@ -1,0 +1,235 @@
+// Package webtest runs the real Gatehouse server (every middleware, real
+// handlers, a fresh database) on a loopback port for tests, with clients
+// that keep cookies and submit forms the way a browser does (CSRF token
+// taken from the page).
+package webtest
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/models/modelstest"
+	"gatehouse/views/emails"
+	"gatehouse/web"
+)
+
+// Clock is a settable clock shared by the store and the sessions.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+// Add moves the clock forward.
+func (c *Clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// App is a running server over a test database.
+type App struct {
+	T      testing.TB
+	DB     modelstest.DB
+	Store  *models.Store
+	Server *httptest.Server
+	Web    *web.Server
+	Clock  *Clock
+	Config web.Config
+}
+
+// Options tune a test App.
+type Options struct {
+	// RealClock uses time.Now instead of a settable clock (browser tests).
+	RealClock bool
+	// WakeMail is called when a handler queued mail.
+	WakeMail func()
+}
+
+// Start runs the app over db.
+func Start(t testing.TB, db modelstest.DB, opts Options) *App {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	cfg, err := web.LoadConfig(func(k string) string {
+		switch k {
+		case "GATEHOUSE_BASE_URL":
+			return srv.URL
+		case "GATEHOUSE_SECRET_KEY":
+			return "test-secret-key-test-secret-key-0123456789"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &Clock{t: time.Now().UTC()}
+	store := models.NewStore(db.DB, cfg.BaseURL, emails.Renderer{})
+	if !opts.RealClock {
+		store.Now = clk.Now
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail})
+	srv.Config.Handler = ws.Echo
+	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg}
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+
+// URL is the absolute URL of path.
+func (a *App) URL(path string) string { return a.Server.URL + path }
+
+// Tenant creates a tenant and returns it with its first admin's invitation token.
+func (a *App) Tenant(slug string, plan models.Plan, adminEmail string) (models.Tenant, models.Administrator, string) {
+	a.T.Helper()
+	t, admin, link, err := a.Store.CreateTenant(context.Background(), models.CreateTenantInput{
+		Slug: slug, Name: strings.ToUpper(slug[:1]) + slug[1:], Plan: plan, AdminEmail: adminEmail,
+		AdminGivenName: "Olivia", AdminFamilyName: "Owner"}, models.Actor{Email: "test"})
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	return t, admin, link[strings.LastIndex(link, "/")+1:]
+}
+
+// Password is the password test administrators get.
+const Password = "correct horse battery staple"
+
+// Owner creates a tenant, accepts its invitation and returns a client
+// signed in as its first Tenant Admin.
+func (a *App) Owner(slug, email string) (*Client, models.Tenant, models.Administrator) {
+	a.T.Helper()
+	t, admin, tok := a.Tenant(slug, models.PlanEnterprise, email)
+	c := a.Client()
+	c.AcceptInvitation(tok, Password)
+	c.SignIn(slug, email, Password)
+	return c, t, admin
+}
+
+// Client is a browser-like HTTP client: a cookie jar, no automatic redirects.
+type Client struct {
+	app  *App
+	HTTP *http.Client
+}
+
+// Client returns a fresh client with an empty cookie jar.
+func (a *App) Client() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{app: a, HTTP: &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Response is what a request got.
+type Response struct {
+	Status   int
+	Body     string
+	Header   http.Header
+	Location string
+}
+
+// Get fetches path.
+func (c *Client) Get(path string) *Response {
+	c.app.T.Helper()
+	return c.do(http.MethodGet, path, nil, "")
+}
+
+// Post posts form values as they are (the caller supplies _csrf if wanted).
+func (c *Client) Post(path string, vals url.Values) *Response {
+	c.app.T.Helper()
+	return c.do(http.MethodPost, path, strings.NewReader(vals.Encode()), "application/x-www-form-urlencoded")
+}
+
+// Submit loads page, takes the CSRF token from its form, and posts vals to
+// action, as a browser submitting that page's form would.
+func (c *Client) Submit(page, action string, vals url.Values) *Response {
+	c.app.T.Helper()
+	r := c.Get(page)
+	tok := CSRFToken(r.Body)
+	if tok == "" {
+		c.app.T.Fatalf("no CSRF token on %s (status %d)", page, r.Status)
+	}
+	v := url.Values{}
+	for k, vs := range vals {
+		v[k] = vs
+	}
+	v.Set("_csrf", tok)
+	return c.Post(action, v)
+}
+
+func (c *Client) do(method, path string, body io.Reader, ctype string) *Response {
+	c.app.T.Helper()
+	req, err := http.NewRequest(method, c.app.URL(path), body)
+	if err != nil {
+		c.app.T.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.app.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+var csrfRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// CSRFToken returns the first CSRF token in an HTML page.
+func CSRFToken(html string) string {
+	m := csrfRE.FindStringSubmatch(html)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
+
+// AcceptInvitation sets a password through the invitation page.
+func (c *Client) AcceptInvitation(token, password string) {
+	c.app.T.Helper()
+	r := c.Submit("/invitations/"+token, "/invitations/"+token, url.Values{"password": {password}, "password_confirm": {password}})
+	if r.Status != http.StatusSeeOther {
+		c.app.T.Fatalf("accept invitation: status %d\n%s", r.Status, r.Body)
+	}
+}
+
+// SignIn signs in through the sign-in page.
+func (c *Client) SignIn(slug, email, password string) {
+	c.app.T.Helper()
+	r := c.Submit("/t/"+slug+"/login", "/t/"+slug+"/login", url.Values{"email": {email}, "password": {password}})
+	if r.Status != http.StatusSeeOther {
+		c.app.T.Fatalf("sign in: status %d\n%s", r.Status, r.Body)
+	}
+}
+
+// Cookie returns the value of a cookie the client holds for the app.
+func (c *Client) Cookie(name string) string {
+	u, _ := url.Parse(c.app.Server.URL)
+	for _, ck := range c.HTTP.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	return ""
+}
+
+// Ctx is a background context for store calls in tests.
+func Ctx() context.Context { return context.Background() }
