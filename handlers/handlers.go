@@ -13,7 +13,6 @@ import (
 	"gatehouse/web/session"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 )
 
 // Handler holds what every action needs.
@@ -27,12 +26,6 @@ type Handler struct {
 	WakeMail func()
 }
 
-func (h *Handler) wakeMail() {
-	if h.WakeMail != nil {
-		h.WakeMail()
-	}
-}
-
 // actor is who performs the request's mutation, and from where.
 func actor(c echo.Context) models.Actor {
 	a := models.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
@@ -40,12 +33,6 @@ func actor(c echo.Context) models.Actor {
 		a.AdminID, a.Email = v.Administrator.ID, v.Administrator.Email
 	}
 	return a
-}
-
-// tenantPath is a path under the request's tenant.
-func tenantPath(c echo.Context, rest string) string {
-	t, _ := render.Tenant(c)
-	return "/t/" + t.Slug + rest
 }
 
 // Healthz answers 200 while the process runs.
@@ -94,6 +81,3 @@ func (h *Handler) Dashboard(c echo.Context) error {
 	p := h.R.Page(c, "Dashboard", layout.Crumb{Label: "Dashboard"})
 	return render.Render(c, http.StatusOK, pages.Dashboard(p, d))
 }
-
-// db is the request-scoped database handle.
-func (h *Handler) db(c echo.Context) *gorm.DB { return h.Models.DB.WithContext(c.Request().Context()) }

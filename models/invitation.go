@@ -5,7 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"gatehouse/models/authz"
 	"gatehouse/models/passwords"
 
 	"gorm.io/gorm"
@@ -189,6 +188,3 @@ func (s *Store) inviteTx(tx *gorm.DB, now time.Time, tenant Tenant, admin Admini
 	}
 	return link, nil
 }
-
-// tenantAdminRole is the role key of the built-in Tenant Admin role.
-const tenantAdminRole = string(authz.TenantAdmin)

@@ -102,13 +102,3 @@ func ValidEmail(e string) bool {
 	a, err := mail.ParseAddress(e)
 	return err == nil && a.Address == e && strings.Contains(e, "@")
 }
-
-// validName checks a person's name part: required, at most 100 characters.
-func validName(f fieldErrors, field, label, v string) {
-	switch {
-	case strings.TrimSpace(v) == "":
-		f.add(field, label+" is required.")
-	case len([]rune(v)) > 100:
-		f.add(field, label+" must be at most 100 characters.")
-	}
-}

@@ -1,0 +1,5 @@
+package browsertest
+
+import "github.com/chromedp/cdproto/page"
+
+var pageLoad = page.LoadEventFired
