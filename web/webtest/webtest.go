@@ -89,7 +89,10 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // URL is the absolute URL of path.
 func (a *App) URL(path string) string { return a.Server.URL + path }
