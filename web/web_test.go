@@ -335,6 +335,22 @@ func TestErrorPagesAndHeaders(t *testing.T) {
 	}
 }
 
+func TestServerErrorsShowAPageWithoutDetails(t *testing.T) {
+	db := modelstest.SQLite(t)
+	app := webtest.Start(t, db, webtest.Options{})
+	c, _, _ := app.Owner("acme", "owner@example.com")
+	models.Close(db.DB) // every query now fails
+	r := c.Get("/t/acme/")
+	if r.Status != http.StatusInternalServerError || !strings.Contains(r.Body, "Something went wrong") || !strings.Contains(r.Body, "<html") {
+		t.Fatalf("database down: %d\n%s", r.Status, r.Body)
+	}
+	for _, leak := range []string{"sql:", "database is closed", "goroutine", ".go:"} {
+		if strings.Contains(r.Body, leak) {
+			t.Errorf("error page leaks %q", leak)
+		}
+	}
+}
+
 func TestStaticAssetsAreCachedUnderHashedNames(t *testing.T) {
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	page := app.Client().Get("/t/x/login").Body // a 404 page still links the stylesheet
