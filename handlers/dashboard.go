@@ -29,7 +29,7 @@ func (h *Handler) dashboard(ctx context.Context, v *models.Viewer) (pages.Dashbo
 		}
 		total := counts[models.AdminActive] + counts[models.AdminInvited] + counts[models.AdminInactive]
 		d.Cards = append(d.Cards, pages.DashboardCard{
-			Title: "Administrators", Value: fmt.Sprint(total),
+			Title: "Administrators", Href: "/t/" + v.Tenant.Slug + "/settings/administrators", Value: fmt.Sprint(total),
 			Detail: fmt.Sprintf("%d active · %d invited · %d inactive", counts[models.AdminActive], counts[models.AdminInvited], counts[models.AdminInactive]),
 		})
 	}

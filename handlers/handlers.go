@@ -81,3 +81,9 @@ func (h *Handler) Dashboard(c echo.Context) error {
 	p := h.R.Page(c, "Dashboard", layout.Crumb{Label: "Dashboard"})
 	return render.Render(c, http.StatusOK, pages.Dashboard(p, d))
 }
+
+func (h *Handler) wakeMail() {
+	if h.WakeMail != nil {
+		h.WakeMail()
+	}
+}

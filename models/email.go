@@ -25,9 +25,21 @@ type InvitationEmail struct {
 	ExpiresAt    time.Time
 }
 
+// PasswordResetEmail is what a password reset e-mail says.
+type PasswordResetEmail struct {
+	TenantName  string
+	TenantSlug  string
+	AdminName   string
+	AdminEmail  string
+	RequestedBy string
+	URL         string
+	ExpiresAt   time.Time
+}
+
 // EmailRenderer turns e-mail data into messages (implemented by views/emails).
 type EmailRenderer interface {
 	Invitation(InvitationEmail) (Email, error)
+	PasswordReset(PasswordResetEmail) (Email, error)
 }
 
 // OutboxEmail is a message waiting to be (or already) delivered. It is

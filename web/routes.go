@@ -44,6 +44,8 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	app.GET("/go", h.Go)
 	app.GET("/invitations/:token", h.InvitationShow)
 	app.POST("/invitations/:token", h.InvitationAccept)
+	app.GET("/password-reset/:token", h.PasswordResetShow)
+	app.POST("/password-reset/:token", h.PasswordReset)
 
 	t := tenantRoutes{g: app.Group("/t/:tenant", guards.Tenant), guards: guards, t: rt}
 	t.public(http.MethodGet, "/login", h.LoginForm)
@@ -52,5 +54,18 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)
+
+	// Tenant Settings > Administrators and the User Profile.
+	const admins = "/settings/administrators"
+	t.need(http.MethodGet, admins, h.AdminList, authz.ReadTenantRoles)
+	t.need(http.MethodGet, admins+"/new", h.AdminNewForm, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/new", h.AdminCreate, authz.ManageTenantRoles)
+	t.need(http.MethodGet, admins+"/:id", h.AdminProfile, authz.ReadTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/roles", h.AdminAssignRole, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/roles/:binding/delete", h.AdminRemoveRole, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/status", h.AdminSetStatus, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/invitation/resend", h.AdminResendInvitation, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/invitation/revoke", h.AdminRevokeInvitation, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/sessions/:session/delete", h.AdminEndSession, authz.ManageTenantRoles)
 	return rt
 }

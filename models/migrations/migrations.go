@@ -15,6 +15,7 @@ const lockKey int64 = 0x6761746568 // "gateh"
 func all() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		foundation(),
+		passwordResets(),
 	}
 }
 

@@ -35,6 +35,24 @@ func (Renderer) Invitation(d models.InvitationEmail) (models.Email, error) {
 	return render("You're invited to administer "+d.TenantName, invitationText, d, invitationHTML(d))
 }
 
+var passwordResetText = template.Must(template.New("password_reset").Parse(`Hello {{.AdminName}},
+
+{{.RequestedBy}} asked for a new password for your Gatehouse account at {{.TenantName}} ({{.AdminEmail}}).
+
+Choose your new password here:
+
+{{.URL}}
+
+This link can be used once and expires on {{.ExpiresAt.UTC.Format "2 January 2006 at 15:04 MST"}}.
+When you set a new password, every session of your account is signed out.
+If you did not expect this e-mail, you can ignore it: your current password keeps working.
+`))
+
+// PasswordReset renders the password reset e-mail.
+func (Renderer) PasswordReset(d models.PasswordResetEmail) (models.Email, error) {
+	return render("Reset your Gatehouse password for "+d.TenantName, passwordResetText, d, passwordResetHTML(d))
+}
+
 func render(subject string, text *template.Template, data any, html templ.Component) (models.Email, error) {
 	var tb, hb bytes.Buffer
 	if err := text.Execute(&tb, data); err != nil {

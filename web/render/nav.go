@@ -18,6 +18,7 @@ type navEntry struct {
 // holding its permission. Add an entry when its screen exists.
 var navEntries = []navEntry{
 	{"", "Dashboard", "/", authz.SignedIn},
+	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
 }
 
 // Nav builds the navigation for a viewer; the entry matching path is active.

@@ -20,6 +20,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/modelstest"
+	"gatehouse/models/passwords"
 	"gatehouse/views/emails"
 	"gatehouse/web"
 )
@@ -236,3 +237,38 @@ func (c *Client) Cookie(name string) string {
 
 // Ctx is a background context for store calls in tests.
 func Ctx() context.Context { return context.Background() }
+
+// AdminWithRoles inserts an active administrator of tenant with the given
+// role keys (tenant-wide) and the test password, bypassing the UI.
+func (a *App) AdminWithRoles(tenant models.Tenant, email string, roles ...string) models.Administrator {
+	a.T.Helper()
+	hash, err := passwords.Hash(Password)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	var pool models.IdentityPool
+	if err := a.DB.DB.Where("tenant_id = ? AND kind = ?", tenant.ID, models.PoolAdministrators).Take(&pool).Error; err != nil {
+		a.T.Fatal(err)
+	}
+	now := a.Store.Now().UTC()
+	admin := models.Administrator{TenantID: tenant.ID, PoolID: pool.ID, Email: email, GivenName: "Test",
+		FamilyName: strings.Join(roles, " "), Status: models.AdminActive, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	if err := a.DB.DB.Create(&admin).Error; err != nil {
+		a.T.Fatal(err)
+	}
+	for _, r := range roles {
+		if err := a.DB.DB.Create(&models.RoleBinding{TenantID: tenant.ID, AdministratorID: admin.ID, RoleKey: r, CreatedAt: now}).Error; err != nil {
+			a.T.Fatal(err)
+		}
+	}
+	return admin
+}
+
+// SignedInAs creates an administrator with roles and returns a client signed in as them.
+func (a *App) SignedInAs(tenant models.Tenant, email string, roles ...string) (*Client, models.Administrator) {
+	a.T.Helper()
+	admin := a.AdminWithRoles(tenant, email, roles...)
+	c := a.Client()
+	c.SignIn(tenant.Slug, email, Password)
+	return c, admin
+}

@@ -1,0 +1,375 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/models/authz"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	"gatehouse/web/render"
+
+	"github.com/labstack/echo/v4"
+)
+
+const timeFormat = "2006-01-02 15:04 UTC"
+
+func fmtTime(t *time.Time, none string) string {
+	if t == nil || t.IsZero() {
+		return none
+	}
+	return t.UTC().Format(timeFormat)
+}
+
+func adminsPath(c echo.Context, rest string) string {
+	t, _ := render.Tenant(c)
+	return "/t/" + t.Slug + "/settings/administrators" + rest
+}
+
+func adminCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
+	cr := []layout.Crumb{{Label: "Tenant Settings"}, {Label: "Administrators", Href: adminsPath(c, "")}}
+	return append(cr, more...)
+}
+
+func roleBadges(bs []models.RoleBinding, now time.Time) []pages.RoleBadge {
+	out := make([]pages.RoleBadge, 0, len(bs))
+	for _, b := range bs {
+		name := b.RoleKey
+		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
+			name = r.Name
+		}
+		out = append(out, pages.RoleBadge{Name: name, Expired: !b.Active(now), Until: fmtTime(b.ExpiresAt, "")})
+	}
+	return out
+}
+
+// AdminList is Tenant Settings > Administrators.
+func (h *Handler) AdminList(c echo.Context) error {
+	v := render.Viewer(c)
+	q := strings.TrimSpace(c.QueryParam("q"))
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	after := c.QueryParam("after")
+	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, models.AdminListQuery{Search: q, After: after})
+	if err != nil {
+		return err
+	}
+	now := h.Models.Now()
+	d := pages.AdminListData{Search: q, CanCreate: v.Can(authz.ManageTenantRoles)}
+	for _, it := range page.Items {
+		a := it.Administrator
+		d.Rows = append(d.Rows, pages.AdminRow{
+			Href: adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)), Name: a.DisplayName(), Email: a.Email,
+			Roles: roleBadges(it.Bindings, now), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
+		})
+	}
+	base := url.Values{}
+	if q != "" {
+		base.Set("q", q)
+	}
+	if page.Next != "" {
+		nv := url.Values{"after": {page.Next}}
+		if q != "" {
+			nv.Set("q", q)
+		}
+		d.NextHref = adminsPath(c, "?"+nv.Encode())
+	}
+	if after != "" {
+		d.FirstHref = adminsPath(c, "?"+base.Encode())
+	}
+	p := h.R.Page(c, "Administrators", adminCrumbs(c)...)
+	return render.Render(c, http.StatusOK, pages.AdminList(p, d))
+}
+
+func roleOptions(v *models.Viewer) []pages.Option {
+	var out []pages.Option
+	for _, ch := range models.TenantRoleChoices(*v) {
+		out = append(out, pages.Option{Value: string(ch.Role.Key), Label: ch.Role.Name, Disabled: ch.Disabled, Reason: ch.Reason})
+	}
+	return out
+}
+
+// AdminNewForm shows Create New.
+func (h *Handler) AdminNewForm(c echo.Context) error {
+	v := render.Viewer(c)
+	d := pages.AdminNewData{Roles: roleOptions(v), Errors: map[string]string{}}
+	p := h.R.Page(c, "Create New", adminCrumbs(c, layout.Crumb{Label: "Create New"})...)
+	return render.Render(c, http.StatusOK, pages.AdminNew(p, d))
+}
+
+// AdminCreate creates the administrator, queues the invitation and opens the User Profile.
+func (h *Handler) AdminCreate(c echo.Context) error {
+	v := render.Viewer(c)
+	in := models.CreateAdminInput{
+		Email: c.FormValue("email"), GivenName: c.FormValue("given_name"),
+		FamilyName: c.FormValue("family_name"), Role: c.FormValue("role"),
+	}
+	a, err := h.Models.CreateAdministrator(c.Request().Context(), *v, in, actor(c))
+	var verr *models.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		d := pages.AdminNewData{Email: strings.TrimSpace(in.Email), GivenName: in.GivenName, FamilyName: in.FamilyName,
+			Role: in.Role, Roles: roleOptions(v), Errors: verr.Fields}
+		p := h.R.Page(c, "Create New", adminCrumbs(c, layout.Crumb{Label: "Create New"})...)
+		return render.Render(c, http.StatusUnprocessableEntity, pages.AdminNew(p, d))
+	case errors.Is(err, models.ErrEscalation):
+		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+	case err != nil:
+		return err
+	}
+	h.wakeMail()
+	h.Flashes.Set(c, "success", fmt.Sprintf("%s was created and an invitation was sent to %s.", a.DisplayName(), a.Email))
+	return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)))
+}
+
+// adminID parses the :id parameter; anything but a positive number is 404.
+func adminID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// AdminProfile is the User Profile.
+func (h *Handler) AdminProfile(c echo.Context) error {
+	return h.renderProfile(c, http.StatusOK, nil, "", "")
+}
+
+func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]string, role, expires string) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	prof, err := h.Models.AdministratorProfile(c.Request().Context(), v.Tenant.ID, id)
+	if err != nil {
+		return err
+	}
+	now := h.Models.Now()
+	a := prof.Administrator
+	base := adminsPath(c, "/"+strconv.FormatInt(a.ID, 10))
+	d := pages.AdminProfileData{
+		ID: a.ID, BaseURL: base, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status),
+		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
+		CanManage: v.Can(authz.ManageTenantRoles), IsSelf: a.ID == v.Administrator.ID,
+		RoleOptions: roleOptions(v), Errors: errs, Role: role, ExpiresAt: expires,
+		MinDate: now.UTC().Format("2006-01-02"),
+	}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	for _, b := range prof.Bindings {
+		name, scope := b.RoleKey, "Tenant"
+		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
+			name = r.Name
+		}
+		if b.WorkspaceID != nil {
+			scope = fmt.Sprintf("Workspace #%d", *b.WorkspaceID)
+		}
+		by := "—"
+		if b.GrantedByID != nil {
+			if n, ok := prof.GrantedBy[*b.GrantedByID]; ok {
+				by = n
+			}
+		}
+		d.Bindings = append(d.Bindings, pages.BindingRow{
+			ID: b.ID, Role: name, Scope: scope, GrantedBy: by, Since: fmtTime(&b.CreatedAt, ""),
+			Until: fmtTime(b.ExpiresAt, "Never"), Expired: !b.Active(now),
+			RemoveURL: base + "/roles/" + strconv.FormatInt(b.ID, 10) + "/delete",
+		})
+	}
+	if prof.Invitation != nil {
+		d.InvitationPending = prof.Invitation.ExpiresAt.After(now)
+		d.InvitationExpires = fmtTime(&prof.Invitation.ExpiresAt, "")
+	}
+	current := ""
+	if sess, err := h.Sessions.Load(c); err == nil && sess.RawID() != "" {
+		current = models.HashToken(sess.RawID())
+	}
+	for _, s := range prof.Sessions {
+		d.Sessions = append(d.Sessions, pages.SessionRow{
+			Device: deviceName(s.UserAgent), IP: s.IP, Started: fmtTime(&s.CreatedAt, ""), LastSeen: fmtTime(&s.LastSeenAt, ""),
+			EndURL: base + "/sessions/" + s.ID + "/delete", Current: s.ID == current,
+		})
+	}
+	p := h.R.Page(c, a.DisplayName(), adminCrumbs(c, layout.Crumb{Label: a.DisplayName()})...)
+	return render.Render(c, status, pages.AdminProfile(p, d))
+}
+
+// deviceName summarises a user agent as "Browser on OS".
+func deviceName(ua string) string {
+	if ua == "" {
+		return "Unknown device"
+	}
+	browser, os := "Browser", ""
+	switch {
+	case strings.Contains(ua, "Edg/"):
+		browser = "Edge"
+	case strings.Contains(ua, "Chrome/") || strings.Contains(ua, "Chromium/") || strings.Contains(ua, "HeadlessChrome"):
+		browser = "Chrome"
+	case strings.Contains(ua, "Firefox/"):
+		browser = "Firefox"
+	case strings.Contains(ua, "Safari/"):
+		browser = "Safari"
+	case strings.HasPrefix(ua, "Go-http-client"):
+		browser = "Go HTTP client"
+	case strings.HasPrefix(ua, "curl/"):
+		browser = "curl"
+	}
+	switch {
+	case strings.Contains(ua, "Windows"):
+		os = "Windows"
+	case strings.Contains(ua, "Mac OS X"):
+		os = "macOS"
+	case strings.Contains(ua, "Android"):
+		os = "Android"
+	case strings.Contains(ua, "iPhone") || strings.Contains(ua, "iPad"):
+		os = "iOS"
+	case strings.Contains(ua, "Linux"):
+		os = "Linux"
+	}
+	if os == "" {
+		return browser
+	}
+	return browser + " on " + os
+}
+
+// profileOutcome turns a User Profile mutation's result into a redirect
+// with a flash, a 403, a 404, or the profile again with the error.
+func (h *Handler) profileOutcome(c echo.Context, err error, success, anchor string) error {
+	var verr *models.ValidationError
+	switch {
+	case err == nil:
+		h.Flashes.Set(c, "success", success)
+		id, _ := adminID(c)
+		return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(id, 10)+anchor))
+	case errors.Is(err, models.ErrNotFound):
+		return echo.ErrNotFound
+	case errors.Is(err, models.ErrEscalation):
+		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+	case errors.Is(err, models.ErrLastTenantAdmin), errors.Is(err, models.ErrSelfDeactivation):
+		return h.renderProfile(c, http.StatusConflict, map[string]string{"_form": capitalise(err.Error()) + "."}, "", "")
+	case errors.As(err, &verr):
+		errs := map[string]string{}
+		for k, m := range verr.Fields {
+			switch k {
+			case "role", "expires_at", "status":
+				errs[k] = m
+			default:
+				errs["_form"] = m
+			}
+		}
+		return h.renderProfile(c, http.StatusUnprocessableEntity, errs, c.FormValue("role"), c.FormValue("expires_at"))
+	}
+	return err
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// AdminAssignRole assigns a tenant role, optionally until a date.
+func (h *Handler) AdminAssignRole(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	var expires *time.Time
+	if s := strings.TrimSpace(c.FormValue("expires_at")); s != "" {
+		d, perr := time.Parse("2006-01-02", s)
+		if perr != nil {
+			return h.profileOutcome(c, &models.ValidationError{Fields: map[string]string{"expires_at": "Enter a date like 2026-12-31."}}, "", "")
+		}
+		end := d.Add(24 * time.Hour) // the end of that day, UTC
+		expires = &end
+	}
+	err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
+	name := c.FormValue("role")
+	if r, ok := authz.RoleByKey(authz.RoleKey(name)); ok {
+		name = r.Name
+	}
+	return h.profileOutcome(c, err, name+" was assigned.", "#roles")
+}
+
+// AdminRemoveRole removes one role binding.
+func (h *Handler) AdminRemoveRole(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	bid, perr := strconv.ParseInt(c.Param("binding"), 10, 64)
+	if perr != nil {
+		return echo.ErrNotFound
+	}
+	err = h.Models.RemoveRole(c.Request().Context(), *v, id, bid, actor(c))
+	return h.profileOutcome(c, err, "The role was removed.", "#roles")
+}
+
+// AdminSetStatus is Manage: activate or deactivate.
+func (h *Handler) AdminSetStatus(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	status := models.AdminStatus(c.FormValue("status"))
+	err = h.Models.SetStatus(c.Request().Context(), *v, id, status, actor(c))
+	msg := "The administrator was activated."
+	if status == models.AdminInactive {
+		msg = "The administrator was deactivated and signed out everywhere."
+	}
+	return h.profileOutcome(c, err, msg, "#manage")
+}
+
+// AdminResendInvitation sends a new invitation link.
+func (h *Handler) AdminResendInvitation(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	err = h.Models.ResendInvitation(c.Request().Context(), *v, id, actor(c))
+	if err == nil {
+		h.wakeMail()
+	}
+	return h.profileOutcome(c, err, "A new invitation was sent; the previous link no longer works.", "#manage")
+}
+
+// AdminRevokeInvitation withdraws the pending invitation.
+func (h *Handler) AdminRevokeInvitation(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	err = h.Models.RevokeInvitation(c.Request().Context(), *v, id, actor(c))
+	return h.profileOutcome(c, err, "The invitation was revoked.", "#manage")
+}
+
+// AdminEndSession ends one of the administrator's sessions.
+func (h *Handler) AdminEndSession(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	sid := c.Param("session")
+	if len(sid) != 64 {
+		return echo.ErrNotFound
+	}
+	err = h.Models.EndSession(c.Request().Context(), *v, id, sid, actor(c))
+	return h.profileOutcome(c, err, "The session was ended.", "#sessions")
+}

@@ -1,0 +1,498 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gatehouse/models/authz"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// AdminListQuery selects a page of the Administrators list.
+type AdminListQuery struct {
+	Search string // matched against e-mail and name, case-insensitively
+	After  string // keyset cursor: the last e-mail of the previous page
+	Limit  int    // page size, 1..100 (default 25)
+}
+
+// AdminListItem is one row of the list: an administrator with their roles.
+type AdminListItem struct {
+	Administrator Administrator
+	Bindings      []RoleBinding
+}
+
+// AdminPage is one page of administrators, ordered by e-mail.
+type AdminPage struct {
+	Items []AdminListItem
+	Next  string // cursor of the next page, "" when this is the last
+}
+
+// ListAdministrators returns a page of the tenant's administrators in two
+// queries whatever the tenant's size: the page (keyset on the
+// (tenant_id, email) index) and the roles of the administrators on it.
+func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminListQuery) (AdminPage, error) {
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 25
+	}
+	db := s.DB.WithContext(ctx)
+	query := db.Where("tenant_id = ?", tenantID)
+	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
+		like := "%" + escapeLike(search) + "%"
+		query = query.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
+	}
+	if q.After != "" {
+		query = query.Where("email > ?", q.After)
+	}
+	var admins []Administrator
+	if err := query.Order("email").Limit(q.Limit + 1).Find(&admins).Error; err != nil {
+		return AdminPage{}, err
+	}
+	var page AdminPage
+	if len(admins) > q.Limit {
+		admins = admins[:q.Limit]
+		page.Next = admins[len(admins)-1].Email
+	}
+	if len(admins) == 0 {
+		return page, nil
+	}
+	ids := make([]int64, len(admins))
+	for i, a := range admins {
+		ids[i] = a.ID
+	}
+	var bindings []RoleBinding
+	if err := db.Where("tenant_id = ? AND administrator_id IN ?", tenantID, ids).Order("id").Find(&bindings).Error; err != nil {
+		return AdminPage{}, err
+	}
+	byAdmin := map[int64][]RoleBinding{}
+	for _, b := range bindings {
+		byAdmin[b.AdministratorID] = append(byAdmin[b.AdministratorID], b)
+	}
+	for _, a := range admins {
+		page.Items = append(page.Items, AdminListItem{Administrator: a, Bindings: byAdmin[a.ID]})
+	}
+	return page, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// CreateAdminInput is the Create New form.
+type CreateAdminInput struct {
+	Email      string
+	GivenName  string
+	FamilyName string
+	Role       string
+}
+
+// CreateAdministrator creates an invited administrator with one tenant
+// role and queues the invitation e-mail, in one transaction with its audit
+// event. The viewer may only grant a role whose permissions they hold.
+func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, actor Actor) (Administrator, error) {
+	in.Email = NormalizeEmail(in.Email)
+	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
+	f := fieldErrors{}
+	if !ValidEmail(in.Email) {
+		f.add("email", "Enter a valid e-mail address, like name@example.com.")
+	}
+	checkName(f, "given_name", "Given name", in.GivenName)
+	checkName(f, "family_name", "Family name", in.FamilyName)
+	role, err := s.grantableTenantRole(v, in.Role)
+	if err != nil {
+		var verr *ValidationError
+		if !errors.As(err, &verr) {
+			return Administrator{}, err
+		}
+		f.add("role", verr.Fields["role"])
+	}
+	if err := f.err(); err != nil {
+		return Administrator{}, err
+	}
+	now := s.now()
+	admin := Administrator{TenantID: v.Tenant.ID, Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName,
+		Status: AdminInvited, CreatedAt: now, UpdatedAt: now}
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var pool IdentityPool
+		if err := tx.Where("tenant_id = ? AND kind = ?", v.Tenant.ID, PoolAdministrators).Take(&pool).Error; err != nil {
+			return err
+		}
+		admin.PoolID = pool.ID
+		if err := tx.Create(&admin).Error; err != nil {
+			if isUniqueViolation(err) {
+				return &ValidationError{Fields: map[string]string{"email": "An administrator with this e-mail already exists."}}
+			}
+			return err
+		}
+		by := v.Administrator.ID
+		if err := tx.Create(&RoleBinding{TenantID: v.Tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key),
+			GrantedByID: &by, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		if _, err := s.inviteTx(tx, now, v.Tenant, admin, &v.Administrator); err != nil {
+			return err
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.created", adminTarget(admin), Changes{
+			"email": {After: admin.Email}, "given_name": {After: admin.GivenName},
+			"family_name": {After: admin.FamilyName}, "role": {After: role.Key}, "status": {After: admin.Status},
+		})
+	})
+	if err != nil {
+		return Administrator{}, err
+	}
+	return admin, nil
+}
+
+func checkName(f fieldErrors, field, label, v string) {
+	switch {
+	case v == "":
+		f.add(field, label+" is required.")
+	case len([]rune(v)) > 100:
+		f.add(field, label+" must be at most 100 characters.")
+	}
+}
+
+// RoleChoice is a tenant role as the viewer may (or may not) grant it.
+type RoleChoice struct {
+	Role     authz.Role
+	Disabled bool
+	Reason   string
+}
+
+// TenantRoleChoices lists the tenant roles with, for each, whether the
+// viewer may grant it on this tenant and why not.
+func TenantRoleChoices(v Viewer) []RoleChoice {
+	var out []RoleChoice
+	for _, r := range authz.TenantRoles() {
+		c := RoleChoice{Role: r}
+		switch {
+		case !r.AvailableOn(string(v.Tenant.Plan)):
+			c.Disabled, c.Reason = true, "requires the Professional or Enterprise plan"
+		case !v.Perms.Covers(r):
+			c.Disabled, c.Reason = true, "you can only grant roles whose permissions you hold"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// grantableTenantRole checks that key names a tenant role the viewer may
+// grant on this tenant: a ValidationError on field role for an unknown or
+// plan-gated role, ErrEscalation when the viewer lacks its permissions.
+func (s *Store) grantableTenantRole(v Viewer, key string) (authz.Role, error) {
+	r, ok := authz.RoleByKey(authz.RoleKey(key))
+	if !ok || r.Scope != authz.ScopeTenant {
+		return r, &ValidationError{Fields: map[string]string{"role": "Choose a Tenant Role."}}
+	}
+	if !r.AvailableOn(string(v.Tenant.Plan)) {
+		return r, &ValidationError{Fields: map[string]string{"role": r.Name + " requires the Professional or Enterprise plan."}}
+	}
+	if !v.Perms.Covers(r) {
+		return r, ErrEscalation
+	}
+	return r, nil
+}
+
+// lockTenant serialises, per tenant, the changes that must keep at least one
+// active Tenant Admin (PostgreSQL row lock; SQLite transactions are
+// serialised already).
+func lockTenant(tx *gorm.DB, tenantID int64) error {
+	if !IsPostgres(tx) {
+		return nil
+	}
+	var t Tenant
+	return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", tenantID).Take(&t).Error
+}
+
+// otherActiveTenantAdmins counts the active administrators other than
+// except who hold an unexpired tenant-wide Tenant Admin binding.
+func otherActiveTenantAdmins(tx *gorm.DB, tenantID, except int64, now time.Time) (int64, error) {
+	var n int64
+	err := tx.Model(&RoleBinding{}).
+		Joins("JOIN administrators ON administrators.id = role_bindings.administrator_id").
+		Where("role_bindings.tenant_id = ? AND role_bindings.role_key = ? AND role_bindings.workspace_id IS NULL", tenantID, string(authz.TenantAdmin)).
+		Where("(role_bindings.expires_at IS NULL OR role_bindings.expires_at > ?)", now).
+		Where("administrators.status = ? AND administrators.id <> ?", AdminActive, except).
+		Distinct("administrators.id").Count(&n).Error
+	return n, err
+}
+
+// isActiveTenantAdmin reports whether the administrator is active and holds
+// an unexpired Tenant Admin binding.
+func isActiveTenantAdmin(tx *gorm.DB, a Administrator, now time.Time) (bool, error) {
+	if a.Status != AdminActive {
+		return false, nil
+	}
+	var n int64
+	err := tx.Model(&RoleBinding{}).
+		Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+			a.TenantID, a.ID, string(authz.TenantAdmin), now).Count(&n).Error
+	return n > 0, err
+}
+
+// keepsATenantAdmin returns ErrLastTenantAdmin when taking Tenant Admin
+// away from a (by demotion, removal or deactivation) would leave none.
+func keepsATenantAdmin(tx *gorm.DB, a Administrator, now time.Time) error {
+	if err := lockTenant(tx, a.TenantID); err != nil {
+		return err
+	}
+	is, err := isActiveTenantAdmin(tx, a, now)
+	if err != nil || !is {
+		return err
+	}
+	n, err := otherActiveTenantAdmins(tx, a.TenantID, a.ID, now)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLastTenantAdmin
+	}
+	return nil
+}
+
+// AssignRole binds a tenant role to an administrator, optionally until
+// expiresAt. The viewer may only grant roles whose permissions they hold.
+func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey string, expiresAt *time.Time, actor Actor) error {
+	role, err := s.grantableTenantRole(v, roleKey)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if expiresAt != nil && !expiresAt.After(now) {
+		return &ValidationError{Fields: map[string]string{"expires_at": "The expiry must be in the future."}}
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+			v.Tenant.ID, a.ID, string(role.Key), now).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return &ValidationError{Fields: map[string]string{"role": a.DisplayName() + " already holds " + role.Name + "."}}
+		}
+		by := v.Administrator.ID
+		b := RoleBinding{TenantID: v.Tenant.ID, AdministratorID: a.ID, RoleKey: string(role.Key), ExpiresAt: expiresAt, GrantedByID: &by, CreatedAt: now}
+		if err := tx.Create(&b).Error; err != nil {
+			return err
+		}
+		ch := Changes{"role": {After: role.Key}}
+		if expiresAt != nil {
+			ch["expires_at"] = Change{After: expiresAt.UTC().Format(time.RFC3339)}
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_assigned", adminTarget(a), ch)
+	})
+}
+
+// RemoveRole deletes one role binding of an administrator. The last active
+// Tenant Admin keeps theirs.
+func (s *Store) RemoveRole(ctx context.Context, v Viewer, adminID, bindingID int64, actor Actor) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		var b RoleBinding
+		if err := tx.Where("tenant_id = ? AND administrator_id = ? AND id = ?", v.Tenant.ID, a.ID, bindingID).Take(&b).Error; err != nil {
+			return notFound(err)
+		}
+		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok && !v.Perms.Covers(r) && b.WorkspaceID == nil {
+			return ErrEscalation
+		}
+		if b.RoleKey == string(authz.TenantAdmin) && b.WorkspaceID == nil && b.Active(now) {
+			if err := lockTenant(tx, v.Tenant.ID); err != nil {
+				return err
+			}
+			var others int64
+			if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND id <> ? AND (expires_at IS NULL OR expires_at > ?)",
+				v.Tenant.ID, a.ID, b.RoleKey, b.ID, now).Count(&others).Error; err != nil {
+				return err
+			}
+			if others == 0 {
+				if err := keepsATenantAdmin(tx, a, now); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.Delete(&b).Error; err != nil {
+			return err
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_removed", adminTarget(a), Changes{"role": {Before: b.RoleKey}})
+	})
+}
+
+// SetStatus activates or deactivates an administrator. Nobody deactivates
+// themselves; the last active Tenant Admin stays active; deactivation ends
+// every session of the administrator at once; re-activation needs no new
+// invitation.
+func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status AdminStatus, actor Actor) error {
+	if status != AdminActive && status != AdminInactive {
+		return &ValidationError{Fields: map[string]string{"status": "Choose active or inactive."}}
+	}
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		if a.Status == status {
+			return nil
+		}
+		if status == AdminInactive {
+			if a.ID == v.Administrator.ID {
+				return ErrSelfDeactivation
+			}
+			if err := keepsATenantAdmin(tx, a, now); err != nil {
+				return err
+			}
+			if err := deleteSessionsOf(tx, a.ID, ""); err != nil {
+				return err
+			}
+			if err := tx.Model(&Invitation{}).Where("administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", a.ID).
+				Update("revoked_at", now).Error; err != nil {
+				return err
+			}
+		} else if a.PasswordHash == "" {
+			return &ValidationError{Fields: map[string]string{"status": a.DisplayName() + " has never accepted an invitation: resend the invitation instead."}}
+		}
+		res := tx.Model(&Administrator{}).Where("id = ? AND tenant_id = ? AND status = ?", a.ID, a.TenantID, a.Status).
+			Updates(map[string]any{"status": status, "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return fmt.Errorf("administrator %d changed concurrently", a.ID)
+		}
+		action := "administrator.activated"
+		if status == AdminInactive {
+			action = "administrator.deactivated"
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, action, adminTarget(a), Changes{"status": {Before: a.Status, After: status}})
+	})
+}
+
+// ResendInvitation sends a new invitation link to an invited administrator;
+// the previous link stops working.
+func (s *Store) ResendInvitation(ctx context.Context, v Viewer, adminID int64, actor Actor) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		if a.Status != AdminInvited {
+			return &ValidationError{Fields: map[string]string{"invitation": a.DisplayName() + " has already accepted an invitation."}}
+		}
+		if _, err := s.inviteTx(tx, now, v.Tenant, a, &v.Administrator); err != nil {
+			return err
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.invitation_resent", adminTarget(a), nil)
+	})
+}
+
+// RevokeInvitation withdraws an administrator's pending invitation.
+func (s *Store) RevokeInvitation(ctx context.Context, v Viewer, adminID int64, actor Actor) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		res := tx.Model(&Invitation{}).Where("tenant_id = ? AND administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", v.Tenant.ID, a.ID).
+			Update("revoked_at", now)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return &ValidationError{Fields: map[string]string{"invitation": "There is no pending invitation to revoke."}}
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.invitation_revoked", adminTarget(a), nil)
+	})
+}
+
+// EndSession ends one session of an administrator of the tenant.
+func (s *Store) EndSession(ctx context.Context, v Viewer, adminID int64, sessionID string, actor Actor) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		res := tx.Where("id = ? AND administrator_id = ? AND tenant_id = ?", sessionID, a.ID, v.Tenant.ID).Delete(&Session{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.session_ended", adminTarget(a), nil)
+	})
+}
+
+func adminIn(tx *gorm.DB, tenantID, id int64) (Administrator, error) {
+	var a Administrator
+	err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Take(&a).Error
+	return a, notFound(err)
+}
+
+// AdminProfile is everything the User Profile shows.
+type AdminProfile struct {
+	Administrator Administrator
+	Bindings      []RoleBinding
+	Invitation    *Invitation // the pending invitation, if any
+	Sessions      []Session
+	GrantedBy     map[int64]string // administrator id → display name, for "granted by"
+}
+
+// AdministratorProfile loads the User Profile of an administrator of the tenant.
+func (s *Store) AdministratorProfile(ctx context.Context, tenantID, adminID int64) (AdminProfile, error) {
+	db := s.DB.WithContext(ctx)
+	var p AdminProfile
+	a, err := adminIn(db, tenantID, adminID)
+	if err != nil {
+		return p, err
+	}
+	p.Administrator = a
+	if err := db.Where("tenant_id = ? AND administrator_id = ?", tenantID, a.ID).Order("id").Find(&p.Bindings).Error; err != nil {
+		return p, err
+	}
+	var inv Invitation
+	err = db.Where("tenant_id = ? AND administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", tenantID, a.ID).
+		Order("id DESC").Take(&inv).Error
+	if err == nil {
+		p.Invitation = &inv
+	} else if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, err
+	}
+	if err := db.Where("tenant_id = ? AND administrator_id = ? AND expires_at > ?", tenantID, a.ID, s.now()).
+		Order("last_seen_at DESC").Limit(50).Find(&p.Sessions).Error; err != nil {
+		return p, err
+	}
+	var ids []int64
+	for _, b := range p.Bindings {
+		if b.GrantedByID != nil {
+			ids = append(ids, *b.GrantedByID)
+		}
+	}
+	p.GrantedBy = map[int64]string{}
+	if len(ids) > 0 {
+		var granters []Administrator
+		if err := db.Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&granters).Error; err != nil {
+			return p, err
+		}
+		for _, g := range granters {
+			p.GrantedBy[g.ID] = g.DisplayName()
+		}
+	}
+	sort.SliceStable(p.Bindings, func(i, j int) bool { return p.Bindings[i].Active(s.now()) && !p.Bindings[j].Active(s.now()) })
+	return p, nil
+}

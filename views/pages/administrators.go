@@ -1,0 +1,89 @@
+package pages
+
+// RoleBadge is a role as a badge: its name, and whether it has expired.
+type RoleBadge struct {
+	Name    string
+	Expired bool
+	Until   string // "" when it does not expire
+}
+
+// AdminRow is one row of the Administrators list.
+type AdminRow struct {
+	Href       string
+	Name       string
+	Email      string
+	Roles      []RoleBadge
+	Status     string
+	LastSignIn string
+}
+
+// AdminListData is the Administrators list.
+type AdminListData struct {
+	Rows      []AdminRow
+	Search    string
+	NextHref  string
+	FirstHref string // link back to the first page, "" on it
+	CanCreate bool
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value    string
+	Label    string
+	Disabled bool
+	Reason   string
+}
+
+// AdminNewData is the Create New form.
+type AdminNewData struct {
+	Email      string
+	GivenName  string
+	FamilyName string
+	Role       string
+	Roles      []Option
+	Errors     map[string]string
+}
+
+// BindingRow is a role binding on the User Profile.
+type BindingRow struct {
+	ID        int64
+	Role      string
+	Scope     string
+	GrantedBy string
+	Since     string
+	Until     string
+	Expired   bool
+	RemoveURL string
+}
+
+// SessionRow is a session on the User Profile.
+type SessionRow struct {
+	Device   string
+	IP       string
+	Started  string
+	LastSeen string
+	EndURL   string
+	Current  bool
+}
+
+// AdminProfileData is the User Profile.
+type AdminProfileData struct {
+	ID                int64
+	BaseURL           string // /t/{tenant}/settings/administrators/{id}
+	Name              string
+	Email             string
+	Status            string
+	LastSignIn        string
+	Created           string
+	Bindings          []BindingRow
+	RoleOptions       []Option
+	InvitationPending bool
+	InvitationExpires string
+	Sessions          []SessionRow
+	CanManage         bool
+	IsSelf            bool
+	Errors            map[string]string
+	Role              string
+	ExpiresAt         string
+	MinDate           string
+}
