@@ -37,6 +37,34 @@ func startMail(t *testing.T, db modelstest.DB) (*mailtest.Server, *mail.Worker) 
 	return smtp, w
 }
 
+// acceptAndSignIn follows an invitation link in the browser, sets the
+// password and signs in, ending on the dashboard.
+func acceptAndSignIn(t *testing.T, ctx context.Context, link, email string) {
+	t.Helper()
+	browsertest.Do(t, ctx, "open the invitation", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS("#f-password")))
+	browsertest.Do(t, ctx, "type a password",
+		chromedp.SendKeys(chromedp.CSS("#f-password"), webtest.Password),
+		chromedp.SendKeys(chromedp.CSS("#f-password_confirm"), webtest.Password))
+	browsertest.Submit(t, ctx, "set the password", "button[type=submit]")
+	if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#f-email"))); err != nil || v != email {
+		t.Fatalf("sign-in page e-mail %q %v", v, err)
+	}
+	browsertest.Do(t, ctx, "type the password", chromedp.SendKeys(chromedp.CSS("#f-password"), webtest.Password))
+	browsertest.Submit(t, ctx, "sign in", "button[type=submit]")
+	browsertest.Do(t, ctx, "dashboard", chromedp.WaitVisible(chromedp.CSS(".sidebar")))
+}
+
+// inviteLink waits for the invitation e-mail to an address and returns its link.
+func inviteLink(t *testing.T, smtp *mailtest.Server, to string) string {
+	t.Helper()
+	msg := smtp.WaitFor(t, to, 15*time.Second)
+	link := linkRE.FindString(msg.Text)
+	if link == "" {
+		t.Fatalf("no invitation link in the e-mail to %s:\n%s", to, msg.Text)
+	}
+	return link
+}
+
 // TestBrowserOwnerFollowsInvitationAndSignsIn: a tenant is created, the
 // invitation e-mail is captured over SMTP, and in Chromium the owner
 // follows its link, sets a password, signs in and sees the dashboard.

@@ -55,6 +55,10 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)
 
+	// Audit log: the tenant's audit events and their CSV export.
+	t.need(http.MethodGet, "/audit", h.AuditList, authz.ReadAuditEvents)
+	t.need(http.MethodGet, "/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
+
 	// Tenant Settings > Administrators and the User Profile.
 	const admins = "/settings/administrators"
 	t.need(http.MethodGet, admins, h.AdminList, authz.ReadTenantRoles)

@@ -50,6 +50,10 @@ func (g *Guards) SignedIn(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		if !sess.SignedInTo(t.ID) {
+			if sess.Ended() {
+				g.Sessions.ClearCookie(c.Response())
+				g.Flashes.Set(c, "info", "Your session has ended. Sign in again to continue.")
+			}
 			return toLogin(c, t)
 		}
 		v, err := g.Models.LoadViewer(c.Request().Context(), t, sess.AdminID())

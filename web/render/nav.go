@@ -18,6 +18,7 @@ type navEntry struct {
 // holding its permission. Add an entry when its screen exists.
 var navEntries = []navEntry{
 	{"", "Dashboard", "/", authz.SignedIn},
+	{"", "Audit log", "/audit", authz.ReadAuditEvents},
 	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
 }
 

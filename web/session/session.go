@@ -50,6 +50,16 @@ func (s *Session) Stage() string { v, _ := s.raw.Values[keyStage].(string); retu
 // RawID is the session's cookie id (empty for a session not yet saved).
 func (s *Session) RawID() string { return s.raw.ID }
 
+// Ended reports whether the browser presented a session that no longer
+// exists on the server (signed out elsewhere, deactivated, timed out).
+func (s *Session) Ended() bool {
+	if !s.raw.IsNew {
+		return false
+	}
+	ck, err := s.c.Cookie(CookieName)
+	return err == nil && ck.Value != ""
+}
+
 // SignedInTo reports whether the session is fully signed in to tenantID.
 func (s *Session) SignedInTo(tenantID int64) bool {
 	return tenantID != 0 && s.TenantID() == tenantID && s.AdminID() != 0 && s.Stage() == StageComplete

@@ -1,0 +1,59 @@
+package pages
+
+// AuditChange is one changed field of an audit event, its values already
+// formatted for display ("—" for none).
+type AuditChange struct {
+	Field  string // "" when the event's changes could not be read as fields
+	Before string
+	After  string
+}
+
+// AuditRow is one event of the Audit log.
+type AuditRow struct {
+	Time       string // "2006-01-02 15:04:05", UTC
+	Datetime   string // RFC 3339, for <time datetime>
+	Actor      string // "" when no administrator acted (the command line, the system)
+	ActorHref  string // the log filtered by this actor
+	Action     string
+	ActionHref string // the log filtered by this action
+	Target     string
+	TargetType string
+	Changes    []AuditChange
+	IP         string
+	UserAgent  string
+}
+
+// AuditFilterForm is the filter form as typed (kept on errors).
+type AuditFilterForm struct {
+	Actor  string
+	Action string
+	Target string
+	From   string
+	To     string
+}
+
+// AuditActionOption is one choice of the action filter.
+type AuditActionOption struct {
+	Value string
+	Label string
+}
+
+// AuditActionGroup is the actions on one kind of object ("administrator"),
+// led by a choice matching all of them ("administrator.*").
+type AuditActionGroup struct {
+	Label   string // "" for options outside any group
+	Options []AuditActionOption
+}
+
+// AuditData is the Audit log page.
+type AuditData struct {
+	Filter     AuditFilterForm
+	Errors     map[string]string // by field: "from", "to"
+	Actions    []AuditActionGroup
+	Filtered   bool // some filter is set
+	Rows       []AuditRow
+	ListHref   string // the form's action and the Clear link
+	ExportHref string // the CSV of the filtered list; "" while the filters are invalid
+	NextHref   string // older events; "" on the last page
+	NewestHref string // back to the newest events; "" on the first page
+}
