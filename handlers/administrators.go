@@ -373,3 +373,24 @@ func (h *Handler) AdminEndSession(c echo.Context) error {
 	err = h.Models.EndSession(c.Request().Context(), *v, id, sid, actor(c))
 	return h.profileOutcome(c, err, "The session was ended.", "#sessions")
 }
+
+// AdminSendPasswordReset e-mails the administrator a password-reset link.
+func (h *Handler) AdminSendPasswordReset(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.Models.AdministratorByID(c.Request().Context(), v.Tenant.ID, id)
+	if err != nil {
+		return err
+	}
+	_, err = h.Models.SendPasswordReset(c.Request().Context(), v.Tenant, a, actor(c))
+	if errors.Is(err, models.ErrNotActive) {
+		err = &models.ValidationError{Fields: map[string]string{"_form": a.DisplayName() + " is not active: only active administrators can reset their password. Resend the invitation instead."}}
+	}
+	if err == nil {
+		h.wakeMail()
+	}
+	return h.profileOutcome(c, err, "A password reset link was sent to "+a.Email+".", "#manage")
+}

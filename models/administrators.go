@@ -41,16 +41,19 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)
-	query := db.Where("tenant_id = ?", tenantID)
+	// The page's ids come from the covering index (tenant_id, email,
+	// given_name, family_name) alone; only the rows of the page are read.
+	ids := db.Model(&Administrator{}).Select("id").Where("tenant_id = ?", tenantID)
 	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
 		like := "%" + escapeLike(search) + "%"
-		query = query.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
+		ids = ids.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
 	}
 	if q.After != "" {
-		query = query.Where("email > ?", q.After)
+		ids = ids.Where("email > ?", q.After)
 	}
+	ids = ids.Order("email").Limit(q.Limit + 1)
 	var admins []Administrator
-	if err := query.Order("email").Limit(q.Limit + 1).Find(&admins).Error; err != nil {
+	if err := db.Where("id IN (?)", ids).Order("email").Find(&admins).Error; err != nil {
 		return AdminPage{}, err
 	}
 	var page AdminPage
@@ -61,12 +64,12 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 	if len(admins) == 0 {
 		return page, nil
 	}
-	ids := make([]int64, len(admins))
+	pageIDs := make([]int64, len(admins))
 	for i, a := range admins {
-		ids[i] = a.ID
+		pageIDs[i] = a.ID
 	}
 	var bindings []RoleBinding
-	if err := db.Where("tenant_id = ? AND administrator_id IN ?", tenantID, ids).Order("id").Find(&bindings).Error; err != nil {
+	if err := db.Where("tenant_id = ? AND administrator_id IN ?", tenantID, pageIDs).Order("id").Find(&bindings).Error; err != nil {
 		return AdminPage{}, err
 	}
 	byAdmin := map[int64][]RoleBinding{}
@@ -358,6 +361,10 @@ func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status A
 				return err
 			}
 			if err := tx.Model(&Invitation{}).Where("administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", a.ID).
+				Update("revoked_at", now).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&PasswordReset{}).Where("administrator_id = ? AND used_at IS NULL AND revoked_at IS NULL", a.ID).
 				Update("revoked_at", now).Error; err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -176,6 +177,7 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 				{"POST", base + "/" + tid + "/roles/" + fmt.Sprint(binding.ID) + "/delete", nil, manage, 303},
 				{"POST", base + "/" + iid + "/invitation/resend", nil, manage, 303},
 				{"POST", base + "/" + iid + "/invitation/revoke", nil, manage, 303},
+				{"POST", base + "/" + tid + "/password-reset", nil, manage, 303},
 				{"POST", base + "/" + tid + "/sessions/" + sess.ID + "/delete", nil, manage, 303},
 				{"POST", base + "/" + tid + "/status", url.Values{"status": {"inactive"}}, manage, 303},
 			} {
@@ -369,5 +371,78 @@ func TestPlanGateForEditorOrganizations(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("professional plan create: %d", r.Status)
 		}
+	})
+}
+
+func TestProfileSendsPasswordReset(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, tn, _ := app.Owner("acme", "owner@example.com")
+		active := app.AdminWithRoles(tn, "active@example.com", "tenant_member")
+		aid := fmt.Sprint(active.ID)
+		r := c.Submit(adminsURL+"/"+aid, adminsURL+"/"+aid+"/password-reset", nil)
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("send reset: %d", r.Status)
+		}
+		mails, _ := app.Store.OutboxTo(webtest.Ctx(), "active@example.com")
+		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, "/password-reset/") {
+			t.Fatalf("reset e-mail: %+v", mails)
+		}
+		if r := c.Get(r.Location); !strings.Contains(r.Body, "A password reset link was sent to active@example.com") {
+			t.Error("no confirmation")
+		}
+		// An invited administrator gets the invitation instead.
+		ov, _ := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		inv, err := app.Store.CreateAdministrator(webtest.Ctx(), ov, models.CreateAdminInput{Email: "inv@example.com", GivenName: "I", FamilyName: "V", Role: "tenant_member"}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iid := fmt.Sprint(inv.ID)
+		r = c.Submit(adminsURL+"/"+iid, adminsURL+"/"+iid+"/password-reset", nil)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Resend the invitation instead") {
+			t.Fatalf("reset for invited admin: %d", r.Status)
+		}
+	})
+}
+
+// TestAdministratorsPageCostsFixedQueries: the list page runs the same
+// number of queries whatever the tenant's size.
+func TestAdministratorsPageCostsFixedQueries(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, tn, _ := app.Owner("acme", "owner@example.com")
+		var n atomic.Int64
+		cb := db.DB.Callback()
+		count := func(*gorm.DB) { n.Add(1) }
+		for _, reg := range []func(string, func(*gorm.DB)) error{
+			cb.Query().After("gorm:query").Register, cb.Raw().After("gorm:raw").Register,
+			cb.Row().After("gorm:row").Register, cb.Update().After("gorm:update").Register,
+			cb.Create().After("gorm:create").Register,
+		} {
+			if err := reg("test:count", count); err != nil {
+				t.Fatal(err)
+			}
+		}
+		measure := func(path string) int64 {
+			n.Store(0)
+			if r := c.Get(path); r.Status != http.StatusOK {
+				t.Fatalf("%s: %d", path, r.Status)
+			}
+			return n.Load()
+		}
+		small := measure(adminsURL)
+		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 300, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		large := measure(adminsURL)
+		deep := measure(adminsURL + "?after=m")
+		search := measure(adminsURL + "?q=a")
+		if large != small || deep != small || search != small {
+			t.Fatalf("queries per page: %d with 1 administrator, %d with 301, %d deep, %d searching", small, large, deep, search)
+		}
+		if small > 8 {
+			t.Fatalf("the page costs %d queries", small)
+		}
+		t.Logf("the Administrators page costs %d queries", small)
 	})
 }

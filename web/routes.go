@@ -70,6 +70,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodPost, admins+"/:id/status", h.AdminSetStatus, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/invitation/resend", h.AdminResendInvitation, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/invitation/revoke", h.AdminRevokeInvitation, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/password-reset", h.AdminSendPasswordReset, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/sessions/:session/delete", h.AdminEndSession, authz.ManageTenantRoles)
 	return rt
 }

@@ -16,6 +16,7 @@ func all() []*gormigrate.Migration {
 	return []*gormigrate.Migration{
 		foundation(),
 		passwordResets(),
+		adminSearch(),
 	}
 }
 
