@@ -18,8 +18,11 @@ type navEntry struct {
 // holding its permission. Add an entry when its screen exists.
 var navEntries = []navEntry{
 	{"", "Dashboard", "/", authz.SignedIn},
-	{"", "Audit log", "/audit", authz.ReadAuditEvents},
+	// Workspaces (issue 5) go here, in section "Workspaces".
+	// Organizations, Users, Connections, Roles (issue 6) go here, in section "User Management".
 	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
+	// Sign In / Sign Up, Password Policy, Brute Force Protection (issue 4) go here, in section "Tenant Settings".
+	{"Monitoring", "Audit log", "/audit", authz.ReadAuditEvents},
 }
 
 // Nav builds the navigation for a viewer; the entry matching path is active.
