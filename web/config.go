@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -53,8 +54,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.MailFrom == "" {
 		c.MailFrom = "gatehouse@" + u.Hostname()
-		if !strings.Contains(u.Hostname(), ".") {
-			c.MailFrom = "gatehouse@" + u.Hostname() + ".localdomain"
+		if net.ParseIP(u.Hostname()) != nil || !strings.Contains(u.Hostname(), ".") {
+			c.MailFrom = "gatehouse@localhost"
 		}
 	}
 	for name, dst := range map[string]*time.Duration{
