@@ -10,6 +10,7 @@ import (
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
 	"gatehouse/web/render"
+	"gatehouse/web/session"
 
 	"github.com/labstack/echo/v4"
 )
@@ -66,6 +67,22 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 	t, err := h.Models.TenantByID(ctx, admin.TenantID)
 	if err != nil {
 		return err
+	}
+	sec, err := h.Models.Security(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if sec.RequireTOTP {
+		// The tenant requires TOTP: enrolment comes right away, as the
+		// next step of signing in.
+		sess, err := h.Sessions.Load(c)
+		if err != nil {
+			return err
+		}
+		if err := sess.LoginPending(t.ID, admin.ID, session.StageEnroll, "", ""); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
 	}
 	h.Flashes.Set(c, "success", "Your password is set. Sign in to continue.")
 	return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login?email="+url.QueryEscape(admin.Email))

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"gatehouse/models"
 	"gatehouse/views/pages"
@@ -14,9 +17,29 @@ import (
 )
 
 // msgBadCredentials is the one message every failed sign-in gets.
-const msgBadCredentials = "Incorrect e-mail or password."
+const (
+	msgBadCredentials = "Incorrect e-mail or password."
+	msgBadCode        = "That code is not valid or has expired."
+)
 
-// LoginForm shows the sign-in page (or moves on when already signed in).
+// loginPage renders one step of the sign-in page.
+func (h *Handler) loginPage(c echo.Context, status int, f pages.LoginForm) error {
+	return render.Render(c, status, pages.Login(h.R.Page(c, "Sign in"), f))
+}
+
+// firstStep is the first step's form for the tenant's sign-in method.
+func (h *Handler) firstStep(ctx context.Context, t models.Tenant) (string, error) {
+	sec, err := h.Models.Security(ctx, t.ID)
+	if err != nil {
+		return "", err
+	}
+	if sec.SignInMethod == models.MethodOTP {
+		return "email", nil
+	}
+	return "password", nil
+}
+
+// LoginForm shows the current step of signing in.
 func (h *Handler) LoginForm(c echo.Context) error {
 	t, _ := render.Tenant(c)
 	sess, err := h.Sessions.Load(c)
@@ -27,43 +50,282 @@ func (h *Handler) LoginForm(c echo.Context) error {
 	if sess.SignedInTo(t.ID) {
 		return c.Redirect(http.StatusSeeOther, session.SafeNext(next, "/t/"+t.Slug+"/"))
 	}
-	f := pages.LoginForm{Email: strings.TrimSpace(c.QueryParam("email")), Next: next}
-	return render.Render(c, http.StatusOK, pages.Login(h.R.Page(c, "Sign in"), f))
-}
-
-// Login checks the e-mail and password and starts a fresh session.
-func (h *Handler) Login(c echo.Context) error {
-	t, _ := render.Tenant(c)
-	f := pages.LoginForm{
-		Email: strings.TrimSpace(c.FormValue("email")),
-		Next:  session.SafeNext(c.FormValue("next"), ""),
+	switch sess.PendingIn(t.ID) {
+	case session.StageCode:
+		return h.loginPage(c, http.StatusOK, pages.LoginForm{Step: "code", Email: sess.Email()})
+	case session.StageTOTP:
+		return h.loginPage(c, http.StatusOK, pages.LoginForm{Step: "totp"})
+	case session.StageEnroll:
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
 	}
-	password := c.FormValue("password")
-	fail := func(msg string) error {
-		f.Error = msg
-		return render.Render(c, http.StatusUnprocessableEntity, pages.Login(h.R.Page(c, "Sign in"), f))
-	}
-	if f.Email == "" || password == "" {
-		return fail("Enter your e-mail and password.")
-	}
-	admin, err := h.Models.Authenticate(c.Request().Context(), t.ID, f.Email, password)
-	if errors.Is(err, models.ErrBadCredentials) {
-		return fail(msgBadCredentials)
-	}
+	step, err := h.firstStep(c.Request().Context(), t)
 	if err != nil {
 		return err
 	}
+	return h.loginPage(c, http.StatusOK, pages.LoginForm{Step: step, Email: strings.TrimSpace(c.QueryParam("email")), Next: next})
+}
+
+// Login handles every step: e-mail and password (or e-mail, then the
+// e-mailed code), then TOTP. The session id is renewed after each step, and
+// a session that has passed only some steps reaches nothing else.
+func (h *Handler) Login(c echo.Context) error {
+	t, _ := render.Tenant(c)
+	ctx := c.Request().Context()
 	sess, err := h.Sessions.Load(c)
 	if err != nil {
 		return err
 	}
+	switch sess.PendingIn(t.ID) {
+	case session.StageCode:
+		return h.loginCode(c, t, sess)
+	case session.StageTOTP:
+		return h.loginTOTP(c, t, sess)
+	case session.StageEnroll:
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
+	}
+	step, err := h.firstStep(ctx, t)
+	if err != nil {
+		return err
+	}
+	f := pages.LoginForm{Step: step, Email: strings.TrimSpace(c.FormValue("email")), Next: session.SafeNext(c.FormValue("next"), "")}
+	if step == "email" {
+		return h.loginEmail(c, t, sess, f)
+	}
+	password := c.FormValue("password")
+	if f.Email == "" || password == "" {
+		f.Error = "Enter your e-mail and password."
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	admin, err := h.Models.Authenticate(ctx, t.ID, f.Email, password, actor(c))
+	if errors.Is(err, models.ErrBadCredentials) {
+		f.Error = msgBadCredentials
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	return h.afterFirstFactor(c, t, sess, admin, f.Next)
+}
+
+// loginEmail is the first step of passwordless sign-in: the same answer
+// whether or not the e-mail belongs to an administrator.
+func (h *Handler) loginEmail(c echo.Context, t models.Tenant, sess *session.Session, f pages.LoginForm) error {
+	ctx := c.Request().Context()
+	if !models.ValidEmail(models.NormalizeEmail(f.Email)) {
+		f.Error = "Enter your e-mail address."
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	var adminID int64
+	if a, err := h.Models.FindForCode(ctx, t.ID, f.Email); err == nil {
+		adminID = a.ID
+		if err := h.Models.SendSignInCode(ctx, t, a, actor(c)); err != nil && !errors.Is(err, models.ErrThrottled) {
+			return err
+		}
+		h.wakeMail()
+	} else if !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	if err := sess.LoginPending(t.ID, adminID, session.StageCode, models.NormalizeEmail(f.Email), f.Next); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+}
+
+// loginCode checks the e-mailed code (or sends a new one).
+func (h *Handler) loginCode(c echo.Context, t models.Tenant, sess *session.Session) error {
+	ctx := c.Request().Context()
+	f := pages.LoginForm{Step: "code", Email: sess.Email()}
+	var admin models.Administrator
+	var err error
+	if sess.AdminID() != 0 {
+		admin, err = h.Models.AdministratorByID(ctx, t.ID, sess.AdminID())
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+	}
+	if c.FormValue("resend") != "" {
+		if admin.ID != 0 {
+			err := h.Models.SendSignInCode(ctx, t, admin, actor(c))
+			switch {
+			case errors.Is(err, models.ErrThrottled):
+				f.Info = "A code was sent moments ago. Wait half a minute before asking for another."
+				return h.loginPage(c, http.StatusTooManyRequests, f)
+			case err != nil && !errors.Is(err, models.ErrNotActive):
+				return err
+			}
+			h.wakeMail()
+		}
+		f.Info = "A new code is on its way."
+		return h.loginPage(c, http.StatusOK, f)
+	}
+	code := strings.TrimSpace(c.FormValue("code"))
+	if admin.ID == 0 || code == "" {
+		time.Sleep(50 * time.Millisecond)
+		f.Error = msgBadCode
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	if err := h.Models.VerifySignInCode(ctx, admin, code, actor(c)); err != nil {
+		if errors.Is(err, models.ErrBadCode) {
+			f.Error = msgBadCode
+			return h.loginPage(c, http.StatusUnprocessableEntity, f)
+		}
+		return err
+	}
+	return h.afterFirstFactor(c, t, sess, admin, sess.Next())
+}
+
+// afterFirstFactor moves on to TOTP (enrolled), to enrolment (required but
+// not set up) or completes the sign-in.
+func (h *Handler) afterFirstFactor(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator, next string) error {
+	ctx := c.Request().Context()
+	if admin.TOTPEnabledAt != nil {
+		if err := sess.LoginPending(t.ID, admin.ID, session.StageTOTP, "", next); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+	}
+	sec, err := h.Models.Security(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	if sec.RequireTOTP {
+		if err := sess.LoginPending(t.ID, admin.ID, session.StageEnroll, "", next); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
+	}
+	return h.completeSignIn(c, t, sess, admin, next)
+}
+
+func (h *Handler) completeSignIn(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator, next string) error {
 	if err := sess.Login(t.ID, admin.ID, session.StageComplete); err != nil {
 		return err
 	}
 	if err := h.Models.RecordSignIn(c.Request().Context(), admin, actor(c)); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, session.SafeNext(f.Next, "/t/"+t.Slug+"/"))
+	return c.Redirect(http.StatusSeeOther, session.SafeNext(next, "/t/"+t.Slug+"/"))
+}
+
+// loginTOTP checks the TOTP (or recovery) code.
+func (h *Handler) loginTOTP(c echo.Context, t models.Tenant, sess *session.Session) error {
+	ctx := c.Request().Context()
+	admin, err := h.Models.AdministratorByID(ctx, t.ID, sess.AdminID())
+	if err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			_ = sess.Logout()
+			return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+		}
+		return err
+	}
+	f := pages.LoginForm{Step: "totp"}
+	if admin.Status != models.AdminActive {
+		f.Error = msgBadCode
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	err = h.Models.VerifyTOTP(ctx, admin, c.FormValue("code"), actor(c))
+	if errors.Is(err, models.ErrBadCode) || errors.Is(err, models.ErrTOTPNotEnabled) {
+		f.Error = msgBadCode
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	if err != nil {
+		return err
+	}
+	return h.completeSignIn(c, t, sess, admin, sess.Next())
+}
+
+// LoginRestart abandons an unfinished sign-in.
+func (h *Handler) LoginRestart(c echo.Context) error {
+	t, _ := render.Tenant(c)
+	sess, err := h.Sessions.Load(c)
+	if err != nil {
+		return err
+	}
+	if sess.PendingIn(t.ID) != "" {
+		if err := sess.Logout(); err != nil {
+			return err
+		}
+	}
+	return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+}
+
+// EnrollForm is TOTP enrolment during sign-in, for a tenant that requires
+// TOTP: nothing else is reachable until it is done.
+func (h *Handler) EnrollForm(c echo.Context) error {
+	return h.enroll(c, http.StatusOK, "")
+}
+
+func (h *Handler) enroll(c echo.Context, status int, msg string) error {
+	t, _ := render.Tenant(c)
+	sess, err := h.Sessions.Load(c)
+	if err != nil {
+		return err
+	}
+	if sess.PendingIn(t.ID) != session.StageEnroll {
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+	}
+	d, err := h.totpSetup(c, t, sess.AdminID(), "/t/"+t.Slug+"/login/enroll")
+	if err != nil {
+		return err
+	}
+	d.Required, d.Error = true, msg
+	return render.Render(c, status, pages.TOTPSetup(h.R.Page(c, "Set up two-step verification"), d))
+}
+
+// totpSetup prepares the enrolment form of an administrator.
+func (h *Handler) totpSetup(c echo.Context, t models.Tenant, adminID int64, action string) (pages.TOTPSetupData, error) {
+	ctx := c.Request().Context()
+	a, err := h.Models.AdministratorByID(ctx, t.ID, adminID)
+	if err != nil {
+		return pages.TOTPSetupData{}, err
+	}
+	setup, err := h.Models.StartTOTPEnrollment(ctx, t, adminID)
+	if err != nil {
+		return pages.TOTPSetupData{}, err
+	}
+	return pages.TOTPSetupData{
+		Action: action, Secret: setup.Secret, Issuer: "Gatehouse " + t.Name, Account: a.Email,
+		QRDataURI: "data:image/png;base64," + base64.StdEncoding.EncodeToString(setup.QRPNG),
+	}, nil
+}
+
+// Enroll confirms enrolment with a code, completes the sign-in and shows
+// the recovery codes once.
+func (h *Handler) Enroll(c echo.Context) error {
+	t, _ := render.Tenant(c)
+	ctx := c.Request().Context()
+	sess, err := h.Sessions.Load(c)
+	if err != nil {
+		return err
+	}
+	if sess.PendingIn(t.ID) != session.StageEnroll {
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+	}
+	codes, err := h.Models.ConfirmTOTPEnrollment(ctx, t, sess.AdminID(), c.FormValue("code"), actor(c))
+	if errors.Is(err, models.ErrBadCode) {
+		return h.enroll(c, http.StatusUnprocessableEntity, "That code is not right. Check the time on your device and try the newest code.")
+	}
+	if err != nil {
+		return err
+	}
+	admin, err := h.Models.AdministratorByID(ctx, t.ID, sess.AdminID())
+	if err != nil {
+		return err
+	}
+	next := sess.Next()
+	if err := sess.Login(t.ID, admin.ID, session.StageComplete); err != nil {
+		return err
+	}
+	if err := h.Models.RecordSignIn(ctx, admin, actor(c)); err != nil {
+		return err
+	}
+	v, err := h.Models.LoadViewer(ctx, t, admin.ID)
+	if err != nil {
+		return err
+	}
+	render.SetViewer(c, &v)
+	p := h.R.Page(c, "Recovery codes")
+	return render.Render(c, http.StatusOK, pages.RecoveryCodes(p, pages.RecoveryCodesData{Codes: codes, ContinueURL: session.SafeNext(next, "/t/"+t.Slug+"/")}))
 }
 
 // Logout ends the session on the server and in the browser.

@@ -45,11 +45,15 @@ type Administrator struct {
 	FamilyName   string      `gorm:"size:100;not null"`
 	Status       AdminStatus `gorm:"size:20;not null"`
 	PasswordHash string      `gorm:"size:255;not null;default:''"`
-	TOTPSecret   []byte
-	TOTPLastStep int64 `gorm:"not null;default:0"`
-	LastSignInAt *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	TOTPSecret   []byte      `gorm:"column:totp_secret"`
+	TOTPLastStep int64       `gorm:"column:totp_last_step;not null;default:0"`
+	// TOTPEnabledAt is set once enrolment is confirmed with a code.
+	TOTPEnabledAt  *time.Time `gorm:"column:totp_enabled_at"`
+	FailedAttempts int        `gorm:"not null;default:0"`
+	LockedUntil    *time.Time
+	LastSignInAt   *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // DisplayName is the administrator's full name, or the e-mail when unnamed.

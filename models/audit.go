@@ -55,10 +55,19 @@ func adminTarget(a Administrator) Target {
 
 // writeAudit appends an audit event inside the caller's transaction.
 func writeAudit(tx *gorm.DB, now time.Time, tenantID int64, actor Actor, action string, target Target, changes Changes) error {
+	return writeAuditIn(tx, now, tenantID, 0, actor, action, target, changes)
+}
+
+// writeAuditIn appends an audit event that happened inside the workspace
+// workspaceID (0: tenant level) inside the caller's transaction.
+func writeAuditIn(tx *gorm.DB, now time.Time, tenantID, workspaceID int64, actor Actor, action string, target Target, changes Changes) error {
 	ev := AuditEvent{
 		TenantID: tenantID, ActorEmail: actor.Email, Action: action,
 		TargetType: target.Type, TargetID: target.ID, TargetLabel: truncate(target.Label, 400),
 		IP: truncate(actor.IP, 64), UserAgent: truncate(actor.UserAgent, 500), CreatedAt: now,
+	}
+	if workspaceID != 0 {
+		ev.WorkspaceID = &workspaceID
 	}
 	if actor.AdminID != 0 {
 		id := actor.AdminID

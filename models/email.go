@@ -36,9 +36,19 @@ type PasswordResetEmail struct {
 	ExpiresAt   time.Time
 }
 
+// SignInCodeEmail is what an e-mailed sign-in code says.
+type SignInCodeEmail struct {
+	TenantName string
+	AdminName  string
+	Code       string
+	ExpiresAt  time.Time
+	IP         string
+}
+
 // EmailRenderer turns e-mail data into messages (implemented by views/emails).
 type EmailRenderer interface {
 	Invitation(InvitationEmail) (Email, error)
+	SignInCode(SignInCodeEmail) (Email, error)
 	PasswordReset(PasswordResetEmail) (Email, error)
 }
 

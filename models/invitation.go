@@ -79,11 +79,6 @@ func notFoundAs(err, as error) error {
 	return err
 }
 
-// PasswordPolicy returns the password policy in force for a tenant.
-func (s *Store) PasswordPolicy(ctx context.Context, tenantID int64) (passwords.Policy, error) {
-	return passwords.DefaultPolicy(), nil
-}
-
 // PasswordError is returned when a new password breaks the policy.
 type PasswordError struct {
 	Violations []passwords.Violation
@@ -103,17 +98,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 	if err != nil {
 		return Administrator{}, err
 	}
-	policy, err := s.PasswordPolicy(ctx, p.Tenant.ID)
-	if err != nil {
-		return Administrator{}, err
-	}
-	if v := policy.Check(password); len(v) > 0 {
-		return Administrator{}, &PasswordError{Violations: v}
-	}
-	if password != confirm {
-		return Administrator{}, &ValidationError{Fields: map[string]string{"password_confirm": "The two passwords do not match."}}
-	}
-	hash, err := passwords.Hash(password)
+	hash, err := s.newPasswordHash(ctx, p.Tenant.ID, p.Administrator.ID, password, confirm)
 	if err != nil {
 		return Administrator{}, err
 	}
@@ -137,6 +122,9 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 		}
 		if res.RowsAffected != 1 {
 			return ErrTokenUsed
+		}
+		if err := recordPassword(tx, admin.ID, hash, now); err != nil {
+			return err
 		}
 		actor := meta
 		actor.AdminID, actor.Email = admin.ID, admin.Email

@@ -133,7 +133,7 @@ func TestInvitationLifecycle(t *testing.T) {
 		if _, err = s.AcceptInvitation(ctx, tok, "correct horse battery", "correct horse batterx", models.Actor{}); !errors.As(err, &verr) {
 			t.Fatalf("mismatch: %v", err)
 		}
-		if _, err := s.Authenticate(ctx, tn.ID, "a@example.com", "correct horse battery"); !errors.Is(err, models.ErrBadCredentials) {
+		if _, err := s.Authenticate(ctx, tn.ID, "a@example.com", "correct horse battery", models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatal("invited admin could sign in before accepting")
 		}
 		clk.Add(time.Hour)
@@ -147,16 +147,16 @@ func TestInvitationLifecycle(t *testing.T) {
 		if _, err := s.AcceptInvitation(ctx, tok, "another good passphrase", "another good passphrase", models.Actor{}); !errors.Is(err, models.ErrTokenUsed) {
 			t.Fatalf("second use: %v", err)
 		}
-		got, err := s.Authenticate(ctx, tn.ID, "A@Example.com ", "correct horse battery")
+		got, err := s.Authenticate(ctx, tn.ID, "A@Example.com ", "correct horse battery", models.Actor{})
 		if err != nil || got.ID != a.ID {
 			t.Fatalf("authenticate: %v", err)
 		}
 		for _, pw := range []string{"wrong password!", "", strings.Repeat("x", 5000)} {
-			if _, err := s.Authenticate(ctx, tn.ID, "a@example.com", pw); !errors.Is(err, models.ErrBadCredentials) {
+			if _, err := s.Authenticate(ctx, tn.ID, "a@example.com", pw, models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 				t.Fatalf("wrong password %q: %v", pw, err)
 			}
 		}
-		if _, err := s.Authenticate(ctx, tn.ID, "nobody@example.com", "correct horse battery"); !errors.Is(err, models.ErrBadCredentials) {
+		if _, err := s.Authenticate(ctx, tn.ID, "nobody@example.com", "correct horse battery", models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("unknown e-mail: %v", err)
 		}
 		// The same e-mail in another tenant is another account.
@@ -164,7 +164,7 @@ func TestInvitationLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, other.ID, "a@example.com", "correct horse battery"); !errors.Is(err, models.ErrBadCredentials) {
+		if _, err := s.Authenticate(ctx, other.ID, "a@example.com", "correct horse battery", models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatal("password worked across tenants")
 		}
 	})

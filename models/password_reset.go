@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"gatehouse/models/passwords"
-
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -172,21 +170,7 @@ func (s *Store) ResetPassword(ctx context.Context, raw, password, confirm string
 	if err != nil {
 		return Administrator{}, err
 	}
-	policy, err := s.PasswordPolicy(ctx, p.Tenant.ID)
-	if err != nil {
-		return Administrator{}, err
-	}
-	if v := policy.Check(password); len(v) > 0 {
-		return Administrator{}, &PasswordError{Violations: v}
-	}
-	if password != confirm {
-		return Administrator{}, &ValidationError{Fields: map[string]string{"password_confirm": "The two passwords do not match."}}
-	}
-	// Seam for issue 4: the policy's password history (refuse the last
-	// policy.History hashes) is checked here, before hashing, and a tenant
-	// requiring TOTP sends an administrator without it to enrolment after
-	// the reset. Neither exists yet.
-	hash, err := passwords.Hash(password)
+	hash, err := s.newPasswordHash(ctx, p.Tenant.ID, p.Administrator.ID, password, confirm)
 	if err != nil {
 		return Administrator{}, err
 	}
@@ -219,7 +203,9 @@ func (s *Store) ResetPassword(ctx context.Context, raw, password, confirm string
 			Update("revoked_at", now).Error; err != nil {
 			return err
 		}
-		// Seam for issue 4: record the old hash in the password history here.
+		if err := recordPassword(tx, admin.ID, hash, now); err != nil {
+			return err
+		}
 		if err := deleteSessionsOf(tx, admin.ID, ""); err != nil {
 			return err
 		}

@@ -234,7 +234,7 @@ func TestPasswordResetExpires(t *testing.T) {
 		if _, err := f.s.ResetPassword(ctx, tok, "a brand new passphrase", "a brand new passphrase", models.Actor{}); !errors.Is(err, models.ErrTokenExpired) {
 			t.Fatalf("reset after expiry: %v", err)
 		}
-		if _, err := f.s.Authenticate(ctx, f.tenant.ID, "bob@example.com", oldPassword); err != nil {
+		if _, err := f.s.Authenticate(ctx, f.tenant.ID, "bob@example.com", oldPassword, models.Actor{}); err != nil {
 			t.Fatalf("old password after a failed reset: %v", err)
 		}
 	})
@@ -291,10 +291,10 @@ func TestResetPassword(t *testing.T) {
 		if n := countRows(t, db, &models.Session{}, "administrator_id = ?", owner); n != 1 {
 			t.Fatalf("owner's session ended too (%d left)", n)
 		}
-		if _, err := f.s.Authenticate(ctx, f.tenant.ID, "bob@example.com", oldPassword); !errors.Is(err, models.ErrBadCredentials) {
+		if _, err := f.s.Authenticate(ctx, f.tenant.ID, "bob@example.com", oldPassword, models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("old password still works: %v", err)
 		}
-		if _, err := f.s.Authenticate(ctx, f.tenant.ID, "bob@example.com", "a brand new passphrase"); err != nil {
+		if _, err := f.s.Authenticate(ctx, f.tenant.ID, "bob@example.com", "a brand new passphrase", models.Actor{}); err != nil {
 			t.Fatalf("new password: %v", err)
 		}
 		// Single use.

@@ -10,9 +10,10 @@ import (
 )
 
 // Authenticate checks an administrator's e-mail and password. Every failure
-// (unknown e-mail, wrong password, not active) is ErrBadCredentials and
-// costs the same password hashing, so answers reveal nothing.
-func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, password string) (Administrator, error) {
+// (unknown e-mail, wrong password, locked out, not active) is
+// ErrBadCredentials and costs the same password hashing, so answers reveal
+// nothing. Wrong passwords count towards the lockout.
+func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, password string, meta Actor) (Administrator, error) {
 	if len(password) > passwords.MaxPasswordLength {
 		passwords.VerifyDummy(password)
 		return Administrator{}, ErrBadCredentials
@@ -25,9 +26,40 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if err != nil {
 		return Administrator{}, err
 	}
-	ok, err := passwords.Verify(a.PasswordHash, password)
-	if err != nil || !ok || a.Status != AdminActive {
+	sec, err := s.Security(ctx, tenantID)
+	if err != nil {
+		return Administrator{}, err
+	}
+	ok, err := s.reserveAttempt(ctx, a, sec)
+	if err != nil {
+		return Administrator{}, err
+	}
+	if !ok { // locked out: the same work and the same answer as a wrong password
+		passwords.VerifyDummy(password)
 		return Administrator{}, ErrBadCredentials
+	}
+	good, err := passwords.Verify(a.PasswordHash, password)
+	if err != nil || !good || a.Status != AdminActive {
+		if ferr := s.attemptFailed(ctx, a, sec, meta); ferr != nil {
+			return Administrator{}, ferr
+		}
+		return Administrator{}, ErrBadCredentials
+	}
+	if err := s.attemptSucceeded(ctx, a); err != nil {
+		return Administrator{}, err
+	}
+	return a, nil
+}
+
+// FindForCode looks up the active administrator an e-mailed code would go
+// to; ErrNotFound otherwise (the caller answers the same either way).
+func (s *Store) FindForCode(ctx context.Context, tenantID int64, email string) (Administrator, error) {
+	a, err := s.AdministratorByEmail(ctx, tenantID, email)
+	if err != nil {
+		return a, err
+	}
+	if a.Status != AdminActive {
+		return Administrator{}, ErrNotFound
 	}
 	return a, nil
 }
@@ -57,6 +89,12 @@ type Viewer struct {
 	Administrator Administrator
 	Grants        []authz.Grant
 	Perms         authz.Set
+	// Workspaces are the workspaces the navigation offers (id, name and
+	// slug; at most NavWorkspaces, by slug): all of the tenant's for a
+	// viewer holding Get Workspace tenant-wide, else those their workspace
+	// roles are bound to. MoreWorkspaces says the list was cut short.
+	Workspaces     []Workspace
+	MoreWorkspaces bool
 }
 
 // RoleNames lists the names of the viewer's roles, tenant-wide first.
@@ -92,7 +130,11 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	if err != nil {
 		return Viewer{}, err
 	}
-	return Viewer{Tenant: tenant, Administrator: a, Grants: grants, Perms: authz.NewSet(grants)}, nil
+	v := Viewer{Tenant: tenant, Administrator: a, Grants: grants, Perms: authz.NewSet(grants)}
+	if err := s.loadViewerWorkspaces(ctx, &v); err != nil {
+		return Viewer{}, err
+	}
+	return v, nil
 }
 
 // GrantsOf returns the administrator's unexpired grants in one query.

@@ -25,6 +25,11 @@ type Store struct {
 	InvitationTTL time.Duration
 	ResetTTL      time.Duration
 	Emails        EmailRenderer
+	// TOTPKey encrypts TOTP secrets at rest (AES-256-GCM); CodeKey keys the
+	// hashes of e-mailed sign-in codes. Both come from GATEHOUSE_SECRET_KEY
+	// and must be the same on every replica.
+	TOTPKey []byte
+	CodeKey []byte
 }
 
 // NewStore returns a Store with the real clock, crypto/rand and the default
@@ -38,7 +43,19 @@ func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer) *Store {
 		InvitationTTL: 7 * 24 * time.Hour,
 		ResetTTL:      time.Hour,
 		Emails:        emails,
+		TOTPKey:       randomKey(),
+		CodeKey:       randomKey(),
 	}
+}
+
+// randomKey is a placeholder key for stores whose secrets need not outlive
+// the process (tests, one-off commands); serve sets keys from the config.
+func randomKey() []byte {
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		panic(err)
+	}
+	return k
 }
 
 // now is the store's clock in UTC at the database's precision.

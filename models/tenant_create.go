@@ -20,7 +20,7 @@ type CreateTenantInput struct {
 	AdminFamilyName string
 }
 
-// CreateTenant creates a tenant with its Administrators identity pool and
+// CreateTenant creates a tenant with its Administrators and Users identity pools and
 // invites its first Tenant Admin, all in one transaction with the audit
 // event and the invitation e-mail. It returns the invitation link.
 func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Actor) (Tenant, Administrator, string, error) {
@@ -62,6 +62,9 @@ func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Ac
 		}
 		pool := IdentityPool{TenantID: tenant.ID, Name: "Administrators", Kind: PoolAdministrators, CreatedAt: now}
 		if err := tx.Create(&pool).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&IdentityPool{TenantID: tenant.ID, Name: "Users", Kind: PoolUsers, CreatedAt: now}).Error; err != nil {
 			return err
 		}
 		admin = Administrator{TenantID: tenant.ID, PoolID: pool.ID, Email: in.AdminEmail,

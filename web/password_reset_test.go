@@ -80,7 +80,7 @@ func TestPasswordResetFlow(t *testing.T) {
 		if r := owner.Get("/t/acme/"); r.Status != http.StatusOK {
 			t.Fatalf("session ended by a refused password: %d", r.Status)
 		}
-		if _, err := app.Store.Authenticate(webtest.Ctx(), tn.ID, "owner@example.com", webtest.Password); err != nil {
+		if _, err := app.Store.Authenticate(webtest.Ctx(), tn.ID, "owner@example.com", webtest.Password, models.Actor{}); err != nil {
 			t.Fatalf("old password after refused resets: %v", err)
 		}
 
@@ -126,7 +126,7 @@ func TestPasswordResetFlow(t *testing.T) {
 		if r.Status != http.StatusGone || !strings.Contains(r.Body, "already been used") {
 			t.Fatalf("posting to a used link: %d", r.Status)
 		}
-		if _, err := app.Store.Authenticate(webtest.Ctx(), tn.ID, "owner@example.com", newPassword); err != nil {
+		if _, err := app.Store.Authenticate(webtest.Ctx(), tn.ID, "owner@example.com", newPassword, models.Actor{}); err != nil {
 			t.Fatalf("new password after the used link was posted: %v", err)
 		}
 

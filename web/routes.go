@@ -51,6 +51,9 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.public(http.MethodGet, "/login", h.LoginForm)
 	t.public(http.MethodPost, "/login", h.Login)
 	t.public(http.MethodPost, "/logout", h.Logout)
+	t.public(http.MethodPost, "/login/restart", h.LoginRestart)
+	t.public(http.MethodGet, "/login/enroll", h.EnrollForm)
+	t.public(http.MethodPost, "/login/enroll", h.Enroll)
 
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)

@@ -123,6 +123,7 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err := a.cfg.EnsureSecretKey(logger); err != nil {
 		return err
 	}
+	a.store.TOTPKey, a.store.CodeKey = a.cfg.Key("totp-secrets"), a.cfg.Key("sign-in-codes")
 	sender, err := mail.NewSender(a.cfg.SMTPURL, a.cfg.MailFrom, logger)
 	if err != nil {
 		return err

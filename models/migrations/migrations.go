@@ -17,6 +17,9 @@ func all() []*gormigrate.Migration {
 		foundation(),
 		passwordResets(),
 		adminSearch(),
+		signinSecurity(),
+		workspaces(),
+		usersConnectionsRoles(),
 	}
 }
 

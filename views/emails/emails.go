@@ -53,6 +53,21 @@ func (Renderer) PasswordReset(d models.PasswordResetEmail) (models.Email, error)
 	return render("Reset your Gatehouse password for "+d.TenantName, passwordResetText, d, passwordResetHTML(d))
 }
 
+var signInCodeText = template.Must(template.New("sign_in_code").Parse(`Hello {{.AdminName}},
+
+Your code to sign in to {{.TenantName}} in Gatehouse is:
+
+    {{.Code}}
+
+It works once and expires in 10 minutes ({{.ExpiresAt.UTC.Format "15:04 MST"}}).
+{{if .IP}}It was requested from {{.IP}}. {{end}}If you did not try to sign in, you can ignore this e-mail; nobody can sign in without the code.
+`))
+
+// SignInCode renders the e-mail carrying a one-time sign-in code.
+func (Renderer) SignInCode(d models.SignInCodeEmail) (models.Email, error) {
+	return render(d.Code+" is your Gatehouse sign-in code for "+d.TenantName, signInCodeText, d, signInCodeHTML(d))
+}
+
 func render(subject string, text *template.Template, data any, html templ.Component) (models.Email, error) {
 	var tb, hb bytes.Buffer
 	if err := text.Execute(&tb, data); err != nil {

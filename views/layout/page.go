@@ -42,6 +42,7 @@ type Page struct {
 	TenantSlug string
 	Viewer     *Viewer
 	Nav        []NavSection
+	Switcher   *WorkspaceSwitcher // nil unless the viewer sees several workspaces
 	CSRF       string
 	Flash      *Flash
 	ReadOnly   bool

@@ -3,9 +3,29 @@ package pages
 
 // LoginForm is what the sign-in page shows.
 type LoginForm struct {
+	Step  string // "password" (e-mail + password), "email" (passwordless), "code" (e-mailed code), "totp"
 	Email string
 	Next  string
 	Error string
+	Info  string
+}
+
+// TOTPSetupData is the TOTP enrolment form: the QR code and the secret.
+type TOTPSetupData struct {
+	Action    string // where the form posts
+	QRDataURI string
+	Secret    string
+	Issuer    string
+	Account   string
+	Error     string
+	Required  bool // the tenant requires TOTP (sign-in enrolment)
+	CancelURL string
+}
+
+// RecoveryCodesData shows the recovery codes, once.
+type RecoveryCodesData struct {
+	Codes       []string
+	ContinueURL string
 }
 
 // InvitationForm is the invitation acceptance page's data.

@@ -18,10 +18,12 @@ type navEntry struct {
 // holding its permission. Add an entry when its screen exists.
 var navEntries = []navEntry{
 	{"", "Dashboard", "/", authz.SignedIn},
-	// Workspaces (issue 5) go here, in section "Workspaces".
+	// Those who see workspaces only through workspace roles get them by name instead (workspace.go).
+	{"Workspaces", "Workspaces", "/workspaces", authz.GetWorkspace},
 	// Organizations, Users, Connections, Roles (issue 6) go here, in section "User Management".
 	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
 	// Sign In / Sign Up, Password Policy, Brute Force Protection (issue 4) go here, in section "Tenant Settings".
+	{"Monitoring", "System overview", "/overview", authz.ReadSystemEnvironment},
 	{"Monitoring", "Audit log", "/audit", authz.ReadAuditEvents},
 }
 

@@ -71,6 +71,7 @@ func (r *Renderer) Page(c echo.Context, title string, crumbs ...layout.Crumb) la
 	if v := Viewer(c); v != nil {
 		p.Viewer = &layout.Viewer{Name: v.Administrator.DisplayName(), Email: v.Administrator.Email, Roles: v.RoleNames()}
 		p.Nav = Nav(v.Tenant.Slug, v.Perms, c.Request().URL.Path)
+		p.Nav, p.Switcher = workspaceNav(c, v, p.Nav)
 		p.ReadOnly = v.Perms.ReadOnly()
 	}
 	if r.Flashes != nil {

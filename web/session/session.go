@@ -13,12 +13,17 @@ const (
 	keyTenant  = "tenant_id"
 	keyAdmin   = "admin_id"
 	keyStage   = "stage"
+	keyEmail   = "email"
+	keyNext    = "next"
 	keyCreated = "_created"
 )
 
 // Stages of sign-in a session has reached.
 const (
 	StageNone     = ""
+	StageCode     = "code"        // waiting for the e-mailed code
+	StageTOTP     = "totp"        // first factor passed, waiting for TOTP
+	StageEnroll   = "enroll_totp" // first factor passed, must set up TOTP
 	StageComplete = "complete"
 )
 
@@ -47,6 +52,20 @@ func (s *Session) AdminID() int64 { v, _ := int64Value(s.raw.Values[keyAdmin]); 
 // Stage is how far sign-in has got.
 func (s *Session) Stage() string { v, _ := s.raw.Values[keyStage].(string); return v }
 
+// Email is the address typed at the first step of a passwordless sign-in.
+func (s *Session) Email() string { v, _ := s.raw.Values[keyEmail].(string); return v }
+
+// Next is where to go once signed in.
+func (s *Session) Next() string { v, _ := s.raw.Values[keyNext].(string); return v }
+
+// PendingIn returns the stage of an unfinished sign-in to tenantID ("" if none).
+func (s *Session) PendingIn(tenantID int64) string {
+	if tenantID == 0 || s.TenantID() != tenantID || s.Stage() == StageComplete {
+		return ""
+	}
+	return s.Stage()
+}
+
 // RawID is the session's cookie id (empty for a session not yet saved).
 func (s *Session) RawID() string { return s.raw.ID }
 
@@ -68,6 +87,12 @@ func (s *Session) SignedInTo(tenantID int64) bool {
 // Login starts a fresh session (new id; the old one is deleted) for an
 // administrator of a tenant at the given stage.
 func (s *Session) Login(tenantID, adminID int64, stage string) error {
+	return s.LoginPending(tenantID, adminID, stage, "", "")
+}
+
+// LoginPending starts a fresh session at a sign-in stage, remembering the
+// typed e-mail (passwordless) and where to go afterwards.
+func (s *Session) LoginPending(tenantID, adminID int64, stage, email, next string) error {
 	if s.raw.ID != "" {
 		if err := s.store.Models.DeleteSession(s.c.Request().Context(), hashOf(s.raw.ID)); err != nil {
 			return err
@@ -79,6 +104,12 @@ func (s *Session) Login(tenantID, adminID int64, stage string) error {
 	fresh.Values[keyTenant] = tenantID
 	fresh.Values[keyAdmin] = adminID
 	fresh.Values[keyStage] = stage
+	if email != "" {
+		fresh.Values[keyEmail] = email
+	}
+	if next != "" {
+		fresh.Values[keyNext] = next
+	}
 	s.raw = fresh
 	return s.store.Save(s.c.Request(), s.c.Response(), fresh)
 }

@@ -79,6 +79,7 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 	if !opts.RealClock {
 		store.Now = clk.Now
 	}
+	store.TOTPKey, store.CodeKey = cfg.Key("totp-secrets"), cfg.Key("sign-in-codes")
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -1,0 +1,70 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Brute force protection: failures are counted per administrator in the
+// database, so every replica sees them. An attempt is reserved (counted)
+// before its secret is checked, atomically, so parallel attempts cannot
+// slip past the limit: of many guesses sent at once, at most max_attempts
+// are checked, and the one that reaches the limit locks the account.
+
+// reserveAttempt counts an attempt in advance; false means the account is
+// locked (or out of attempts) and the secret must not be checked.
+func (s *Store) reserveAttempt(ctx context.Context, a Administrator, sec TenantSecurity) (bool, error) {
+	now := s.now()
+	res := s.DB.WithContext(ctx).Model(&Administrator{}).
+		Where("id = ? AND failed_attempts < ? AND (locked_until IS NULL OR locked_until <= ?)", a.ID, sec.MaxAttempts, now).
+		UpdateColumn("failed_attempts", gorm.Expr("failed_attempts + 1"))
+	return res.RowsAffected == 1, res.Error
+}
+
+// attemptFailed locks the account when the failures reached the limit
+// (audited), leaving the counter at zero for when the lockout ends.
+func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		until := now.Add(time.Duration(sec.LockoutMinutes) * time.Minute)
+		res := tx.Model(&Administrator{}).Where("id = ? AND failed_attempts >= ?", a.ID, sec.MaxAttempts).
+			UpdateColumns(map[string]any{"locked_until": until, "failed_attempts": 0})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		meta.AdminID, meta.Email = 0, ""
+		return writeAudit(tx, now, a.TenantID, meta, "administrator.locked_out", adminTarget(a),
+			Changes{"locked_until": {After: until.Format(time.RFC3339)}})
+	})
+}
+
+// attemptSucceeded clears the failure count.
+func (s *Store) attemptSucceeded(ctx context.Context, a Administrator) error {
+	return s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ?", a.ID).UpdateColumn("failed_attempts", 0).Error
+}
+
+// Locked reports whether the administrator is locked out at now.
+func (a Administrator) Locked(now time.Time) bool {
+	return a.LockedUntil != nil && now.Before(*a.LockedUntil)
+}
+
+// UnlockAdministrator lifts a lockout (User Profile, audited).
+func (s *Store) UnlockAdministrator(ctx context.Context, v Viewer, adminID int64, actor Actor) error {
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := adminIn(tx, v.Tenant.ID, adminID)
+		if err != nil {
+			return err
+		}
+		if !a.Locked(now) && a.FailedAttempts == 0 {
+			return &ValidationError{Fields: map[string]string{"_form": a.DisplayName() + " is not locked out."}}
+		}
+		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).
+			UpdateColumns(map[string]any{"locked_until": nil, "failed_attempts": 0}).Error; err != nil {
+			return err
+		}
+		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.unlocked", adminTarget(a), nil)
+	})
+}

@@ -1,0 +1,99 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gatehouse/models/passwords"
+
+	"gorm.io/gorm"
+)
+
+// PasswordHistory keeps hashes of an administrator's earlier passwords so
+// the policy's history rule can refuse their reuse.
+type PasswordHistory struct {
+	ID              int64  `gorm:"primaryKey"`
+	AdministratorID int64  `gorm:"not null;index"`
+	PasswordHash    string `gorm:"size:255;not null"`
+	CreatedAt       time.Time
+}
+
+// TableName is the password history table.
+func (PasswordHistory) TableName() string { return "password_histories" }
+
+// newPasswordHash checks a new password against the tenant's policy, the
+// confirmation and, for an existing administrator, their last passwords;
+// it returns the new hash.
+func (s *Store) newPasswordHash(ctx context.Context, tenantID, adminID int64, password, confirm string) (string, error) {
+	policy, err := s.PasswordPolicy(ctx, tenantID)
+	if err != nil {
+		return "", err
+	}
+	if v := policy.Check(password); len(v) > 0 {
+		return "", &PasswordError{Violations: v}
+	}
+	if password != confirm {
+		return "", &ValidationError{Fields: map[string]string{"password_confirm": "The two passwords do not match."}}
+	}
+	if policy.History > 0 && adminID != 0 {
+		var old []string
+		if err := s.DB.WithContext(ctx).Model(&PasswordHistory{}).Where("administrator_id = ?", adminID).
+			Order("id DESC").Limit(policy.History).Pluck("password_hash", &old).Error; err != nil {
+			return "", err
+		}
+		for _, h := range old {
+			if ok, _ := passwords.Verify(h, password); ok {
+				return "", &PasswordError{Violations: []passwords.Violation{{Rule: "history",
+					Message: fmt.Sprintf("Choose a password you have not used recently (your last %d passwords cannot be reused).", policy.History)}}}
+			}
+		}
+	}
+	return passwords.Hash(password)
+}
+
+// recordPassword appends a hash to the history and keeps the last MaxHistory.
+func recordPassword(tx *gorm.DB, adminID int64, hash string, now time.Time) error {
+	if err := tx.Create(&PasswordHistory{AdministratorID: adminID, PasswordHash: hash, CreatedAt: now}).Error; err != nil {
+		return err
+	}
+	var keep []int64
+	if err := tx.Model(&PasswordHistory{}).Where("administrator_id = ?", adminID).Order("id DESC").Limit(MaxHistory).Pluck("id", &keep).Error; err != nil {
+		return err
+	}
+	if len(keep) < MaxHistory {
+		return nil
+	}
+	return tx.Where("administrator_id = ? AND id NOT IN ?", adminID, keep).Delete(&PasswordHistory{}).Error
+}
+
+// ChangePassword changes the signed-in administrator's password: the
+// current one is required, the policy and history apply, and every other
+// session of theirs ends (keep is the hashed id of the current session).
+func (s *Store) ChangePassword(ctx context.Context, tenantID, adminID int64, current, password, confirm, keep string, meta Actor) error {
+	a, err := adminIn(s.DB.WithContext(ctx), tenantID, adminID)
+	if err != nil {
+		return err
+	}
+	if ok, _ := passwords.Verify(a.PasswordHash, current); !ok {
+		return &ValidationError{Fields: map[string]string{"current_password": "The current password is not correct."}}
+	}
+	hash, err := s.newPasswordHash(ctx, tenantID, a.ID, password, confirm)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).Updates(map[string]any{"password_hash": hash, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		if err := recordPassword(tx, a.ID, hash, now); err != nil {
+			return err
+		}
+		if err := deleteSessionsOf(tx, a.ID, keep); err != nil {
+			return err
+		}
+		meta.AdminID, meta.Email = a.ID, a.Email
+		return writeAudit(tx, now, tenantID, meta, "administrator.password_changed", adminTarget(a), nil)
+	})
+}

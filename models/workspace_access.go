@@ -1,0 +1,278 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gatehouse/models/authz"
+
+	"gorm.io/gorm"
+)
+
+// AccessEntry is one row of a workspace's Manage Access: a workspace role
+// binding with its administrator and who granted it.
+type AccessEntry struct {
+	Binding       RoleBinding
+	Administrator Administrator
+	GrantedBy     string // the granter's display name, "" when unknown
+}
+
+// AccessPage is one page of a workspace's Manage Access, oldest grant first.
+type AccessPage struct {
+	Items []AccessEntry
+	Next  int64 // cursor of the next page (the last binding id), 0 on the last
+}
+
+// ListWorkspaceAccess returns a page of the workspace's role bindings
+// (expired ones included, so they can be seen and removed) in two queries
+// whatever the workspace's size: the bindings (keyset on id) and the
+// administrators they name or were granted by.
+func (s *Store) ListWorkspaceAccess(ctx context.Context, tenantID, workspaceID, after int64, limit int) (AccessPage, error) {
+	if limit <= 0 || limit > 100 {
+		limit = 50
+	}
+	db := s.DB.WithContext(ctx)
+	q := db.Where("tenant_id = ? AND workspace_id = ?", tenantID, workspaceID)
+	if after > 0 {
+		q = q.Where("id > ?", after)
+	}
+	var bs []RoleBinding
+	if err := q.Order("id").Limit(limit + 1).Find(&bs).Error; err != nil {
+		return AccessPage{}, err
+	}
+	var page AccessPage
+	if len(bs) > limit {
+		bs = bs[:limit]
+		page.Next = bs[len(bs)-1].ID
+	}
+	if len(bs) == 0 {
+		return page, nil
+	}
+	ids := make([]int64, 0, 2*len(bs))
+	for _, b := range bs {
+		ids = append(ids, b.AdministratorID)
+		if b.GrantedByID != nil {
+			ids = append(ids, *b.GrantedByID)
+		}
+	}
+	var admins []Administrator
+	if err := db.Select("id", "tenant_id", "email", "given_name", "family_name", "status").
+		Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&admins).Error; err != nil {
+		return AccessPage{}, err
+	}
+	byID := make(map[int64]Administrator, len(admins))
+	for _, a := range admins {
+		byID[a.ID] = a
+	}
+	for _, b := range bs {
+		e := AccessEntry{Binding: b, Administrator: byID[b.AdministratorID]}
+		if b.GrantedByID != nil {
+			if g, ok := byID[*b.GrantedByID]; ok {
+				e.GrantedBy = g.DisplayName()
+			}
+		}
+		page.Items = append(page.Items, e)
+	}
+	return page, nil
+}
+
+// CountWorkspaceAccess returns how many role bindings (expired included)
+// the workspace has: what deleting it removes.
+func (s *Store) CountWorkspaceAccess(ctx context.Context, tenantID, workspaceID int64) (int64, error) {
+	var n int64
+	err := s.DB.WithContext(ctx).Model(&RoleBinding{}).Where("tenant_id = ? AND workspace_id = ?", tenantID, workspaceID).Count(&n).Error
+	return n, err
+}
+
+// WorkspaceRoleChoice is a workspace role as the viewer may (or may not)
+// grant it in one workspace.
+type WorkspaceRoleChoice struct {
+	Role     authz.Role
+	Disabled bool
+	Reason   string
+}
+
+// WorkspaceRoleChoices lists the workspace roles with, for each, whether
+// the viewer may grant it in the workspace and why not.
+func WorkspaceRoleChoices(v Viewer, workspaceID int64) []WorkspaceRoleChoice {
+	var out []WorkspaceRoleChoice
+	for _, r := range authz.WorkspaceRoles() {
+		c := WorkspaceRoleChoice{Role: r}
+		if !v.Perms.CoversIn(r, workspaceID) {
+			c.Disabled, c.Reason = true, "you can only grant roles whose permissions you hold"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// GrantInput is Manage Access > Add User.
+type GrantInput struct {
+	User      string     // the e-mail of an administrator of the tenant
+	Role      string     // workspace_admin or workspace_auditor
+	ExpiresAt *time.Time // nil: never
+}
+
+// GrantWorkspaceRole binds a workspace role to an administrator of the
+// tenant in one workspace, in one transaction with its audit event (inside
+// the workspace). Tenant Admins and the workspace's Workspace Admins may
+// (Manage Workspace Roles in it); nobody grants a tenant role here, nor a
+// role whose permissions they do not hold in that workspace.
+func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID int64, in GrantInput, actor Actor) (Administrator, error) {
+	if !v.Perms.CanIn(authz.ManageWorkspaceRoles, workspaceID) {
+		if v.CanSeeWorkspace(workspaceID) {
+			return Administrator{}, ErrForbidden
+		}
+		return Administrator{}, ErrNotFound
+	}
+	now := s.now()
+	email := NormalizeEmail(in.User)
+	f := fieldErrors{}
+	if !ValidEmail(email) {
+		f.add("user", "Enter the e-mail of an administrator of this tenant, like name@example.com.")
+	}
+	role, ok := authz.RoleByKey(authz.RoleKey(in.Role))
+	if !ok || role.Scope != authz.ScopeWorkspace {
+		f.add("role", "Choose Workspace Admin or Workspace Auditor. Tenant roles are assigned on the User Profile.")
+	}
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		f.add("expires_at", "The expiry must be in the future.")
+	}
+	if err := f.err(); err != nil {
+		return Administrator{}, err
+	}
+	if !v.Perms.CoversIn(role, workspaceID) {
+		return Administrator{}, ErrEscalation
+	}
+	var a Administrator
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		w, err := workspaceIn(tx, v.Tenant.ID, workspaceID, "SHARE")
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("tenant_id = ? AND email = ?", v.Tenant.ID, email).Take(&a).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return &ValidationError{Fields: map[string]string{"user": "No administrator of this tenant has the e-mail " + email +
+					". Invite them first under Tenant Settings > Administrators."}}
+			}
+			return err
+		}
+		var n int64
+		if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id = ? AND (expires_at IS NULL OR expires_at > ?)",
+			v.Tenant.ID, a.ID, string(role.Key), w.ID, now).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return &ValidationError{Fields: map[string]string{"user": a.DisplayName() + " already holds " + role.Name + " in this workspace."}}
+		}
+		by, wid := v.Administrator.ID, w.ID
+		b := RoleBinding{TenantID: v.Tenant.ID, AdministratorID: a.ID, RoleKey: string(role.Key), WorkspaceID: &wid,
+			ExpiresAt: in.ExpiresAt, GrantedByID: &by, CreatedAt: now}
+		if err := tx.Create(&b).Error; err != nil {
+			return err
+		}
+		ch := Changes{"role": {After: role.Key}, "workspace": {After: w.Slug}}
+		if in.ExpiresAt != nil {
+			ch["expires_at"] = Change{After: in.ExpiresAt.UTC().Format(time.RFC3339)}
+		}
+		return writeAuditIn(tx, now, v.Tenant.ID, w.ID, actor, "workspace.access_granted", adminTarget(a), ch)
+	})
+	if err != nil {
+		return Administrator{}, err
+	}
+	return a, nil
+}
+
+// RemoveWorkspaceRole deletes one role binding of the workspace, in one
+// transaction with its audit event (inside the workspace), and returns the
+// administrator who held it. The same people as for granting may.
+func (s *Store) RemoveWorkspaceRole(ctx context.Context, v Viewer, workspaceID, bindingID int64, actor Actor) (Administrator, error) {
+	if !v.Perms.CanIn(authz.ManageWorkspaceRoles, workspaceID) {
+		if v.CanSeeWorkspace(workspaceID) {
+			return Administrator{}, ErrForbidden
+		}
+		return Administrator{}, ErrNotFound
+	}
+	now := s.now()
+	var a Administrator
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		w, err := workspaceIn(tx, v.Tenant.ID, workspaceID, "SHARE")
+		if err != nil {
+			return err
+		}
+		var b RoleBinding
+		if err := tx.Where("tenant_id = ? AND workspace_id = ? AND id = ?", v.Tenant.ID, w.ID, bindingID).Take(&b).Error; err != nil {
+			return notFound(err)
+		}
+		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok && !v.Perms.CoversIn(r, w.ID) {
+			return ErrEscalation
+		}
+		if a, err = adminIn(tx, v.Tenant.ID, b.AdministratorID); err != nil {
+			return err
+		}
+		if err := tx.Delete(&b).Error; err != nil {
+			return err
+		}
+		return writeAuditIn(tx, now, v.Tenant.ID, w.ID, actor, "workspace.access_removed", adminTarget(a),
+			Changes{"role": {Before: b.RoleKey}, "workspace": {Before: w.Slug}})
+	})
+	if err != nil {
+		return Administrator{}, err
+	}
+	return a, nil
+}
+
+// Candidate is an administrator the Add User picker offers.
+type Candidate struct {
+	Email  string `json:"email"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// CandidatesMax is the most administrators one picker search returns.
+const CandidatesMax = 20
+
+// WorkspaceCandidates returns at most CandidatesMax administrators of the
+// tenant (any role, any status) whose e-mail or name contains q, by e-mail,
+// in one query over the (tenant_id, email, given_name, family_name) index.
+func (s *Store) WorkspaceCandidates(ctx context.Context, tenantID int64, q string) ([]Candidate, error) {
+	db := s.DB.WithContext(ctx).Model(&Administrator{}).Select("email", "given_name", "family_name", "status").Where("tenant_id = ?", tenantID)
+	if q = strings.ToLower(strings.TrimSpace(q)); q != "" {
+		if len(q) > 200 {
+			q = q[:200]
+		}
+		like := "%" + escapeLike(q) + "%"
+		db = db.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
+	}
+	var admins []Administrator
+	if err := db.Order("email").Limit(CandidatesMax).Find(&admins).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Candidate, 0, len(admins))
+	for _, a := range admins {
+		name := strings.TrimSpace(a.GivenName + " " + a.FamilyName)
+		out = append(out, Candidate{Email: a.Email, Name: name, Status: string(a.Status)})
+	}
+	return out, nil
+}
+
+// WorkspaceNames returns the tenant's workspaces with the given ids (id,
+// name and slug only), by id, in one query: e.g. to name the workspaces of
+// a User Profile's bindings.
+func (s *Store) WorkspaceNames(ctx context.Context, tenantID int64, ids []int64) (map[int64]Workspace, error) {
+	out := map[int64]Workspace{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var ws []Workspace
+	if err := s.DB.WithContext(ctx).Select("id", "tenant_id", "name", "slug").Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&ws).Error; err != nil {
+		return nil, fmt.Errorf("workspace names: %w", err)
+	}
+	for _, w := range ws {
+		out[w.ID] = w
+	}
+	return out, nil
+}
