@@ -23,18 +23,23 @@ func (s *Store) reserveAttempt(ctx context.Context, a Administrator, sec TenantS
 	return res.RowsAffected == 1, res.Error
 }
 
-// attemptFailed locks the account when the failures reached the limit
-// (audited), leaving the counter at zero for when the lockout ends.
+// attemptFailed records a checked attempt that failed (audited, so
+// auditors see failed sign-ins; at most max_attempts per lockout period can
+// be recorded) and locks the account when the failures reached the limit,
+// leaving the counter at zero for when the lockout ends.
 func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) error {
 	now := s.now()
+	meta.AdminID, meta.Email = 0, ""
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.sign_in_failed", adminTarget(a), nil); err != nil {
+			return err
+		}
 		until := now.Add(time.Duration(sec.LockoutMinutes) * time.Minute)
 		res := tx.Model(&Administrator{}).Where("id = ? AND failed_attempts >= ?", a.ID, sec.MaxAttempts).
 			UpdateColumns(map[string]any{"locked_until": until, "failed_attempts": 0})
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
-		meta.AdminID, meta.Email = 0, ""
 		return writeAudit(tx, now, a.TenantID, meta, "administrator.locked_out", adminTarget(a),
 			Changes{"locked_until": {After: until.Format(time.RFC3339)}})
 	})
