@@ -38,8 +38,13 @@ func (h *Handler) AuditList(c echo.Context) error {
 	base := "/t/" + v.Tenant.Slug + "/audit"
 	query := auditQuery(form)
 	d := pages.AuditData{Filter: form, Errors: errs, Filtered: !filter.IsZero(), ListHref: base}
+	ws, inWorkspace := render.Workspace(c) // a workspace's audit screen: only the events inside it
+	if inWorkspace {
+		base = render.WorkspacePath(v.Tenant.Slug, ws.Slug, "/audit")
+		d.ListHref, filter.WorkspaceID = base, &ws.ID
+	}
 
-	actions, err := h.Models.AuditActions(ctx, v.Tenant.ID)
+	actions, err := h.auditActions(ctx, v.Tenant.ID, filter.WorkspaceID)
 	if err != nil {
 		return err
 	}
@@ -71,6 +76,9 @@ func (h *Handler) AuditList(c echo.Context) error {
 		// form a datetime-local input displays.
 		d.Filter.From, d.Filter.To = auditInputTime(filter.From), auditInputTime(filter.To)
 	}
+	if inWorkspace {
+		return h.renderWorkspaceAudit(c, status, d)
+	}
 	p := h.R.Page(c, "Audit log", layout.Crumb{Label: "Audit log"})
 	return render.Render(c, status, pages.AuditLog(p, d))
 }
@@ -84,6 +92,10 @@ func (h *Handler) AuditExport(c echo.Context) error {
 	if len(errs) > 0 {
 		return h.AuditList(c)
 	}
+	scope := v.Tenant.Slug
+	if ws, ok := render.Workspace(c); ok { // a workspace's events only
+		filter.WorkspaceID, scope = &ws.ID, v.Tenant.Slug+"-"+ws.Slug
+	}
 	res := c.Response()
 	// A large export may outlast the server's write timeout.
 	_ = http.NewResponseController(res.Writer).SetWriteDeadline(time.Now().Add(10 * time.Minute))
@@ -95,7 +107,7 @@ func (h *Handler) AuditExport(c echo.Context) error {
 			return nil
 		}
 		started = true
-		name := fmt.Sprintf("audit-%s-%s.csv", v.Tenant.Slug, h.Models.Now().UTC().Format(auditDateLayout))
+		name := fmt.Sprintf("audit-%s-%s.csv", scope, h.Models.Now().UTC().Format(auditDateLayout))
 		res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 		res.WriteHeader(http.StatusOK)

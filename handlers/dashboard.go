@@ -33,6 +33,16 @@ func (h *Handler) dashboard(ctx context.Context, v *models.Viewer) (pages.Dashbo
 			Detail: fmt.Sprintf("%d active · %d invited · %d inactive", counts[models.AdminActive], counts[models.AdminInvited], counts[models.AdminInactive]),
 		})
 	}
+	wsCards, err := h.workspaceCards(ctx, v) // Workspaces (or the viewer's own) and the System overview
+	if err != nil {
+		return d, err
+	}
+	d.Cards = append(d.Cards, wsCards...)
+	umCards, err := h.userManagementCards(ctx, v) // Users, Connections, Roles
+	if err != nil {
+		return d, err
+	}
+	d.Cards = append(d.Cards, umCards...)
 	return d, nil
 }
 

@@ -100,7 +100,7 @@ type EndUserRoleInput struct {
 	Description string
 }
 
-func (in *EndUserRoleInput) check() error {
+func (in *EndUserRoleInput) check() fieldErrors {
 	in.Name, in.Description = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description)
 	f := fieldErrors{}
 	switch {
@@ -114,20 +114,25 @@ func (in *EndUserRoleInput) check() error {
 	if len([]rune(in.Description)) > 500 {
 		f.add("description", "Description must be at most 500 characters.")
 	}
-	return f.err()
+	return f
 }
 
 func roleNameTaken() error {
 	return &ValidationError{Fields: map[string]string{"name": "A role with this name already exists."}}
 }
 
-func roleNameFree(tx *gorm.DB, tenantID, exceptID int64, name string) error {
+// roleNameFree adds a field error when another role of the tenant (other
+// than exceptID) has the name, unless the name is already in error.
+func roleNameFree(tx *gorm.DB, f fieldErrors, tenantID, exceptID int64, name string) error {
+	if _, bad := f["name"]; bad {
+		return nil
+	}
 	var n int64
 	if err := tx.Model(&EndUserRole{}).Where("tenant_id = ? AND LOWER(name) = LOWER(?) AND id <> ?", tenantID, name, exceptID).Count(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
-		return roleNameTaken()
+		f.add("name", "A role with this name already exists.")
 	}
 	return nil
 }
@@ -135,13 +140,14 @@ func roleNameFree(tx *gorm.DB, tenantID, exceptID int64, name string) error {
 // CreateEndUserRole creates an end-user role, in one transaction with its
 // audit event. Names are unique in the tenant whatever their case.
 func (s *Store) CreateEndUserRole(ctx context.Context, tenantID int64, in EndUserRoleInput, actor Actor) (EndUserRole, error) {
-	if err := in.check(); err != nil {
-		return EndUserRole{}, err
-	}
+	f := in.check()
 	now := s.now()
 	r := EndUserRole{TenantID: tenantID, Name: in.Name, Description: in.Description, CreatedAt: now, UpdatedAt: now}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if err := roleNameFree(tx, tenantID, 0, r.Name); err != nil {
+		if err := roleNameFree(tx, f, tenantID, 0, r.Name); err != nil {
+			return err
+		}
+		if err := f.err(); err != nil {
 			return err
 		}
 		if err := tx.Create(&r).Error; err != nil {
@@ -163,13 +169,17 @@ func (s *Store) CreateEndUserRole(ctx context.Context, tenantID int64, in EndUse
 // UpdateEndUserRole renames or redescribes an end-user role, in one
 // transaction with an audit event of what changed.
 func (s *Store) UpdateEndUserRole(ctx context.Context, tenantID, id int64, in EndUserRoleInput, actor Actor) (EndUserRole, error) {
-	if err := in.check(); err != nil {
-		return EndUserRole{}, err
-	}
+	f := in.check()
 	var r EndUserRole
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var err error
 		if r, err = endUserRoleIn(tx, tenantID, id); err != nil {
+			return err
+		}
+		if err := roleNameFree(tx, f, tenantID, r.ID, in.Name); err != nil {
+			return err
+		}
+		if err := f.err(); err != nil {
 			return err
 		}
 		ch := Changes{}
@@ -181,9 +191,6 @@ func (s *Store) UpdateEndUserRole(ctx context.Context, tenantID, id int64, in En
 		}
 		if len(ch) == 0 {
 			return nil
-		}
-		if err := roleNameFree(tx, tenantID, r.ID, in.Name); err != nil {
-			return err
 		}
 		now := s.now()
 		if err := tx.Model(&EndUserRole{}).Where("id = ? AND tenant_id = ?", r.ID, tenantID).

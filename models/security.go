@@ -174,8 +174,17 @@ func (s *Store) updateSecurity(ctx context.Context, v Viewer, actor Actor, actio
 		}
 		ch := change(&t)
 		t.UpdatedAt = now
+		want := t
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&t).Error; err != nil {
 			return err
+		}
+		// GORM's Create writes a column's default in place of a zero value
+		// (reject_common false would be stored as true): write it as is.
+		if t.RejectCommon != want.RejectCommon {
+			if err := tx.Model(&TenantSecurity{}).Where("tenant_id = ?", t.TenantID).
+				UpdateColumn("reject_common", want.RejectCommon).Error; err != nil {
+				return err
+			}
 		}
 		if len(ch) == 0 {
 			return nil

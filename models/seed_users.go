@@ -17,7 +17,7 @@ var (
 )
 
 // SeedUsers adds n realistic end users to the tenant's Users pool in bulk,
-// for demos and benchmarks: multi-row inserts of 2,000 rows, 10,000 rows per
+// for demos and benchmarks: multi-row inserts of 1,000 rows, 10,000 rows per
 // transaction, no password hashing (seeded users have no password). Most
 // have an e-mail, many a username, some only a username; some have a phone,
 // attributes and metadata; statuses and blocks vary. It returns how many
@@ -43,7 +43,7 @@ func (s *Store) SeedUsers(ctx context.Context, tenant Tenant, n int, actor Actor
 		return 0, err
 	}
 	rng := rand.New(rand.NewPCG(uint64(tenant.ID), uint64(start)))
-	const perInsert, perTx = 2000, 10000
+	const perInsert, perTx = 1000, 10000 // SQLite takes at most 32,766 parameters a statement
 	added := 0
 	for added < n {
 		size := min(perTx, n-added)

@@ -89,10 +89,12 @@ type Viewer struct {
 	Administrator Administrator
 	Grants        []authz.Grant
 	Perms         authz.Set
-	// Workspaces are the workspaces the navigation offers (id, name and
-	// slug; at most NavWorkspaces, by slug): all of the tenant's for a
-	// viewer holding Get Workspace tenant-wide, else those their workspace
-	// roles are bound to. MoreWorkspaces says the list was cut short.
+	// Workspaces are the workspaces the navigation and the workspace
+	// switcher offer (id, name and slug; at most NavWorkspaces, by slug):
+	// those the viewer's workspace roles are bound to, or, for a viewer
+	// holding Get Workspace tenant-wide, the tenant's first ones, loaded on
+	// workspace pages only (LoadNavWorkspaces). MoreWorkspaces says the list
+	// was cut short.
 	Workspaces     []Workspace
 	MoreWorkspaces bool
 }
@@ -131,8 +133,10 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 		return Viewer{}, err
 	}
 	v := Viewer{Tenant: tenant, Administrator: a, Grants: grants, Perms: authz.NewSet(grants)}
-	if err := s.loadViewerWorkspaces(ctx, &v); err != nil {
-		return Viewer{}, err
+	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
+		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
+			return Viewer{}, err
+		}
 	}
 	return v, nil
 }

@@ -117,7 +117,7 @@ func checkIdentifiersFree(tx *gorm.DB, f fieldErrors, tenantID, exceptID int64, 
 		{"email", "email", email, "A user with this e-mail already exists."},
 		{"username", "username", username, "A user with this username already exists."},
 	} {
-		if c.value == "" {
+		if _, bad := f[c.field]; bad || c.value == "" {
 			continue
 		}
 		var n int64
@@ -160,13 +160,16 @@ func usersPool(tx *gorm.DB, tenantID int64, now time.Time) (int64, error) {
 		return pool.ID, nil
 	}
 	pool = IdentityPool{TenantID: tenantID, Name: "Users", Kind: PoolUsers, CreatedAt: now}
-	return pool.ID, tx.Create(&pool).Error
+	if err := tx.Create(&pool).Error; err != nil {
+		return 0, err
+	}
+	return pool.ID, nil
 }
 
 // UserListQuery selects a page of the Users list.
 type UserListQuery struct {
 	Search string // matched against e-mail, username, phone and name, case-insensitively
-	After  int64  // keyset cursor: the id of the last user of the previous page
+	After  int64  // keyset cursor: the id below which the page starts (newest first)
 	Limit  int    // page size, 1..100 (default 25)
 }
 
@@ -174,42 +177,103 @@ type UserListQuery struct {
 type UserPage struct {
 	Items []User
 	Next  int64 // cursor of the next page, 0 when this is the last
+	// Partial is true when a search stopped at UserSearchWindow users
+	// before filling the page: Next continues the search with older users.
+	Partial bool
 }
 
-// ListUsers returns a page of the tenant's users, newest first, in one
-// query whatever the tenant's size: the page's ids come from the covering
-// index (tenant_id, id, email, username, phone, given_name, family_name)
-// alone, walked backwards from the cursor; only the rows of the page are read.
+// UserSearchWindow is how many users one page of a search looks through at
+// most, so that a search costs the same whatever the tenant's size: a term
+// that matches nobody among a million users answers in tens of
+// milliseconds with "search older users" instead of scanning them all.
+// (A variable so that tests can make it small.)
+var UserSearchWindow = 100_000
+
+// ListUsers returns a page of the tenant's users, newest first. Browsing
+// costs one query whatever the tenant's size: the page's ids come from the
+// covering index (tenant_id, id, email, username, phone, given_name,
+// family_name) walked backwards from the cursor, and only the rows of the
+// page are read. A search costs two: the ids of the matches among the next
+// UserSearchWindow users (tested in that index alone) with where that
+// window ended, then the rows of the page.
 func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) (UserPage, error) {
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)
-	ids := db.Model(&User{}).Select("id").Where("tenant_id = ?", tenantID)
-	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
-		like := "%" + escapeLike(search) + "%"
-		cond := "email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'"
-		args := []any{like, like, like}
-		if p := NormalizePhone(search); p != "" && strings.Trim(p, "+0123456789") == "" {
-			cond += " OR phone LIKE ? ESCAPE '\\'"
-			args = append(args, "%"+escapeLike(p)+"%")
+	search := strings.ToLower(strings.TrimSpace(q.Search))
+	if search == "" {
+		ids := db.Model(&User{}).Select("id").Where("tenant_id = ?", tenantID)
+		if q.After > 0 {
+			ids = ids.Where("id < ?", q.After)
 		}
-		ids = ids.Where("("+cond+")", args...)
+		var users []User
+		if err := db.Where("id IN (?)", ids.Order("id DESC").Limit(q.Limit+1)).Order("id DESC").Find(&users).Error; err != nil {
+			return UserPage{}, err
+		}
+		var page UserPage
+		if len(users) > q.Limit {
+			users = users[:q.Limit]
+			page.Next = users[len(users)-1].ID
+		}
+		page.Items = users
+		return page, nil
 	}
+
+	like := "%" + escapeLike(search) + "%"
+	cond := "email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'"
+	condArgs := []any{like, like, like}
+	if p := NormalizePhone(search); p != "" && strings.Trim(p, "+0123456789") == "" {
+		cond += " OR phone LIKE ? ESCAPE '\\'"
+		condArgs = append(condArgs, "%"+escapeLike(p)+"%")
+	}
+	window := "SELECT id, email, username, phone, given_name, family_name FROM users WHERE tenant_id = ?"
+	args := []any{tenantID}
 	if q.After > 0 {
-		ids = ids.Where("id < ?", q.After)
+		window += " AND id < ?"
+		args = append(args, q.After)
 	}
-	ids = ids.Order("id DESC").Limit(q.Limit + 1)
-	var users []User
-	if err := db.Where("id IN (?)", ids).Order("id DESC").Find(&users).Error; err != nil {
+	window += " ORDER BY id DESC LIMIT ?"
+	args = append(args, UserSearchWindow)
+	args = append(args, condArgs...)
+	args = append(args, q.Limit+1)
+	// Hits come with hit = 1; one more row (hit = 0) says where the window
+	// ended and how many users it held.
+	sql := "WITH w AS (" + window + ") " +
+		"SELECT id, 1 AS hit, 0 AS n FROM (SELECT id FROM w WHERE (" + cond + ") ORDER BY id DESC LIMIT ?) m " +
+		"UNION ALL SELECT MIN(id), 0, COUNT(*) FROM w"
+	var rows []struct {
+		ID  *int64
+		Hit int
+		N   int64
+	}
+	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return UserPage{}, err
 	}
-	var page UserPage
-	if len(users) > q.Limit {
-		users = users[:q.Limit]
-		page.Next = users[len(users)-1].ID
+	var hits []int64
+	var windowEnd, scanned int64
+	for _, r := range rows {
+		switch {
+		case r.Hit == 1 && r.ID != nil:
+			hits = append(hits, *r.ID)
+		case r.Hit == 0:
+			scanned = r.N
+			if r.ID != nil {
+				windowEnd = *r.ID
+			}
+		}
 	}
-	page.Items = users
+	var page UserPage
+	switch {
+	case len(hits) > q.Limit:
+		hits = hits[:q.Limit]
+		page.Next = hits[len(hits)-1]
+	case scanned >= int64(UserSearchWindow):
+		page.Next, page.Partial = windowEnd, true
+	}
+	if err := db.Where("tenant_id = ? AND id IN ?", tenantID, append(hits, 0)).Order("id DESC").Find(&page.Items).Error; err != nil {
+		return UserPage{}, err
+	}
 	return page, nil
 }
 
@@ -306,9 +370,6 @@ func (s *Store) CreateUserTx(tx *gorm.DB, tenantID int64, in CreateUserInput, ac
 	if !in.Status.Valid() {
 		f.add("status", "Choose new, active or inactive.")
 	}
-	if err := f.err(); err != nil {
-		return User{}, err
-	}
 	if err := checkIdentifiersFree(tx, f, tenantID, 0, in.Email, in.Username); err != nil {
 		return User{}, err
 	}
@@ -370,9 +431,6 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID, id int64, in UpdateUse
 	meta, msg := CleanPairs("Metadata", in.Metadata, UserPairLimits)
 	if msg != "" {
 		f.add("metadata", msg)
-	}
-	if err := f.err(); err != nil {
-		return User{}, err
 	}
 	var u User
 	err := s.tx(ctx, func(tx *gorm.DB) error {

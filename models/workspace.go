@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -85,11 +86,15 @@ func visibleWorkspaceIDs(perms authz.Set) []int64 {
 	return ids
 }
 
-// loadViewerWorkspaces fills v.Workspaces for the navigation in at most one
-// query: the first NavWorkspaces workspaces by slug for a viewer holding Get
-// Workspace tenant-wide, else the workspaces their workspace roles are bound
-// to; nothing (and no query) for a viewer who can see none.
-func (s *Store) loadViewerWorkspaces(ctx context.Context, v *Viewer) error {
+// LoadNavWorkspaces fills v.Workspaces, for the navigation and the
+// workspace switcher, in at most one query: the first NavWorkspaces
+// workspaces by slug for a viewer holding Get Workspace tenant-wide, else
+// those their workspace roles are bound to; nothing (and no query) for a
+// viewer who can see none. LoadViewer calls it for viewers who see
+// workspaces only through workspace roles (their navigation names them on
+// every page); for the others the workspace pages call it, where the
+// switcher is offered, so that other pages cost no query for it.
+func (s *Store) LoadNavWorkspaces(ctx context.Context, v *Viewer) error {
 	q := s.DB.WithContext(ctx).Model(&Workspace{}).Select("id", "tenant_id", "name", "slug").Where("tenant_id = ?", v.Tenant.ID)
 	if !v.Perms.Can(authz.GetWorkspace) {
 		ids := visibleWorkspaceIDs(v.Perms)
@@ -102,8 +107,9 @@ func (s *Store) loadViewerWorkspaces(ctx context.Context, v *Viewer) error {
 	if err := q.Order("slug").Limit(NavWorkspaces + 1).Find(&ws).Error; err != nil {
 		return err
 	}
-	if len(ws) > NavWorkspaces {
-		ws, v.MoreWorkspaces = ws[:NavWorkspaces], true
+	v.MoreWorkspaces = len(ws) > NavWorkspaces
+	if v.MoreWorkspaces {
+		ws = ws[:NavWorkspaces]
 	}
 	v.Workspaces = ws
 	return nil
@@ -396,4 +402,16 @@ func (s *Store) DeleteWorkspace(ctx context.Context, v Viewer, id int64, confirm
 		return 0, err
 	}
 	return removed, nil
+}
+
+// WorkspaceAuditActions lists the distinct actions of the audit events
+// inside one workspace, in byte order, for its audit screen's filter.
+func (s *Store) WorkspaceAuditActions(ctx context.Context, tenantID, workspaceID int64) ([]string, error) {
+	var actions []string
+	if err := s.DB.WithContext(ctx).Model(&AuditEvent{}).Where("tenant_id = ? AND workspace_id = ?", tenantID, workspaceID).
+		Distinct("action").Pluck("action", &actions).Error; err != nil {
+		return nil, err
+	}
+	sort.Strings(actions)
+	return actions, nil
 }

@@ -87,6 +87,27 @@ func (s *Store) CountWorkspaceAccess(ctx context.Context, tenantID, workspaceID 
 	return n, err
 }
 
+// WorkspaceAccessCounts returns how many unexpired Workspace Admin and
+// Workspace Auditor bindings the workspace has, in one query.
+func (s *Store) WorkspaceAccessCounts(ctx context.Context, tenantID, workspaceID int64) (admins, auditors int64, err error) {
+	var rows []struct {
+		RoleKey string
+		N       int64
+	}
+	err = s.DB.WithContext(ctx).Model(&RoleBinding{}).Select("role_key, COUNT(*) AS n").
+		Where("tenant_id = ? AND workspace_id = ? AND (expires_at IS NULL OR expires_at > ?)", tenantID, workspaceID, s.now()).
+		Group("role_key").Scan(&rows).Error
+	for _, r := range rows {
+		switch authz.RoleKey(r.RoleKey) {
+		case authz.WorkspaceAdmin:
+			admins = r.N
+		case authz.WorkspaceAuditor:
+			auditors = r.N
+		}
+	}
+	return admins, auditors, err
+}
+
 // WorkspaceRoleChoice is a workspace role as the viewer may (or may not)
 // grant it in one workspace.
 type WorkspaceRoleChoice struct {

@@ -157,6 +157,9 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 			db.DB.Where("administrator_id = ? AND role_key = ?", target.ID, "editor_users").Take(&binding)
 			var sess models.Session
 			db.DB.Where("administrator_id = ?", target.ID).Take(&sess)
+			// Locked out and enrolled in TOTP, for Unlock and Reset TOTP.
+			db.DB.Model(&models.Administrator{}).Where("id = ?", target.ID).Updates(map[string]any{
+				"locked_until": app.Clock.Now().Add(time.Hour), "totp_enabled_at": app.Clock.Now(), "totp_secret": []byte("sealed")})
 
 			viewer, _ := app.SignedInAs(tn, role+"@example.com", role)
 			base := "/t/" + slug + "/settings/administrators"
@@ -179,6 +182,8 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 				{"POST", base + "/" + iid + "/invitation/revoke", nil, manage, 303},
 				{"POST", base + "/" + tid + "/password-reset", nil, manage, 303},
 				{"POST", base + "/" + tid + "/sessions/" + sess.ID + "/delete", nil, manage, 303},
+				{"POST", base + "/" + tid + "/unlock", nil, manage, 303},
+				{"POST", base + "/" + tid + "/totp/reset", nil, manage, 303},
 				{"POST", base + "/" + tid + "/status", url.Values{"status": {"inactive"}}, manage, 303},
 			} {
 				var r *webtest.Response

@@ -30,6 +30,23 @@ func (r tenantRoutes) need(method, path string, h echo.HandlerFunc, p authz.Perm
 	r.t.Perms[method+" /t/:tenant"+path] = p
 }
 
+// needIn registers a signed-in route inside one workspace (its path has
+// :workspace, the slug): the workspace is loaded inside the URL's tenant (404
+// when it does not exist or the viewer cannot see it) and p must be held in
+// it, tenant-wide or through a workspace role bound to it (else 403).
+func (r tenantRoutes) needIn(method, path string, h echo.HandlerFunc, p authz.Permission) {
+	r.g.Add(method, path, h, r.guards.SignedIn, r.guards.Workspace, gm.NeedIn(p))
+	r.t.Perms[method+" /t/:tenant"+path] = p
+}
+
+// needAnywhere registers a signed-in tenant route for viewers holding p
+// tenant-wide or in at least one workspace; its handler shows each viewer
+// only what they may see.
+func (r tenantRoutes) needAnywhere(method, path string, h echo.HandlerFunc, p authz.Permission) {
+	r.g.Add(method, path, h, r.guards.SignedIn, gm.NeedAnywhere(p))
+	r.t.Perms[method+" /t/:tenant"+path] = p
+}
+
 // public registers a tenant route that needs no sign-in (sign-in itself).
 func (r tenantRoutes) public(method, path string, h echo.HandlerFunc) {
 	r.g.Add(method, path, h)
@@ -58,6 +75,53 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)
 
+	// System overview: what Tenant Members (and Tenant Admins and Auditors) may read of the system.
+	t.need(http.MethodGet, "/overview", h.Overview, authz.ReadSystemEnvironment)
+
+	// Workspaces, each with its Manage Access and its audit events. Workspace
+	// routes check their permission inside the URL's workspace (needIn).
+	const ws, one = "/workspaces", "/workspaces/:workspace"
+	t.needAnywhere(http.MethodGet, ws, h.WorkspaceList, authz.GetWorkspace)
+	t.need(http.MethodGet, ws+"/new", h.WorkspaceNewForm, authz.CreateWorkspace)
+	t.need(http.MethodPost, ws+"/new", h.WorkspaceCreate, authz.CreateWorkspace)
+	t.needIn(http.MethodGet, one, h.WorkspaceShow, authz.GetWorkspace)
+	t.needIn(http.MethodPost, one, h.WorkspaceUpdate, authz.UpdateWorkspace)
+	t.needIn(http.MethodGet, one+"/delete", h.WorkspaceDeleteForm, authz.DeleteWorkspace)
+	t.needIn(http.MethodPost, one+"/delete", h.WorkspaceDelete, authz.DeleteWorkspace)
+	t.needIn(http.MethodGet, one+"/access", h.WorkspaceAccess, authz.ReadWorkspaceRoles)
+	t.needIn(http.MethodPost, one+"/access", h.WorkspaceAddUser, authz.ManageWorkspaceRoles)
+	t.needIn(http.MethodGet, one+"/access/candidates", h.WorkspaceCandidates, authz.ManageWorkspaceRoles)
+	t.needIn(http.MethodPost, one+"/access/:binding/delete", h.WorkspaceRemoveUser, authz.ManageWorkspaceRoles)
+	t.needIn(http.MethodGet, one+"/audit", h.AuditList, authz.ReadAuditEvents)
+	t.needIn(http.MethodGet, one+"/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
+
+	// User Management (Auth0's editor roles' world): Users, Connections, Roles.
+	// Pages that only serve a mutation (new, delete) need its permission.
+	const users, conns, roles = "/users", "/connections", "/roles"
+	t.need(http.MethodGet, users, h.UserList, authz.ReadUsers)
+	t.need(http.MethodGet, users+"/new", h.UserNewForm, authz.ManageUsers)
+	t.need(http.MethodPost, users+"/new", h.UserCreate, authz.ManageUsers)
+	t.need(http.MethodGet, users+"/:id", h.UserShow, authz.ReadUsers)
+	t.need(http.MethodPost, users+"/:id", h.UserUpdate, authz.ManageUsers)
+	t.need(http.MethodPost, users+"/:id/block", h.UserBlock, authz.ManageUsers)
+	t.need(http.MethodPost, users+"/:id/unblock", h.UserUnblock, authz.ManageUsers)
+	t.need(http.MethodGet, users+"/:id/delete", h.UserDeleteForm, authz.ManageUsers)
+	t.need(http.MethodPost, users+"/:id/delete", h.UserDelete, authz.ManageUsers)
+	t.need(http.MethodGet, conns, h.ConnectionList, authz.ReadConnections)
+	t.need(http.MethodGet, conns+"/new", h.ConnectionNewForm, authz.CreateConnections)
+	t.need(http.MethodPost, conns+"/new", h.ConnectionCreate, authz.CreateConnections)
+	t.need(http.MethodGet, conns+"/:id", h.ConnectionShow, authz.ReadConnections)
+	t.need(http.MethodPost, conns+"/:id", h.ConnectionUpdate, authz.UpdateConnections)
+	t.need(http.MethodGet, conns+"/:id/delete", h.ConnectionDeleteForm, authz.DeleteConnections)
+	t.need(http.MethodPost, conns+"/:id/delete", h.ConnectionDelete, authz.DeleteConnections)
+	t.need(http.MethodGet, roles, h.EndUserRoleList, authz.ReadRoles)
+	t.need(http.MethodGet, roles+"/new", h.EndUserRoleNewForm, authz.ManageRoles)
+	t.need(http.MethodPost, roles+"/new", h.EndUserRoleCreate, authz.ManageRoles)
+	t.need(http.MethodGet, roles+"/:id", h.EndUserRoleShow, authz.ReadRoles)
+	t.need(http.MethodPost, roles+"/:id", h.EndUserRoleUpdate, authz.ManageRoles)
+	t.need(http.MethodGet, roles+"/:id/delete", h.EndUserRoleDeleteForm, authz.ManageRoles)
+	t.need(http.MethodPost, roles+"/:id/delete", h.EndUserRoleDelete, authz.ManageRoles)
+
 	// Audit log: the tenant's audit events and their CSV export.
 	t.need(http.MethodGet, "/audit", h.AuditList, authz.ReadAuditEvents)
 	t.need(http.MethodGet, "/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
@@ -75,5 +139,27 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodPost, admins+"/:id/invitation/revoke", h.AdminRevokeInvitation, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/password-reset", h.AdminSendPasswordReset, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/sessions/:session/delete", h.AdminEndSession, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/unlock", h.AdminUnlock, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/totp/reset", h.AdminResetTOTP, authz.ManageTenantRoles)
+
+	// Tenant Settings > Sign In / Sign Up, Password Policy, Brute Force Protection:
+	// read by auditors (read only), changed by those who manage them.
+	const settings = "/settings"
+	t.need(http.MethodGet, settings+"/sign-in", h.SignInSettings, authz.ReadMFAMethods)
+	t.need(http.MethodPost, settings+"/sign-in", h.SignInSettingsSave, authz.ManageMFAMethods)
+	t.need(http.MethodGet, settings+"/password-policy", h.PasswordPolicySettings, authz.ReadMFAMethods)
+	t.need(http.MethodPost, settings+"/password-policy", h.PasswordPolicySave, authz.ManageMFAMethods)
+	t.need(http.MethodGet, settings+"/brute-force", h.BruteForceSettings, authz.ReadBruteForceProtectionSettings)
+	t.need(http.MethodPost, settings+"/brute-force", h.BruteForceSave, authz.ManageBruteForceProtectionSettings)
+
+	// Account: every signed-in administrator's own page (always about
+	// themselves: the administrator comes from the session, not the URL).
+	const account = "/account"
+	t.need(http.MethodGet, account, h.Account, authz.SignedIn)
+	t.need(http.MethodPost, account+"/password", h.AccountPassword, authz.SignedIn)
+	t.need(http.MethodGet, account+"/totp", h.AccountTOTPForm, authz.SignedIn)
+	t.need(http.MethodPost, account+"/totp", h.AccountTOTPConfirm, authz.SignedIn)
+	t.need(http.MethodPost, account+"/totp/remove", h.AccountTOTPRemove, authz.SignedIn)
+	t.need(http.MethodPost, account+"/sessions/:session/delete", h.AccountEndSession, authz.SignedIn)
 	return rt
 }

@@ -107,7 +107,7 @@ func TestSignInAndOut(t *testing.T) {
 		}
 		var actions []string
 		db.DB.Model(&models.AuditEvent{}).Order("id").Pluck("action", &actions)
-		if strings.Join(actions, ",") != "tenant.created,administrator.invitation_accepted,administrator.signed_in,administrator.signed_out" {
+		if strings.Join(actions, ",") != "tenant.created,administrator.invitation_accepted,administrator.sign_in_failed,administrator.sign_in_failed,administrator.signed_in,administrator.signed_out" {
 			t.Fatalf("audit trail: %v", actions)
 		}
 	})

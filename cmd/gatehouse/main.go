@@ -283,7 +283,15 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	fmt.Fprintf(stdout, "Added %d administrators to %s in %s (active ones sign in with %q).\n", n, t.Slug, time.Since(start).Round(time.Millisecond), models.SeedPassword)
-	for name, v := range map[string]int{"workspaces": *workspaces, "organizations": *orgs, "users": *users} {
+	if *users > 0 {
+		start := time.Now()
+		n, err := a.store.SeedUsers(ctx, t, *users, models.Actor{Email: "gatehouse seed", IP: "cli"})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "Added %d users to %s in %s.\n", n, t.Slug, time.Since(start).Round(time.Millisecond))
+	}
+	for name, v := range map[string]int{"workspaces": *workspaces, "organizations": *orgs} {
 		if v > 0 {
 			fmt.Fprintf(stdout, "Skipped %d %s: this version has no %s yet.\n", v, name, name)
 		}

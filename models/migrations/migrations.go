@@ -20,6 +20,8 @@ func all() []*gormigrate.Migration {
 		signinSecurity(),
 		workspaces(),
 		usersConnectionsRoles(),
+		auditIndexes(),
+		organizations(),
 	}
 }
 

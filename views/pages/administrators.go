@@ -86,4 +86,10 @@ type AdminProfileData struct {
 	Role              string
 	ExpiresAt         string
 	MinDate           string
+	// Two-step verification: on since TOTPSince when TOTPOn.
+	TOTPOn    bool
+	TOTPSince string
+	// Locked: locked out by brute force protection until LockedUntil.
+	Locked      bool
+	LockedUntil string
 }

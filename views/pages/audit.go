@@ -56,4 +56,5 @@ type AuditData struct {
 	ExportHref string // the CSV of the filtered list; "" while the filters are invalid
 	NextHref   string // older events; "" on the last page
 	NewestHref string // back to the newest events; "" on the first page
+	EmptyHint  string // what an empty log says; "" for the tenant's wording
 }

@@ -29,6 +29,11 @@ func (g *Guards) Workspace(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		render.SetWorkspace(c, w)
+		if v.Workspaces == nil && v.Perms.Can(authz.GetWorkspace) { // the workspace switcher's choices
+			if err := g.Models.LoadNavWorkspaces(c.Request().Context(), v); err != nil {
+				return err
+			}
+		}
 		return next(c)
 	}
 }

@@ -20,9 +20,14 @@ var navEntries = []navEntry{
 	{"", "Dashboard", "/", authz.SignedIn},
 	// Those who see workspaces only through workspace roles get them by name instead (workspace.go).
 	{"Workspaces", "Workspaces", "/workspaces", authz.GetWorkspace},
-	// Organizations, Users, Connections, Roles (issue 6) go here, in section "User Management".
+	// Organizations (issue 6) goes here, first in section "User Management".
+	{"User Management", "Users", "/users", authz.ReadUsers},
+	{"User Management", "Connections", "/connections", authz.ReadConnections},
+	{"User Management", "Roles", "/roles", authz.ReadRoles},
 	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
-	// Sign In / Sign Up, Password Policy, Brute Force Protection (issue 4) go here, in section "Tenant Settings".
+	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in", authz.ReadMFAMethods},
+	{"Tenant Settings", "Password Policy", "/settings/password-policy", authz.ReadMFAMethods},
+	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force", authz.ReadBruteForceProtectionSettings},
 	{"Monitoring", "System overview", "/overview", authz.ReadSystemEnvironment},
 	{"Monitoring", "Audit log", "/audit", authz.ReadAuditEvents},
 }

@@ -1,0 +1,201 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"gatehouse/models"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	"gatehouse/web/render"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Account: the signed-in administrator's own page, open to every signed-in
+// administrator and always about themselves (the id comes from the
+// session, never from the URL): details, change password, TOTP enrolment
+// and removal, and their sessions.
+
+func accountPath(c echo.Context, rest string) string {
+	t, _ := render.Tenant(c)
+	return "/t/" + t.Slug + "/account" + rest
+}
+
+func accountCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
+	if len(more) == 0 {
+		return []layout.Crumb{{Label: "Account"}}
+	}
+	return append([]layout.Crumb{{Label: "Account", Href: accountPath(c, "")}}, more...)
+}
+
+// currentSessionID is the stored (hashed) id of the request's session.
+func (h *Handler) currentSessionID(c echo.Context) (string, error) {
+	sess, err := h.Sessions.Load(c)
+	if err != nil {
+		return "", err
+	}
+	if sess.RawID() == "" {
+		return "", nil
+	}
+	return models.HashToken(sess.RawID()), nil
+}
+
+// Account shows the signed-in administrator's page.
+func (h *Handler) Account(c echo.Context) error {
+	return h.renderAccount(c, http.StatusOK, nil)
+}
+
+func (h *Handler) renderAccount(c echo.Context, status int, errs map[string]string) error {
+	v := render.Viewer(c)
+	ctx := c.Request().Context()
+	prof, err := h.Models.AdministratorProfile(ctx, v.Tenant.ID, v.Administrator.ID)
+	if err != nil {
+		return err
+	}
+	sec, err := h.Models.Security(ctx, v.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	a := prof.Administrator
+	d := pages.AccountData{
+		Name: a.DisplayName(), Email: a.Email, Roles: roleBadges(prof.Bindings, h.Models.Now()),
+		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
+		Policy: sec.Policy().Describe(), TOTPOn: a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
+		TOTPRequired: sec.RequireTOTP, Errors: errs,
+	}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	if d.TOTPOn {
+		if d.RecoveryLeft, err = h.Models.RecoveryCodesLeft(ctx, a.ID); err != nil {
+			return err
+		}
+	}
+	current, err := h.currentSessionID(c)
+	if err != nil {
+		return err
+	}
+	for _, s := range prof.Sessions {
+		d.Sessions = append(d.Sessions, pages.SessionRow{
+			Device: deviceName(s.UserAgent), IP: s.IP, Started: fmtTime(&s.CreatedAt, ""), LastSeen: fmtTime(&s.LastSeenAt, ""),
+			EndURL: accountPath(c, "/sessions/"+s.ID+"/delete"), Current: s.ID == current,
+		})
+	}
+	p := h.R.Page(c, "Account", accountCrumbs(c)...)
+	return render.Render(c, status, pages.Account(p, d))
+}
+
+// AccountPassword changes the signed-in administrator's password: the
+// current one is required, the policy applies, and every other session of
+// theirs ends (this one stays).
+func (h *Handler) AccountPassword(c echo.Context) error {
+	v := render.Viewer(c)
+	keep, err := h.currentSessionID(c)
+	if err != nil {
+		return err
+	}
+	err = h.Models.ChangePassword(c.Request().Context(), v.Tenant.ID, v.Administrator.ID,
+		c.FormValue("current_password"), c.FormValue("new_password"), c.FormValue("new_password_confirm"), keep, actor(c))
+	var perr *models.PasswordError
+	var verr *models.ValidationError
+	switch {
+	case err == nil:
+		h.Flashes.Set(c, "success", "Your password was changed. Your other sessions were signed out.")
+		return render.Redirect(c, accountPath(c, ""))
+	case errors.As(err, &perr):
+		return h.renderAccount(c, http.StatusUnprocessableEntity, map[string]string{"new_password": violationsText(perr.Violations)})
+	case errors.As(err, &verr):
+		errs := map[string]string{}
+		for k, m := range verr.Fields {
+			switch k {
+			case "current_password", "new_password", "new_password_confirm":
+			case "password":
+				k = "new_password"
+			case "password_confirm":
+				k = "new_password_confirm"
+			default:
+				k = "_form"
+			}
+			errs[k] = m
+		}
+		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
+	}
+	return err
+}
+
+// AccountTOTPForm shows TOTP enrolment (QR code and secret) from the account.
+func (h *Handler) AccountTOTPForm(c echo.Context) error {
+	return h.accountTOTP(c, http.StatusOK, "")
+}
+
+func (h *Handler) accountTOTP(c echo.Context, status int, msg string) error {
+	v := render.Viewer(c)
+	d, err := h.totpSetup(c, v.Tenant, v.Administrator.ID, accountPath(c, "/totp"))
+	if errors.Is(err, models.ErrTOTPEnabled) {
+		h.Flashes.Set(c, "info", "Two-step verification is already on.")
+		return render.Redirect(c, accountPath(c, "#totp"))
+	}
+	if err != nil {
+		return err
+	}
+	d.CancelURL, d.Error = accountPath(c, "#totp"), msg
+	p := h.R.Page(c, "Set up two-step verification", accountCrumbs(c, layout.Crumb{Label: "Two-step verification"})...)
+	return render.Render(c, status, pages.TOTPSetup(p, d))
+}
+
+// AccountTOTPConfirm turns TOTP on with a code from the app and shows the
+// recovery codes, once.
+func (h *Handler) AccountTOTPConfirm(c echo.Context) error {
+	v := render.Viewer(c)
+	codes, err := h.Models.ConfirmTOTPEnrollment(c.Request().Context(), v.Tenant, v.Administrator.ID, c.FormValue("code"), actor(c))
+	switch {
+	case errors.Is(err, models.ErrBadCode):
+		return h.accountTOTP(c, http.StatusUnprocessableEntity, "That code is not right. Check the time on your device and try the newest code.")
+	case errors.Is(err, models.ErrTOTPEnabled):
+		h.Flashes.Set(c, "info", "Two-step verification is already on.")
+		return render.Redirect(c, accountPath(c, "#totp"))
+	case err != nil:
+		return err
+	}
+	p := h.R.Page(c, "Recovery codes", accountCrumbs(c, layout.Crumb{Label: "Two-step verification"})...)
+	return render.Render(c, http.StatusOK, pages.RecoveryCodes(p, pages.RecoveryCodesData{Codes: codes, ContinueURL: accountPath(c, "#totp")}))
+}
+
+// AccountTOTPRemove turns TOTP off; the password is required.
+func (h *Handler) AccountTOTPRemove(c echo.Context) error {
+	v := render.Viewer(c)
+	ctx := c.Request().Context()
+	err := h.Models.RemoveTOTP(ctx, v.Tenant, v.Administrator.ID, c.FormValue("password"), actor(c))
+	if errs, ok := fieldErrorsOf(err, "password"); ok {
+		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
+	}
+	if err != nil {
+		return err
+	}
+	msg := "Two-step verification is off."
+	if sec, err := h.Models.Security(ctx, v.Tenant.ID); err == nil && sec.RequireTOTP {
+		msg += " " + v.Tenant.Name + " requires it: you will set it up again the next time you sign in."
+	}
+	h.Flashes.Set(c, "success", msg)
+	return render.Redirect(c, accountPath(c, "#totp"))
+}
+
+// AccountEndSession ends one of the signed-in administrator's own sessions;
+// anyone else's session id is 404.
+func (h *Handler) AccountEndSession(c echo.Context) error {
+	v := render.Viewer(c)
+	sid := c.Param("session")
+	if len(sid) != 64 {
+		return echo.ErrNotFound
+	}
+	err := h.Models.EndSession(c.Request().Context(), *v, v.Administrator.ID, sid, actor(c))
+	if errors.Is(err, models.ErrNotFound) {
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	h.Flashes.Set(c, "success", "The session was ended.")
+	return render.Redirect(c, accountPath(c, "#sessions"))
+}

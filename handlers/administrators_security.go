@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"gatehouse/web/render"
+
+	"github.com/labstack/echo/v4"
+)
+
+// User Profile actions of issue 4: lift a lockout, reset TOTP. Both are
+// audited by the models; the route needs Manage Tenant Roles.
+
+// AdminUnlock lifts the administrator's lockout (and clears their failures).
+func (h *Handler) AdminUnlock(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	err = h.Models.UnlockAdministrator(c.Request().Context(), *v, id, actor(c))
+	return h.profileOutcome(c, err, "The administrator was unlocked and can sign in again.", "#manage")
+}
+
+// AdminResetTOTP clears the administrator's TOTP: they must enrol again,
+// and their sessions end.
+func (h *Handler) AdminResetTOTP(c echo.Context) error {
+	v := render.Viewer(c)
+	id, err := adminID(c)
+	if err != nil {
+		return err
+	}
+	err = h.Models.ResetTOTP(c.Request().Context(), *v, id, actor(c))
+	return h.profileOutcome(c, err, "Two-step verification was reset: they were signed out and must set it up again.", "#manage")
+}

@@ -1,0 +1,164 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/models/authz"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	"gatehouse/web/render"
+
+	"github.com/labstack/echo/v4"
+)
+
+// accessRow formats one Manage Access binding.
+func accessRow(c echo.Context, w models.Workspace, e models.AccessEntry, now time.Time) pages.AccessRow {
+	b, a := e.Binding, e.Administrator
+	role := b.RoleKey
+	if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
+		role = r.Name
+	}
+	by := e.GrantedBy
+	if by == "" {
+		by = "—"
+	}
+	until := "Never"
+	if b.ExpiresAt != nil { // the last day it grants (it ends at that day's end, UTC)
+		until = b.ExpiresAt.Add(-time.Nanosecond).UTC().Format("2006-01-02")
+	}
+	return pages.AccessRow{
+		ID: b.ID, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status), Role: role, GrantedBy: by,
+		Since: b.CreatedAt.UTC().Format("2006-01-02"), SinceTitle: fmtTime(&b.CreatedAt, ""),
+		Until: until, UntilTitle: fmtTime(b.ExpiresAt, ""), Expired: !b.Active(now),
+		RemoveURL: workspacesPath(c, "/"+w.Slug+"/access/"+strconv.FormatInt(b.ID, 10)+"/delete"),
+	}
+}
+
+func workspaceRoleOptions(v *models.Viewer, workspaceID int64) []pages.Option {
+	var out []pages.Option
+	for _, ch := range models.WorkspaceRoleChoices(*v, workspaceID) {
+		out = append(out, pages.Option{Value: string(ch.Role.Key), Label: ch.Role.Name, Disabled: ch.Disabled, Reason: ch.Reason})
+	}
+	return out
+}
+
+// WorkspaceAccess is Manage Access: the workspace's administrators and
+// auditors, and Add User for those who may manage them.
+func (h *Handler) WorkspaceAccess(c echo.Context) error {
+	return h.renderAccess(c, http.StatusOK, pages.WorkspaceAccessData{})
+}
+
+// renderAccess shows Manage Access with what form holds (typed values and
+// errors of Add User).
+func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceAccessData) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
+	if status != http.StatusOK || after < 0 {
+		after = 0
+	}
+	page, err := h.Models.ListWorkspaceAccess(c.Request().Context(), v.Tenant.ID, w.ID, after, 50)
+	if err != nil {
+		return err
+	}
+	now := h.Models.Now()
+	base := workspacesPath(c, "/"+w.Slug+"/access")
+	d := form
+	d.Header = workspaceHeader(c, v, w, "Manage Access")
+	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID)
+	d.RoleOptions = workspaceRoleOptions(v, w.ID)
+	d.CandidatesURL = base + "/candidates"
+	d.MinDate = now.UTC().Format("2006-01-02")
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	for _, e := range page.Items {
+		d.Rows = append(d.Rows, accessRow(c, w, e, now))
+	}
+	if page.Next > 0 {
+		d.NextHref = base + "?after=" + strconv.FormatInt(page.Next, 10)
+	}
+	if after > 0 {
+		d.FirstHref = base
+	}
+	p := h.R.Page(c, "Manage Access · "+w.Name, workspaceCrumbs(c, w, layout.Crumb{Label: "Manage Access"})...)
+	return render.Render(c, status, pages.WorkspaceAccess(p, d))
+}
+
+// WorkspaceAddUser is Add User: give an administrator of the tenant a
+// workspace role here, optionally until a date.
+func (h *Handler) WorkspaceAddUser(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	form := pages.WorkspaceAccessData{User: strings.TrimSpace(c.FormValue("user")), Role: c.FormValue("role"),
+		ExpiresAt: strings.TrimSpace(c.FormValue("expires_at"))}
+	in := models.GrantInput{User: form.User, Role: form.Role}
+	if form.ExpiresAt != "" {
+		day, perr := time.Parse("2006-01-02", form.ExpiresAt)
+		if perr != nil {
+			form.Errors = map[string]string{"expires_at": "Enter a date like 2026-12-31."}
+			return h.renderAccess(c, http.StatusUnprocessableEntity, form)
+		}
+		end := day.Add(24 * time.Hour) // the end of that day, UTC
+		in.ExpiresAt = &end
+	}
+	a, err := h.Models.GrantWorkspaceRole(c.Request().Context(), *v, w.ID, in, actor(c))
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		form.Errors = verr.Fields
+		return h.renderAccess(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return workspaceOutcome(err)
+	}
+	role, _ := authz.RoleByKey(authz.RoleKey(in.Role))
+	h.Flashes.Set(c, "success", a.DisplayName()+" is now "+role.Name+" of "+w.Name+".")
+	return render.Redirect(c, workspacesPath(c, "/"+w.Slug+"/access"))
+}
+
+// WorkspaceRemoveUser removes one Manage Access binding.
+func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	id, perr := strconv.ParseInt(c.Param("binding"), 10, 64)
+	if perr != nil || id <= 0 {
+		return echo.ErrNotFound
+	}
+	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, id, actor(c))
+	if err != nil {
+		return workspaceOutcome(err)
+	}
+	h.Flashes.Set(c, "success", a.DisplayName()+" no longer has that role in "+w.Name+".")
+	// Whoever removed their own last role here can no longer see the workspace.
+	if fresh, err := h.Models.GrantsOf(c.Request().Context(), v.Tenant.ID, v.Administrator.ID); err == nil &&
+		!authz.NewSet(fresh).CanIn(authz.ReadWorkspaceRoles, w.ID) {
+		return render.Redirect(c, "/t/"+v.Tenant.Slug+"/")
+	}
+	return render.Redirect(c, workspacesPath(c, "/"+w.Slug+"/access"))
+}
+
+// WorkspaceCandidates answers the Add User picker: at most
+// models.CandidatesMax administrators of the tenant whose e-mail or name
+// contains q, as JSON ({"candidates": [{"email", "name", "status"}]}).
+func (h *Handler) WorkspaceCandidates(c echo.Context) error {
+	v := render.Viewer(c)
+	list, err := h.Models.WorkspaceCandidates(c.Request().Context(), v.Tenant.ID, c.QueryParam("q"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"candidates": list})
+}
