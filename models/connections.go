@@ -85,7 +85,7 @@ type Connection struct {
 	Name        string `gorm:"size:128;not null"` // unique in the tenant whatever the case; never changes
 	Strategy    string `gorm:"size:30;not null"`
 	DisplayName string `gorm:"size:128;not null;default:''"`
-	Enabled     bool   `gorm:"not null;default:true"`
+	Enabled     bool   `gorm:"not null"` // no default tag: GORM would write true for a false
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -30,7 +30,7 @@ type TenantSecurity struct {
 	RequireUppercase bool   `gorm:"not null;default:false"`
 	RequireDigit     bool   `gorm:"not null;default:false"`
 	RequireSymbol    bool   `gorm:"not null;default:false"`
-	RejectCommon     bool   `gorm:"not null;default:true"`
+	RejectCommon     bool   `gorm:"not null"`
 	History          int    `gorm:"not null;default:0"`
 	MaxAttempts      int    `gorm:"not null;default:5"`
 	LockoutMinutes   int    `gorm:"not null;default:15"`
@@ -174,17 +174,10 @@ func (s *Store) updateSecurity(ctx context.Context, v Viewer, actor Actor, actio
 		}
 		ch := change(&t)
 		t.UpdatedAt = now
-		want := t
+		// No default:true tags on booleans here: GORM's Create would write
+		// the default in place of a false.
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&t).Error; err != nil {
 			return err
-		}
-		// GORM's Create writes a column's default in place of a zero value
-		// (reject_common false would be stored as true): write it as is.
-		if t.RejectCommon != want.RejectCommon {
-			if err := tx.Model(&TenantSecurity{}).Where("tenant_id = ?", t.TenantID).
-				UpdateColumn("reject_common", want.RejectCommon).Error; err != nil {
-				return err
-			}
 		}
 		if len(ch) == 0 {
 			return nil

@@ -30,7 +30,7 @@ type Tenant struct {
 	Slug                           string `gorm:"size:63;not null;uniqueIndex"`
 	Name                           string `gorm:"size:200;not null"`
 	Plan                           Plan   `gorm:"size:20;not null"`
-	FeatureAdminManagement         bool   `gorm:"not null;default:true"`
+	FeatureAdminManagement         bool   `gorm:"not null"`
 	FeatureAdvancedAdminManagement bool   `gorm:"not null;default:false"`
 	CreatedAt                      time.Time
 	UpdatedAt                      time.Time

@@ -187,15 +187,16 @@ type UserPage struct {
 // that matches nobody among a million users answers in tens of
 // milliseconds with "search older users" instead of scanning them all.
 // (A variable so that tests can make it small.)
-var UserSearchWindow = 100_000
+var UserSearchWindow = 50_000
 
 // ListUsers returns a page of the tenant's users, newest first. Browsing
 // costs one query whatever the tenant's size: the page's ids come from the
 // covering index (tenant_id, id, email, username, phone, given_name,
 // family_name) walked backwards from the cursor, and only the rows of the
-// page are read. A search costs two: the ids of the matches among the next
-// UserSearchWindow users (tested in that index alone) with where that
-// window ended, then the rows of the page.
+// page are read. A search costs two: first the ids of the matches among the
+// next UserSearchWindow users, walking the same index from the cursor down
+// to where that window ends (found by an OFFSET on the index) and stopping
+// at a full page, together with that window's end; then the rows of the page.
 func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) (UserPage, error) {
 	if q.Limit <= 0 || q.Limit > 100 {
 		q.Limit = 25
@@ -227,40 +228,34 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 		cond += " OR phone LIKE ? ESCAPE '\\'"
 		condArgs = append(condArgs, "%"+escapeLike(p)+"%")
 	}
-	window := "SELECT id, email, username, phone, given_name, family_name FROM users WHERE tenant_id = ?"
-	args := []any{tenantID}
+	after := int64(1<<62 - 1)
 	if q.After > 0 {
-		window += " AND id < ?"
-		args = append(args, q.After)
+		after = q.After
 	}
-	window += " ORDER BY id DESC LIMIT ?"
-	args = append(args, UserSearchWindow)
+	// b is the id of the window's last (oldest) user, 0 when fewer than
+	// UserSearchWindow users are left: hits come with hit = 1, then one row
+	// with hit = 0 carries b.
+	sql := "WITH b AS (SELECT COALESCE((SELECT id FROM users WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0) AS id) " +
+		"SELECT id, 1 AS hit FROM (SELECT id FROM users WHERE tenant_id = ? AND id < ? AND id >= (SELECT id FROM b) AND (" + cond + ") " +
+		"ORDER BY id DESC LIMIT ?) m " +
+		"UNION ALL SELECT id, 0 FROM b"
+	args := []any{tenantID, after, UserSearchWindow - 1, tenantID, after}
 	args = append(args, condArgs...)
 	args = append(args, q.Limit+1)
-	// Hits come with hit = 1; one more row (hit = 0) says where the window
-	// ended and how many users it held.
-	sql := "WITH w AS (" + window + ") " +
-		"SELECT id, 1 AS hit, 0 AS n FROM (SELECT id FROM w WHERE (" + cond + ") ORDER BY id DESC LIMIT ?) m " +
-		"UNION ALL SELECT MIN(id), 0, COUNT(*) FROM w"
 	var rows []struct {
-		ID  *int64
+		ID  int64
 		Hit int
-		N   int64
 	}
 	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
 		return UserPage{}, err
 	}
 	var hits []int64
-	var windowEnd, scanned int64
+	var windowEnd int64
 	for _, r := range rows {
-		switch {
-		case r.Hit == 1 && r.ID != nil:
-			hits = append(hits, *r.ID)
-		case r.Hit == 0:
-			scanned = r.N
-			if r.ID != nil {
-				windowEnd = *r.ID
-			}
+		if r.Hit == 1 {
+			hits = append(hits, r.ID)
+		} else {
+			windowEnd = r.ID
 		}
 	}
 	var page UserPage
@@ -268,7 +263,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 	case len(hits) > q.Limit:
 		hits = hits[:q.Limit]
 		page.Next = hits[len(hits)-1]
-	case scanned >= int64(UserSearchWindow):
+	case windowEnd > 0:
 		page.Next, page.Partial = windowEnd, true
 	}
 	if err := db.Where("tenant_id = ? AND id IN ?", tenantID, append(hits, 0)).Order("id DESC").Find(&page.Items).Error; err != nil {
