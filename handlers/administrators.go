@@ -168,13 +168,26 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	var wsIDs []int64
+	for _, b := range prof.Bindings {
+		if b.WorkspaceID != nil {
+			wsIDs = append(wsIDs, *b.WorkspaceID)
+		}
+	}
+	workspaces, err := h.Models.WorkspaceNames(c.Request().Context(), v.Tenant.ID, wsIDs)
+	if err != nil {
+		return err
+	}
 	for _, b := range prof.Bindings {
 		name, scope := b.RoleKey, "Tenant"
 		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
 			name = r.Name
 		}
 		if b.WorkspaceID != nil {
-			scope = fmt.Sprintf("Workspace #%d", *b.WorkspaceID)
+			scope = fmt.Sprintf("Workspace #%d (deleted)", *b.WorkspaceID)
+			if w, ok := workspaces[*b.WorkspaceID]; ok {
+				scope = "Workspace " + w.Name
+			}
 		}
 		by := "—"
 		if b.GrantedByID != nil {

@@ -150,6 +150,9 @@ func (h *Handler) ConnectionUpdate(c echo.Context) error {
 		if lerr != nil {
 			return lerr
 		}
+		if _, ok := verr.Fields["_form"]; !ok {
+			verr.Fields["_form"] = "Nothing was saved: correct the fields marked below."
+		}
 		return h.renderConnection(c, http.StatusUnprocessableEntity, stored, in.DisplayName, in.Enabled, verr.Fields)
 	case err != nil:
 		return err

@@ -38,6 +38,11 @@ func (h *Handler) dashboard(ctx context.Context, v *models.Viewer) (pages.Dashbo
 		return d, err
 	}
 	d.Cards = append(d.Cards, wsCards...)
+	orgCards, err := h.organizationCards(ctx, v) // Organizations, first of User Management
+	if err != nil {
+		return d, err
+	}
+	d.Cards = append(d.Cards, orgCards...)
 	umCards, err := h.userManagementCards(ctx, v) // Users, Connections, Roles
 	if err != nil {
 		return d, err

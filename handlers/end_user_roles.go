@@ -108,6 +108,9 @@ func (h *Handler) EndUserRoleUpdate(c echo.Context) error {
 		if lerr != nil {
 			return lerr
 		}
+		if _, ok := verr.Fields["_form"]; !ok {
+			verr.Fields["_form"] = "Nothing was saved: correct the fields marked below."
+		}
 		return h.renderEndUserRole(c, http.StatusUnprocessableEntity, stored, pages.EndUserRoleForm{Name: in.Name, Description: in.Description, Errors: verr.Fields})
 	case err != nil:
 		return err

@@ -111,6 +111,13 @@ func (h *Handler) sampleTemplates(t models.Tenant) []pages.OverviewTemplate {
 		AdminName: "Ada Lovelace", AdminEmail: "ada@example.com", RequestedBy: "Olivia Owner", URL: link + "password-reset/…",
 		ExpiresAt: h.Models.Now().Add(h.Models.ResetTTL)})
 	add("Password reset", "Sent when a Tenant Admin sends a password reset link from a User Profile.", m, err)
+	m, err = h.Models.Emails.SignInCode(models.SignInCodeEmail{TenantName: t.Name, AdminName: "Ada Lovelace", Code: "123456",
+		ExpiresAt: h.Models.Now().Add(10 * time.Minute), IP: "192.0.2.10"})
+	add("Sign-in code", "Sent at sign-in when the tenant's authentication method is a one-time code (passwordless).", m, err)
+	m, err = h.Models.Emails.OrganizationInvitation(models.OrganizationInvitationEmail{TenantName: t.Name, OrganizationName: "example-org",
+		OrganizationDisplayName: "Example Org", InviterName: "Olivia Owner", InviteeEmail: "ada@example.com", URL: h.Models.BaseURL + "/o/example-org/invitations/…",
+		ExpiresAt: expires})
+	add("Organization invitation", "Sent when someone is invited to join an Organization.", m, err)
 	return out
 }
 

@@ -228,6 +228,9 @@ func (h *Handler) UserUpdate(c echo.Context) error {
 		if lerr != nil {
 			return lerr
 		}
+		if _, ok := verr.Fields["_form"]; !ok {
+			verr.Fields["_form"] = "Nothing was saved: correct the fields marked below."
+		}
 		typed := pages.UserForm{
 			Email: strings.TrimSpace(in.Email), EmailVerified: in.EmailVerified, Username: strings.TrimSpace(in.Username),
 			Phone: strings.TrimSpace(in.Phone), PhoneVerified: in.PhoneVerified, GivenName: in.GivenName, FamilyName: in.FamilyName,

@@ -231,19 +231,22 @@ func (s *Store) CreateConnection(ctx context.Context, tenantID int64, in CreateC
 		f.add("strategy", "Choose a strategy.")
 	}
 	checkDisplayName(f, in.DisplayName)
-	if err := f.err(); err != nil {
-		return Connection{}, err
-	}
 	now := s.now()
 	c := Connection{TenantID: tenantID, Name: in.Name, Strategy: in.Strategy, DisplayName: in.DisplayName, Enabled: true, CreatedAt: now, UpdatedAt: now}
-	taken := &ValidationError{Fields: map[string]string{"name": "A connection with this name already exists."}}
+	const takenMsg = "A connection with this name already exists."
+	taken := &ValidationError{Fields: map[string]string{"name": takenMsg}}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var n int64
-		if err := tx.Model(&Connection{}).Where("tenant_id = ? AND LOWER(name) = LOWER(?)", tenantID, in.Name).Count(&n).Error; err != nil {
-			return err
+		if _, bad := f["name"]; !bad {
+			var n int64
+			if err := tx.Model(&Connection{}).Where("tenant_id = ? AND LOWER(name) = LOWER(?)", tenantID, in.Name).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				f.add("name", takenMsg)
+			}
 		}
-		if n > 0 {
-			return taken
+		if err := f.err(); err != nil {
+			return err
 		}
 		if err := tx.Create(&c).Error; err != nil {
 			if isUniqueViolation(err) {

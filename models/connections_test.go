@@ -92,6 +92,10 @@ func TestConnections(t *testing.T) {
 		if after := rowCounts(t, db.DB); after != before {
 			t.Fatalf("duplicate saved something: %s → %s", before, after)
 		}
+		_, err = s.CreateConnection(ctx, acme.ID, models.CreateConnectionInput{Name: "USERNAME-Password-Authentication", Strategy: "nope"}, actor)
+		if f := fieldsOf(t, err); !strings.Contains(f["name"], "already exists") || f["strategy"] == "" {
+			t.Fatalf("duplicate with a bad strategy: %v", f)
+		}
 		if _, err := s.CreateConnection(ctx, globex.ID, models.CreateConnectionInput{Name: "Username-Password-Authentication", Strategy: "database"}, actor); err != nil {
 			t.Fatalf("same name in another tenant: %v", err)
 		}

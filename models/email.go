@@ -50,6 +50,7 @@ type EmailRenderer interface {
 	Invitation(InvitationEmail) (Email, error)
 	SignInCode(SignInCodeEmail) (Email, error)
 	PasswordReset(PasswordResetEmail) (Email, error)
+	OrganizationInvitation(OrganizationInvitationEmail) (Email, error)
 }
 
 // OutboxEmail is a message waiting to be (or already) delivered. It is

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gatehouse/models/passwords"
+
 	"gorm.io/gorm"
 )
 
@@ -28,10 +30,14 @@ func (s *Store) reserveAttempt(ctx context.Context, a Administrator, sec TenantS
 // be recorded) and locks the account when the failures reached the limit,
 // leaving the counter at zero for when the lockout ends.
 func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) error {
-	now := s.now()
 	meta.AdminID, meta.Email = 0, ""
+	return s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed")
+}
+
+func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor, action string) error {
+	now := s.now()
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.sign_in_failed", adminTarget(a), nil); err != nil {
+		if err := writeAudit(tx, now, a.TenantID, meta, action, adminTarget(a), nil); err != nil {
 			return err
 		}
 		until := now.Add(time.Duration(sec.LockoutMinutes) * time.Minute)
@@ -48,6 +54,35 @@ func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSe
 // attemptSucceeded clears the failure count.
 func (s *Store) attemptSucceeded(ctx context.Context, a Administrator) error {
 	return s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ?", a.ID).UpdateColumn("failed_attempts", 0).Error
+}
+
+// reconfirmPassword checks the signed-in administrator's password before a
+// change that asks for it again (Account: change password, remove TOTP).
+// Wrong guesses count towards the lockout like sign-in attempts, so an
+// unattended session cannot be used to guess the password; once locked,
+// nothing is checked until the lockout ends. Failures are audited with the
+// administrator as actor. The error names the form field.
+func (s *Store) reconfirmPassword(ctx context.Context, a Administrator, password, field, wrong string, meta Actor) error {
+	sec, err := s.Security(ctx, a.TenantID)
+	if err != nil {
+		return err
+	}
+	ok, err := s.reserveAttempt(ctx, a, sec)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		passwords.VerifyDummy(password)
+		return &ValidationError{Fields: map[string]string{field: "Too many wrong passwords: your account is locked for now. Try again later."}}
+	}
+	if good, _ := passwords.Verify(a.PasswordHash, password); !good {
+		meta.AdminID, meta.Email = a.ID, a.Email
+		if err := s.failedAttempt(ctx, a, sec, meta, "administrator.password_confirmation_failed"); err != nil {
+			return err
+		}
+		return &ValidationError{Fields: map[string]string{field: wrong}}
+	}
+	return s.attemptSucceeded(ctx, a)
 }
 
 // Locked reports whether the administrator is locked out at now.

@@ -75,8 +75,13 @@ func (s *Store) ChangePassword(ctx context.Context, tenantID, adminID int64, cur
 	if err != nil {
 		return err
 	}
-	if ok, _ := passwords.Verify(a.PasswordHash, current); !ok {
+	if len(current) > passwords.MaxPasswordLength {
 		return &ValidationError{Fields: map[string]string{"current_password": "The current password is not correct."}}
+	}
+	// The current password first: the history check must not tell someone
+	// who does not know it which passwords were used before.
+	if err := s.reconfirmPassword(ctx, a, current, "current_password", "The current password is not correct.", meta); err != nil {
+		return err
 	}
 	hash, err := s.newPasswordHash(ctx, tenantID, a.ID, password, confirm)
 	if err != nil {

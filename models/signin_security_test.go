@@ -216,6 +216,46 @@ func TestLockout(t *testing.T) {
 	})
 }
 
+// Wrong current passwords on the Account page count towards the lockout
+// like sign-in attempts; a right one resets the count.
+func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		s, clk := newStore(db)
+		ctx := context.Background()
+		tn, a := activeAdmin(t, s)
+		var verr *models.ValidationError
+		for range 4 {
+			if err := s.RemoveTOTP(ctx, tn, a.ID, "wrong password!", models.Actor{}); !errors.As(err, &verr) || verr.Fields["password"] != "The password is not correct." {
+				t.Fatalf("wrong password: %v", err)
+			}
+		}
+		// The right one works and resets the count (no TOTP to remove is fine).
+		var perr *models.PasswordError
+		if err := s.ChangePassword(ctx, tn.ID, a.ID, pw, "short", "short", "", models.Actor{}); !errors.As(err, &perr) {
+			t.Fatalf("right current password refused: %v", err)
+		}
+		for range 5 {
+			s.ChangePassword(ctx, tn.ID, a.ID, "wrong password!", pw+" 9999", pw+" 9999", "", models.Actor{})
+		}
+		if err := s.ChangePassword(ctx, tn.ID, a.ID, pw, pw+" 9999", pw+" 9999", "", models.Actor{}); !errors.As(err, &verr) || !strings.Contains(verr.Fields["current_password"], "locked") {
+			t.Fatalf("locked account changed its password: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, tn.ID, a.Email, pw, models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
+			t.Fatalf("locked account signed in: %v", err)
+		}
+		var failed, locks int64
+		db.DB.Model(&models.AuditEvent{}).Where("action = ? AND actor_id = ?", "administrator.password_confirmation_failed", a.ID).Count(&failed)
+		db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&locks)
+		if failed != 9 || locks != 1 {
+			t.Fatalf("%d failures, %d lockouts audited", failed, locks)
+		}
+		clk.Add(16 * time.Minute)
+		if err := s.ChangePassword(ctx, tn.ID, a.ID, pw, pw+" 9999", pw+" 9999", "", models.Actor{}); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+	})
+}
+
 func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)

@@ -309,8 +309,11 @@ func (s *Store) RemoveTOTP(ctx context.Context, tenant Tenant, adminID int64, pa
 	if err != nil {
 		return err
 	}
-	if ok, _ := passwords.Verify(a.PasswordHash, password); !ok {
+	if len(password) > passwords.MaxPasswordLength {
 		return &ValidationError{Fields: map[string]string{"password": "The password is not correct."}}
+	}
+	if err := s.reconfirmPassword(ctx, a, password, "password", "The password is not correct.", meta); err != nil {
+		return err
 	}
 	meta.AdminID, meta.Email = a.ID, a.Email
 	return s.clearTOTP(ctx, a, meta, "administrator.totp_removed", false)

@@ -492,3 +492,32 @@ func TestSlugFromName(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedWorkspaces(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		w := newWSWorld(t, db)
+		ctx := context.Background()
+		w.create(t, "checkout", "Taken") // a seeded slug: skipped, the next one is made instead
+		n, err := w.s.SeedWorkspaces(ctx, w.tn, 45, models.Actor{Email: "seed"})
+		if err != nil || n != 45 {
+			t.Fatalf("seed: %d %v", n, err)
+		}
+		if more, err := w.s.SeedWorkspaces(ctx, w.tn, 5, models.Actor{}); err != nil || more != 5 {
+			t.Fatalf("seed again: %d %v", more, err)
+		}
+		if c, _ := w.s.CountWorkspaces(ctx, w.tn.ID); c != 51 {
+			t.Fatalf("%d workspaces", c)
+		}
+		var bad int64
+		db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL AND role_key NOT IN ?", []string{"workspace_admin", "workspace_auditor"}).Count(&bad)
+		var bound int64
+		db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL").Count(&bound)
+		if bad != 0 || bound != 100 {
+			t.Fatalf("seeded bindings: %d, %d of the wrong role", bound, bad)
+		}
+		p, err := w.s.ListWorkspaces(ctx, w.owner, models.WorkspaceListQuery{Search: "marketing eu"})
+		if err != nil || len(p.Items) == 0 {
+			t.Fatalf("search seeded: %v", err)
+		}
+	})
+}

@@ -75,6 +75,11 @@ func TestBrowserWorkspaceAdminSeesOnlyTheirWorkspace(t *testing.T) {
 		if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#f-user"))); err != nil || v != "noah.north@acme.example" {
 			t.Fatalf("the picker filled %q (%v)", v, err)
 		}
+		// Enter chose the administrator; it did not submit the form.
+		browsertest.Do(t, ctx, "let a stray submission land", chromedp.Sleep(400*time.Millisecond))
+		if stray, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector("#e-role, .flash") !== null`)); err != nil || stray {
+			t.Fatalf("the Enter that chose from the picker submitted the form (%v)", err)
+		}
 		browsertest.Do(t, ctx, "choose the role", chromedp.SetValue(chromedp.CSS("#f-role"), "workspace_auditor"))
 		browsertest.Submit(t, ctx, "Add User", "#add-user button[type=submit]")
 		if f := browsertest.Text(t, ctx, ".flash"); !strings.Contains(f, "Noah North is now Workspace Auditor of Payments") {

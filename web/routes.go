@@ -63,6 +63,9 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	app.POST("/invitations/:token", h.InvitationAccept)
 	app.GET("/password-reset/:token", h.PasswordResetShow)
 	app.POST("/password-reset/:token", h.PasswordReset)
+	// Organization invitations: the organization is found through the invitation.
+	app.GET("/o/:organization/invitations/:token", h.OrgInvitationShow)
+	app.POST("/o/:organization/invitations/:token", h.OrgInvitationAccept)
 
 	t := tenantRoutes{g: app.Group("/t/:tenant", guards.Tenant), guards: guards, t: rt}
 	t.public(http.MethodGet, "/login", h.LoginForm)
@@ -94,6 +97,33 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.needIn(http.MethodPost, one+"/access/:binding/delete", h.WorkspaceRemoveUser, authz.ManageWorkspaceRoles)
 	t.needIn(http.MethodGet, one+"/audit", h.AuditList, authz.ReadAuditEvents)
 	t.needIn(http.MethodGet, one+"/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
+
+	// Organizations: reading any of it needs Read Organizations, changing it
+	// (and the pages that only serve a change: new, delete) Manage
+	// Organizations; the Members picker also needs Read Users (checked by its handler).
+	const orgs, org = "/organizations", "/organizations/:org"
+	t.need(http.MethodGet, orgs, h.OrgList, authz.ReadOrganizations)
+	t.need(http.MethodGet, orgs+"/new", h.OrgNewForm, authz.ManageOrganizations)
+	t.need(http.MethodPost, orgs+"/new", h.OrgCreate, authz.ManageOrganizations)
+	t.need(http.MethodGet, org, h.OrgShow, authz.ReadOrganizations)
+	t.need(http.MethodPost, org, h.OrgUpdate, authz.ManageOrganizations)
+	t.need(http.MethodGet, org+"/delete", h.OrgDeleteForm, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/delete", h.OrgDelete, authz.ManageOrganizations)
+	t.need(http.MethodGet, org+"/members", h.OrgMembers, authz.ReadOrganizations)
+	t.need(http.MethodPost, org+"/members", h.OrgAddMember, authz.ManageOrganizations)
+	t.need(http.MethodGet, org+"/members/candidates", h.OrgMemberCandidates, authz.ReadOrganizations)
+	t.need(http.MethodGet, org+"/members/:user", h.OrgMember, authz.ReadOrganizations)
+	t.need(http.MethodPost, org+"/members/:user/delete", h.OrgRemoveMember, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/members/:user/roles", h.OrgAssignMemberRole, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/members/:user/roles/:role/delete", h.OrgRemoveMemberRole, authz.ManageOrganizations)
+	t.need(http.MethodGet, org+"/invitations", h.OrgInvitations, authz.ReadOrganizations)
+	t.need(http.MethodPost, org+"/invitations", h.OrgInvite, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/invitations/:invitation/resend", h.OrgResendInvitation, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/invitations/:invitation/revoke", h.OrgRevokeInvitation, authz.ManageOrganizations)
+	t.need(http.MethodGet, org+"/connections", h.OrgConnections, authz.ReadOrganizations)
+	t.need(http.MethodPost, org+"/connections", h.OrgEnableConnection, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/connections/:connection", h.OrgUpdateConnection, authz.ManageOrganizations)
+	t.need(http.MethodPost, org+"/connections/:connection/delete", h.OrgDisableConnection, authz.ManageOrganizations)
 
 	// User Management (Auth0's editor roles' world): Users, Connections, Roles.
 	// Pages that only serve a mutation (new, delete) need its permission.

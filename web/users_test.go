@@ -417,10 +417,11 @@ func TestUsersListPaginatesWithFixedQueries(t *testing.T) {
 		if _, err := app.Store.SeedUsers(webtest.Ctx(), tn, 60, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		first, r := measure("/t/acme/users")
+		first, _ := measure("/t/acme/users")
 		seen := map[string]bool{}
 		pages := 0
 		var deep int64
+		var r *webtest.Response
 		for next := "/t/acme/users"; next != ""; pages++ {
 			var q int64
 			q, r = measure(next)

@@ -33,7 +33,8 @@ Commands:
   tenant create --slug S --name N --plan P --admin-email E
                              create a tenant and invite its first Tenant Admin
   seed --tenant S [--administrators N] [--workspaces N] [--organizations N] [--users N]
-                             fill a tenant with demo data
+                             fill a tenant with demo data; --members N [--organization NAME]
+                             makes N of its users members of one organization (the first by name)
 
 Configuration comes from the environment: GATEHOUSE_ADDR, DATABASE_URL,
 GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL.
@@ -256,6 +257,8 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	workspaces := fs.Int("workspaces", 0, "workspaces to add")
 	orgs := fs.Int("organizations", 0, "organizations to add")
 	users := fs.Int("users", 0, "identity-pool users to add")
+	members := fs.Int("members", 0, "users to make members of one organization (--organization, else the first by name)")
+	orgName := fs.String("organization", "", "the organization --members go to")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -291,10 +294,16 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 		}
 		fmt.Fprintf(stdout, "Added %d users to %s in %s.\n", n, t.Slug, time.Since(start).Round(time.Millisecond))
 	}
-	for name, v := range map[string]int{"workspaces": *workspaces, "organizations": *orgs} {
-		if v > 0 {
-			fmt.Fprintf(stdout, "Skipped %d %s: this version has no %s yet.\n", v, name, name)
+	if *workspaces > 0 {
+		start := time.Now()
+		n, err := a.store.SeedWorkspaces(ctx, t, *workspaces, models.Actor{Email: "gatehouse seed", IP: "cli"})
+		if err != nil {
+			return err
 		}
+		fmt.Fprintf(stdout, "Added %d workspaces to %s in %s.\n", n, t.Slug, time.Since(start).Round(time.Millisecond))
+	}
+	if err := seedOrganizations(ctx, a.store, t, *orgs, *orgName, *members, stdout); err != nil {
+		return err
 	}
 	return nil
 }

@@ -75,10 +75,6 @@ func organizations() *gormigrate.Migration {
 		)`,
 	}
 	indexes := []string{
-		// Names are unique in the tenant; the list pages by name and its
-		// search reads names and display names from the index alone.
-		"CREATE UNIQUE INDEX ux_organizations_tenant_name ON organizations (tenant_id, name)",
-		"CREATE INDEX ix_organizations_search ON organizations (tenant_id, name, display_name)",
 		// A user is a member once; the Members tab pages newest first; the
 		// cascade from a deleted user finds its memberships.
 		"CREATE UNIQUE INDEX ux_organization_members ON organization_members (organization_id, user_id)",
@@ -90,6 +86,10 @@ func organizations() *gormigrate.Migration {
 		"CREATE INDEX ix_organization_invitations_page ON organization_invitations (organization_id, id)",
 		"CREATE UNIQUE INDEX ux_organization_connections ON organization_connections (organization_id, connection_id)",
 		"CREATE INDEX ix_organization_connections_connection ON organization_connections (connection_id)",
+		// The Members picker finds users by the start of their given or
+		// family name (and of their e-mail, over ux_users_tenant_email).
+		"CREATE INDEX IF NOT EXISTS ix_users_tenant_given_name ON users (tenant_id, LOWER(given_name))",
+		"CREATE INDEX IF NOT EXISTS ix_users_tenant_family_name ON users (tenant_id, LOWER(family_name))",
 	}
 	names := []string{"organization_connections", "organization_invitations", "organization_member_roles", "organization_members", "organizations"}
 	return &gormigrate.Migration{
@@ -104,7 +104,18 @@ func organizations() *gormigrate.Migration {
 					return err
 				}
 			}
-			for _, q := range indexes {
+			// Names are unique in the tenant; the list pages by name and its
+			// search reads names and display names (and, for the page, ids)
+			// from one index alone. SQLite's indexes hold the rowid (id)
+			// anyway but know no INCLUDE.
+			byName := []string{
+				"CREATE UNIQUE INDEX ux_organizations_tenant_name ON organizations (tenant_id, name)",
+				"CREATE INDEX ix_organizations_search ON organizations (tenant_id, name, display_name)",
+			}
+			if tx.Dialector.Name() == "postgres" {
+				byName = []string{"CREATE UNIQUE INDEX ux_organizations_tenant_name ON organizations (tenant_id, name) INCLUDE (display_name, id)"}
+			}
+			for _, q := range append(byName, indexes...) {
 				if err := tx.Exec(q).Error; err != nil {
 					return err
 				}
@@ -112,6 +123,11 @@ func organizations() *gormigrate.Migration {
 			return nil
 		},
 		Rollback: func(tx *gorm.DB) error {
+			for _, ix := range []string{"ix_users_tenant_given_name", "ix_users_tenant_family_name"} {
+				if err := tx.Exec("DROP INDEX IF EXISTS " + ix).Error; err != nil {
+					return err
+				}
+			}
 			for _, t := range names {
 				if err := tx.Exec("DROP TABLE IF EXISTS " + t).Error; err != nil {
 					return err

@@ -23,7 +23,8 @@ document.addEventListener("DOMContentLoaded", function () {
     list.id = "picker-" + n;
     list.className = "picker-list";
     list.setAttribute("role", "listbox");
-    list.setAttribute("aria-label", "Matching administrators");
+    var noun = input.getAttribute("data-picker-noun") || "administrator"; // what the picker finds
+    list.setAttribute("aria-label", "Matching " + noun + "s");
     list.hidden = true;
     input.insertAdjacentElement("afterend", list);
     input.setAttribute("role", "combobox");
@@ -49,6 +50,8 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     }
     function choose(o) {
+      clearTimeout(timer);
+      seq++; // an answer still on its way is for what was typed before
       input.value = o.getAttribute("data-email");
       close();
       input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -62,7 +65,7 @@ document.addEventListener("DOMContentLoaded", function () {
       if (candidates.length === 0) {
         var empty = document.createElement("li");
         empty.className = "picker-empty";
-        empty.textContent = q ? "No administrator matches \u201c" + q + "\u201d." : "No administrators.";
+        empty.textContent = q ? "No " + noun + " matches \u201c" + q + "\u201d." : "No " + noun + "s.";
         list.appendChild(empty);
       }
       candidates.forEach(function (c, i) {
@@ -106,6 +109,13 @@ document.addEventListener("DOMContentLoaded", function () {
       clearTimeout(timer);
       timer = setTimeout(search, 150);
     });
+    // The Enter that picked an administrator does not also submit the form
+    // (some input methods send its character separately).
+    var chose = false;
+    input.addEventListener("keypress", function (e) {
+      if (e.key === "Enter" && chose) { e.preventDefault(); }
+      chose = false;
+    });
     input.addEventListener("focus", function () { if (list.hidden) { search(); } });
     input.addEventListener("blur", function () { setTimeout(close, 100); });
     input.addEventListener("keydown", function (e) {
@@ -115,7 +125,7 @@ document.addEventListener("DOMContentLoaded", function () {
       }
       if (e.key === "ArrowDown") { highlight(Math.min(active + 1, options.length - 1)); e.preventDefault(); }
       else if (e.key === "ArrowUp") { highlight(Math.max(active - 1, 0)); e.preventDefault(); }
-      else if (e.key === "Enter" && (active >= 0 || options.length === 1)) { choose(options[Math.max(active, 0)]); e.preventDefault(); }
+      else if (e.key === "Enter" && (active >= 0 || options.length === 1)) { choose(options[Math.max(active, 0)]); chose = true; e.preventDefault(); }
       else if (e.key === "Escape") { close(); e.preventDefault(); }
     });
   });

@@ -20,7 +20,7 @@ var navEntries = []navEntry{
 	{"", "Dashboard", "/", authz.SignedIn},
 	// Those who see workspaces only through workspace roles get them by name instead (workspace.go).
 	{"Workspaces", "Workspaces", "/workspaces", authz.GetWorkspace},
-	// Organizations (issue 6) goes here, first in section "User Management".
+	{"User Management", "Organizations", "/organizations", authz.ReadOrganizations},
 	{"User Management", "Users", "/users", authz.ReadUsers},
 	{"User Management", "Connections", "/connections", authz.ReadConnections},
 	{"User Management", "Roles", "/roles", authz.ReadRoles},

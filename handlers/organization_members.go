@@ -1,0 +1,250 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gatehouse/models"
+	"gatehouse/models/authz"
+	"gatehouse/views/layout"
+	"gatehouse/views/pages"
+	"gatehouse/web/render"
+
+	"github.com/labstack/echo/v4"
+)
+
+const orgMembersPerPage = 50
+
+func orgMemberPath(c echo.Context, o models.Organization, userID int64, rest string) string {
+	return orgPath(c, o, "/members/"+strconv.FormatInt(userID, 10)+rest)
+}
+
+// OrgMembers is an organization's Members tab.
+func (h *Handler) OrgMembers(c echo.Context) error {
+	o, err := h.currentOrg(c)
+	if err != nil {
+		return err
+	}
+	return h.renderOrgMembers(c, http.StatusOK, o, "", nil)
+}
+
+// renderOrgMembers shows the Members tab with what Add Members holds.
+func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organization, email string, errs map[string]string) error {
+	v := render.Viewer(c)
+	ctx := c.Request().Context()
+	hd, counts, err := h.orgHeader(c, o, "Members")
+	if err != nil {
+		return err
+	}
+	after := cursorParam(c)
+	if status != http.StatusOK {
+		after = 0
+	}
+	page, err := h.Models.ListOrganizationMembers(ctx, o.ID, after, orgMembersPerPage)
+	if err != nil {
+		return err
+	}
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	base := orgPath(c, o, "/members")
+	d := pages.OrgMembersData{
+		Header: hd, CanManage: v.Can(authz.ManageOrganizations), CanPick: v.Can(authz.ReadUsers),
+		CandidatesURL: base + "/candidates", Email: email, Errors: errs,
+		Total: pluralOf(counts.Members, "member", "members"),
+	}
+	for _, m := range page.Items {
+		row := pages.OrgMemberRow{Href: orgMemberPath(c, o, m.User.ID, ""), Name: m.User.DisplayName(), Email: orgMemberAddress(m.User),
+			Status: string(m.User.Status), Added: fmtTime(&m.AddedAt, ""), RemoveURL: orgMemberPath(c, o, m.User.ID, "/delete")}
+		for _, r := range m.Roles {
+			row.Roles = append(row.Roles, r.Name)
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	d.NextHref, d.FirstHref = pageLinks(base, nil, page.Next, after)
+	// The no-script picker: ?find= lists matching users with an Add button.
+	if find := strings.TrimSpace(c.QueryParam("find")); find != "" && d.CanManage && d.CanPick && status == http.StatusOK {
+		if len(find) > 200 {
+			find = strings.ToValidUTF8(find[:200], "")
+		}
+		found, err := h.Models.OrganizationCandidates(ctx, v.Tenant.ID, o.ID, find)
+		if err != nil {
+			return err
+		}
+		d.Find, d.Searched = find, true
+		for _, f := range found {
+			d.Found = append(d.Found, pages.OrgCandidateRow{Email: f.Email, Name: f.Name, Member: f.Member})
+		}
+	}
+	p := h.R.Page(c, "Members · "+o.Label(), orgCrumbs(c, &o, layout.Crumb{Label: "Members"})...)
+	return render.Render(c, status, pages.OrgMembers(p, d))
+}
+
+// OrgAddMember is Add Members: make an existing user of the tenant a member.
+func (h *Handler) OrgAddMember(c echo.Context) error {
+	v := render.Viewer(c)
+	o, err := h.currentOrg(c)
+	if err != nil {
+		return err
+	}
+	email := strings.TrimSpace(c.FormValue("email"))
+	u, err := h.Models.AddOrganizationMember(c.Request().Context(), v.Tenant.ID, o.ID, email, actor(c))
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		return h.renderOrgMembers(c, http.StatusUnprocessableEntity, o, email, verr.Fields)
+	}
+	if err != nil {
+		return orgOutcome(err)
+	}
+	h.Flashes.Set(c, "success", u.DisplayName()+" is now a member of "+o.Label()+".")
+	return render.Redirect(c, orgPath(c, o, "/members"))
+}
+
+// OrgMemberCandidates answers the Add Members picker: at most
+// models.OrgCandidatesMax users of the tenant (with an e-mail) whose e-mail,
+// username or name contains q, as JSON ({"candidates": [{"email", "name",
+// "member"}]}). Listing users needs Read Users besides Read Organizations.
+func (h *Handler) OrgMemberCandidates(c echo.Context) error {
+	v := render.Viewer(c)
+	if !v.Can(authz.ReadUsers) {
+		return echo.ErrForbidden
+	}
+	o, err := h.currentOrg(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.Models.OrganizationCandidates(c.Request().Context(), v.Tenant.ID, o.ID, c.QueryParam("q"))
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, map[string]any{"candidates": list})
+}
+
+// OrgMember is one member's page: their roles in the organization.
+func (h *Handler) OrgMember(c echo.Context) error {
+	o, err := h.currentOrg(c)
+	if err != nil {
+		return err
+	}
+	return h.renderOrgMember(c, http.StatusOK, o, "", nil)
+}
+
+func (h *Handler) renderOrgMember(c echo.Context, status int, o models.Organization, role string, errs map[string]string) error {
+	v := render.Viewer(c)
+	ctx := c.Request().Context()
+	uid, err := orgParamID(c, "user")
+	if err != nil {
+		return err
+	}
+	m, err := h.Models.OrganizationMemberOf(ctx, v.Tenant.ID, o.ID, uid)
+	if err != nil {
+		return orgOutcome(err)
+	}
+	hd, _, err := h.orgHeader(c, o, "Members")
+	if err != nil {
+		return err
+	}
+	if errs == nil {
+		errs = map[string]string{}
+	}
+	base := orgMemberPath(c, o, uid, "")
+	d := pages.OrgMemberData{Header: hd, BaseURL: base, Name: m.User.DisplayName(), Email: orgMemberAddress(m.User), Status: userStatusLabel(m.User),
+		Added: fmtTime(&m.AddedAt, ""), Role: role, Errors: errs, CanManage: v.Can(authz.ManageOrganizations)}
+	if v.Can(authz.ReadUsers) {
+		d.UserHref = tenantPath(c, "/users/"+strconv.FormatInt(uid, 10))
+	}
+	held := map[int64]bool{}
+	for _, r := range m.Roles {
+		held[r.ID] = true
+		d.Roles = append(d.Roles, pages.OrgRoleRow{Name: r.Name, Description: r.Description,
+			RemoveURL: base + "/roles/" + strconv.FormatInt(r.ID, 10) + "/delete"})
+	}
+	if d.CanManage {
+		roles, err := h.Models.ListEndUserRoles(ctx, v.Tenant.ID, models.EndUserRoleListQuery{Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, r := range roles.Items {
+			if !held[r.ID] {
+				d.RoleOptions = append(d.RoleOptions, pages.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
+			}
+		}
+	}
+	p := h.R.Page(c, m.User.DisplayName()+" · "+o.Label(), orgCrumbs(c, &o, layout.Crumb{Label: "Members", Href: orgPath(c, o, "/members")},
+		layout.Crumb{Label: m.User.DisplayName()})...)
+	return render.Render(c, status, pages.OrgMember(p, d))
+}
+
+// orgMemberAddress is the member's e-mail, or their username when they
+// have none.
+func orgMemberAddress(u models.User) string {
+	if u.Email == "" && u.Username != "" {
+		return u.Username + " (username)"
+	}
+	return u.Email
+}
+
+func userStatusLabel(u models.User) string {
+	s := titleCase(string(u.Status))
+	if u.Blocked {
+		s += " (blocked)"
+	}
+	return s
+}
+
+// OrgRemoveMember takes a member out of the organization.
+func (h *Handler) OrgRemoveMember(c echo.Context) error {
+	v := render.Viewer(c)
+	o, uid, err := h.orgAndID(c, "user")
+	if err != nil {
+		return err
+	}
+	u, err := h.Models.RemoveOrganizationMember(c.Request().Context(), v.Tenant.ID, o.ID, uid, actor(c))
+	if err != nil {
+		return orgOutcome(err)
+	}
+	h.Flashes.Set(c, "success", u.DisplayName()+" is no longer a member of "+o.Label()+".")
+	return render.Redirect(c, orgPath(c, o, "/members"))
+}
+
+// OrgAssignMemberRole gives a member an end-user role in the organization.
+func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
+	v := render.Viewer(c)
+	o, uid, err := h.orgAndID(c, "user")
+	if err != nil {
+		return err
+	}
+	roleID, _ := strconv.ParseInt(c.FormValue("role"), 10, 64)
+	r, err := h.Models.AssignMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		return h.renderOrgMember(c, http.StatusUnprocessableEntity, o, c.FormValue("role"), verr.Fields)
+	}
+	if err != nil {
+		return orgOutcome(err)
+	}
+	h.Flashes.Set(c, "success", "The role "+r.Name+" was assigned.")
+	return render.Redirect(c, orgMemberPath(c, o, uid, ""))
+}
+
+// OrgRemoveMemberRole takes an end-user role in the organization away from a member.
+func (h *Handler) OrgRemoveMemberRole(c echo.Context) error {
+	v := render.Viewer(c)
+	o, uid, err := h.orgAndID(c, "user")
+	if err != nil {
+		return err
+	}
+	roleID, err := orgParamID(c, "role")
+	if err != nil {
+		return err
+	}
+	r, err := h.Models.RemoveMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
+	if err != nil {
+		return orgOutcome(err)
+	}
+	h.Flashes.Set(c, "success", "The role "+r.Name+" was removed.")
+	return render.Redirect(c, orgMemberPath(c, o, uid, ""))
+}
