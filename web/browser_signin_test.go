@@ -25,15 +25,31 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 		ctx := browsertest.New(t, 120*time.Second)
 		smtp, worker := startMail(t, db)
 		app := webtest.Start(t, db, webtest.Options{RealClock: true, WakeMail: worker.Wake})
-		tn, owner, _ := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
-		ov := models.Viewer{Tenant: tn, Administrator: owner}
-		if err := app.Store.UpdateSignInSettings(context.Background(), ov, models.SignInSettings{Method: models.MethodOTP, RequireTOTP: true}, models.Actor{}); err != nil {
-			t.Fatal(err)
+		tn, _, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
+
+		// The owner signs in, switches the tenant to e-mailed codes with TOTP
+		// required, and invites Sam, all in the browser.
+		acceptAndSignIn(t, ctx, app.URL("/invitations/"+tok), "owner@example.com")
+		browsertest.Do(t, ctx, "sign-in settings", chromedp.Navigate(app.URL("/t/acme/settings/sign-in")),
+			chromedp.WaitVisible(chromedp.CSS("#f-method-otp")),
+			chromedp.Click(chromedp.CSS("#f-method-otp")),
+			chromedp.Click(chromedp.CSS("#f-require_totp")))
+		browsertest.Submit(t, ctx, "save the sign-in settings", "form button[type=submit].button-primary")
+		if flash := browsertest.Text(t, ctx, ".flash span"); !strings.Contains(flash, "saved") {
+			t.Fatalf("after saving the sign-in settings: %q", flash)
 		}
-		if _, err := app.Store.CreateAdministrator(context.Background(), viewerOf(t, app, tn, owner), models.CreateAdminInput{
-			Email: "sam@acme.example", GivenName: "Sam", FamilyName: "Support", Role: "tenant_auditor"}, models.Actor{}); err != nil {
-			t.Fatal(err)
+		browsertest.Screenshot(t, ctx, "sign-in-settings-otp-totp-"+db.Name)
+		if sec, err := app.Store.Security(context.Background(), tn.ID); err != nil || sec.SignInMethod != string(models.MethodOTP) || !sec.RequireTOTP {
+			t.Fatalf("settings after saving: %+v %v", sec, err)
 		}
+		browsertest.Do(t, ctx, "Create New", chromedp.Navigate(app.URL("/t/acme/settings/administrators/new")),
+			chromedp.WaitVisible(chromedp.CSS("#f-email")),
+			chromedp.SendKeys(chromedp.CSS("#f-email"), "sam@acme.example"),
+			chromedp.SendKeys(chromedp.CSS("#f-given_name"), "Sam"),
+			chromedp.SendKeys(chromedp.CSS("#f-family_name"), "Support"),
+			chromedp.SetValue(chromedp.CSS("#f-role"), "tenant_auditor"))
+		browsertest.Submit(t, ctx, "create and invite", "form button[type=submit].button-primary")
+		browsertest.Submit(t, ctx, "owner signs out", ".whoami button[type=submit]")
 		worker.Wake()
 		link := inviteLink(t, smtp, "sam@acme.example")
 
@@ -57,6 +73,7 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 			t.Fatalf("after enrolment: %q", h)
 		}
 		browsertest.Screenshot(t, ctx, "totp-recovery-codes-"+db.Name)
+		recovery := strings.Fields(browsertest.Text(t, ctx, ".recovery-codes li"))[0]
 		browsertest.Submit(t, ctx, "continue", ".actions a.button-primary")
 		browsertest.Do(t, ctx, "dashboard", chromedp.WaitVisible(chromedp.CSS(".sidebar")))
 		browsertest.Submit(t, ctx, "sign out", ".whoami button[type=submit]")
@@ -96,7 +113,37 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 			t.Fatalf("dashboard heading %q", h)
 		}
 		browsertest.Screenshot(t, ctx, "passwordless-signed-in-"+db.Name)
+		browsertest.Submit(t, ctx, "sign out", ".whoami button[type=submit]")
+
+		// Back to passwords (still with TOTP): the next sign-in asks for the
+		// password, then TOTP.
+		if err := app.Store.UpdateSignInSettings(context.Background(), viewerOf(t, app, tn, ownerOf(t, app, tn)),
+			models.SignInSettings{Method: models.MethodPassword, RequireTOTP: true}, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		browsertest.Do(t, ctx, "password sign-in", chromedp.Navigate(app.URL("/t/acme/login")), chromedp.WaitVisible(chromedp.CSS("#f-password")),
+			chromedp.SendKeys(chromedp.CSS("#f-email"), "sam@acme.example"),
+			chromedp.SendKeys(chromedp.CSS("#f-password"), webtest.Password))
+		browsertest.Submit(t, ctx, "sign in with the password", "button[type=submit]")
+		if h := browsertest.Text(t, ctx, "h1"); h != "Two-step verification" {
+			t.Fatalf("after the password: %q", h)
+		}
+		// The authenticator's next code is a step away; a recovery code does.
+		browsertest.Do(t, ctx, "type a recovery code", chromedp.SendKeys(chromedp.CSS("#f-code"), recovery))
+		browsertest.Submit(t, ctx, "verify the recovery code", "button[type=submit]")
+		if h := browsertest.Text(t, ctx, "h1"); h != "Welcome, Sam" {
+			t.Fatalf("after password and a recovery code: %q", h)
+		}
 	})
+}
+
+func ownerOf(t *testing.T, app *webtest.App, tn models.Tenant) models.Administrator {
+	t.Helper()
+	a, err := app.Store.AdministratorByEmail(context.Background(), tn.ID, "owner@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 func viewerOf(t *testing.T, app *webtest.App, tn models.Tenant, a models.Administrator) models.Viewer {
