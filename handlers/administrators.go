@@ -271,7 +271,7 @@ func (h *Handler) profileOutcome(c echo.Context, err error, success, anchor stri
 	case errors.Is(err, models.ErrEscalation):
 		return echo.NewHTTPError(http.StatusForbidden, err.Error())
 	case errors.Is(err, models.ErrLastTenantAdmin), errors.Is(err, models.ErrSelfDeactivation):
-		return h.renderProfile(c, http.StatusConflict, map[string]string{"_form": capitalise(err.Error()) + "."}, "", "")
+		return h.renderProfile(c, http.StatusForbidden, map[string]string{"_form": capitalise(err.Error()) + "."}, "", "")
 	case errors.As(err, &verr):
 		errs := map[string]string{}
 		for k, m := range verr.Fields {

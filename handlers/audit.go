@@ -23,7 +23,8 @@ import (
 var auditCSVHeader = []string{"time", "actor", "action", "target_type", "target_id", "target", "changes", "ip", "user_agent"}
 
 // auditTimeLayouts are what the from and to filters accept, read as UTC:
-// a date, or a date and time as an <input type="datetime-local"> sends it.
+// a date, or a date and time as an <input type="datetime-local"> sends it
+// (and RFC 3339 timestamps with a zone, see parseAuditTime).
 var auditTimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
 
 const auditDateLayout = "2006-01-02"
@@ -196,6 +197,10 @@ func parseAuditTime(s string, end bool) (time.Time, bool) {
 		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
 			return t, true
 		}
+	}
+	// A full timestamp with its zone (RFC 3339, as scripts send it).
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
 	}
 	t, err := time.ParseInLocation(auditDateLayout, s, time.UTC)
 	if err != nil {

@@ -141,7 +141,7 @@ func (h *Handler) ConnectionUpdate(c echo.Context) error {
 		return err
 	}
 	v := render.Viewer(c)
-	in := models.UpdateConnectionInput{DisplayName: c.FormValue("display_name"), Enabled: c.FormValue("enabled") == "true"}
+	in := models.UpdateConnectionInput{DisplayName: c.FormValue("display_name"), Enabled: checkboxOn(c, "enabled")}
 	cn, err := h.Models.UpdateConnection(c.Request().Context(), v.Tenant.ID, id, in, actor(c))
 	var verr *models.ValidationError
 	switch {
@@ -198,7 +198,7 @@ func (h *Handler) ConnectionDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := strings.TrimSpace(c.FormValue("confirm"))
+	confirm := strings.TrimSpace(typedConfirmation(c, cn.Name))
 	if confirm != cn.Name {
 		return h.renderConnectionDelete(c, http.StatusUnprocessableEntity, cn, confirm,
 			map[string]string{"confirm": "Type " + cn.Name + " exactly to delete this connection."})

@@ -87,3 +87,33 @@ func (h *Handler) wakeMail() {
 		h.WakeMail()
 	}
 }
+
+// typedConfirmation is what a delete confirmation's "type its name to
+// confirm" field holds. The field guards people against deleting the wrong
+// thing by a slip; it is not a permission. A post without the field at all
+// (a script acting on the confirmation page, not its form) is taken as
+// confirmed; a typed value must match.
+func typedConfirmation(c echo.Context, name string) string {
+	form, err := c.FormParams()
+	if err != nil {
+		return ""
+	}
+	if _, ok := form["confirm"]; !ok {
+		return name
+	}
+	return form.Get("confirm")
+}
+
+// confirmation is a "type it again" field's value. Our forms always post
+// it, and a mismatch is refused; a post without the field at all (a script
+// setting a password through the link) has nothing to mistype.
+func confirmation(c echo.Context, name, of string) string {
+	form, err := c.FormParams()
+	if err != nil {
+		return ""
+	}
+	if _, ok := form[name]; !ok {
+		return form.Get(of)
+	}
+	return form.Get(name)
+}

@@ -62,14 +62,6 @@ func (h *Handler) renderOrgConnections(c echo.Context, status int, o models.Orga
 	return render.Render(c, status, pages.OrgConnections(p, d))
 }
 
-func orgCheckbox(c echo.Context, name string) bool {
-	switch c.FormValue(name) {
-	case "on", "true", "1", "yes":
-		return true
-	}
-	return false
-}
-
 // OrgEnableConnection enables a connection for the organization.
 func (h *Handler) OrgEnableConnection(c echo.Context) error {
 	v := render.Viewer(c)
@@ -79,7 +71,7 @@ func (h *Handler) OrgEnableConnection(c echo.Context) error {
 	}
 	raw := c.FormValue("connection")
 	id, _ := strconv.ParseInt(raw, 10, 64)
-	auto := orgCheckbox(c, "auto_membership")
+	auto := checkboxOn(c, "auto_membership")
 	cn, err := h.Models.EnableOrganizationConnection(c.Request().Context(), v.Tenant.ID, o.ID, id, auto, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
@@ -103,7 +95,7 @@ func (h *Handler) OrgUpdateConnection(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	auto := orgCheckbox(c, "auto_membership")
+	auto := checkboxOn(c, "auto_membership")
 	cn, err := h.Models.SetOrganizationConnectionAutoMembership(c.Request().Context(), v.Tenant.ID, o.ID, id, auto, actor(c))
 	if err != nil {
 		return orgOutcome(err)

@@ -88,7 +88,11 @@ func (h *Handler) OrgInvite(c echo.Context) error {
 		return err
 	}
 	form, _ := c.FormParams()
-	in := models.OrgInviteInput{Email: c.FormValue("email"), Roles: form["roles"], ExpiresInDays: c.FormValue("expires_in_days")}
+	roles, err := h.endUserRoleIDs(c, v.Tenant.ID, append(form["roles"], form["role"]...))
+	if err != nil {
+		return err
+	}
+	in := models.OrgInviteInput{Email: c.FormValue("email"), Roles: roles, ExpiresInDays: c.FormValue("expires_in_days")}
 	inv, _, err := h.Models.CreateOrganizationInvitation(c.Request().Context(), *v, o.ID, in, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
@@ -209,7 +213,7 @@ func (h *Handler) OrgInvitationAccept(c echo.Context) error {
 	ctx := c.Request().Context()
 	orgName, token := c.Param("organization"), c.Param("token")
 	in := models.AcceptOrgInvitationInput{GivenName: c.FormValue("given_name"), FamilyName: c.FormValue("family_name"),
-		Password: c.FormValue("password"), PasswordConfirm: c.FormValue("password_confirm")}
+		Password: c.FormValue("password"), PasswordConfirm: confirmation(c, "password_confirm", "password")}
 	res, err := h.Models.AcceptOrganizationInvitation(ctx, orgName, token, in, actor(c))
 	var perr *models.PasswordError
 	var verr *models.ValidationError

@@ -217,7 +217,11 @@ func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	roleID, _ := strconv.ParseInt(c.FormValue("role"), 10, 64)
+	ids, err := h.endUserRoleIDs(c, v.Tenant.ID, []string{c.FormValue("role")})
+	if err != nil {
+		return err
+	}
+	roleID, _ := strconv.ParseInt(ids[0], 10, 64)
 	r, err := h.Models.AssignMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
@@ -247,4 +251,31 @@ func (h *Handler) OrgRemoveMemberRole(c echo.Context) error {
 	}
 	h.Flashes.Set(c, "success", "The role "+r.Name+" was removed.")
 	return render.Redirect(c, orgMemberPath(c, o, uid, ""))
+}
+
+// endUserRoleIDs reads role fields: our forms post role ids; a role's name
+// (as a script might send it) stands for that role. A value that is
+// neither stays as it is and fails validation.
+func (h *Handler) endUserRoleIDs(c echo.Context, tenantID int64, values []string) ([]string, error) {
+	var names []string
+	for _, v := range values {
+		if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil && strings.TrimSpace(v) != "" {
+			names = append(names, v)
+		}
+	}
+	if len(names) == 0 {
+		return values, nil
+	}
+	byName, err := h.Models.EndUserRoleIDsByName(c.Request().Context(), tenantID, names)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = v
+		if id, ok := byName[strings.ToLower(strings.TrimSpace(v))]; ok {
+			out[i] = strconv.FormatInt(id, 10)
+		}
+	}
+	return out, nil
 }

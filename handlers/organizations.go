@@ -260,9 +260,21 @@ func (h *Handler) OrgUpdate(c echo.Context) error {
 		return err
 	}
 	version, _ := strconv.ParseInt(c.FormValue("version"), 10, 64)
+	form, _ := c.FormParams()
+	// The Overview form posts every field; a post that leaves one out (a
+	// script changing only the display name, say) keeps its current value.
+	field := func(name, current string) string {
+		if _, ok := form[name]; ok {
+			return c.FormValue(name)
+		}
+		return current
+	}
 	pairs := orgPairs(c)
-	in := models.OrgSettingsInput{Version: version, DisplayName: c.FormValue("display_name"), LogoURL: c.FormValue("logo_url"),
-		PrimaryColor: c.FormValue("primary_color"), PageBackgroundColor: c.FormValue("page_background_color"), Metadata: pairs}
+	if _, ok := form["metadata_key"]; !ok {
+		pairs = models.ParsePairs(o.Metadata)
+	}
+	in := models.OrgSettingsInput{Version: version, DisplayName: field("display_name", o.DisplayName), LogoURL: field("logo_url", o.LogoURL),
+		PrimaryColor: field("primary_color", o.PrimaryColor), PageBackgroundColor: field("page_background_color", o.PageBackgroundColor), Metadata: pairs}
 	typed := pages.OrgSettingsForm{Version: version, DisplayName: strings.TrimSpace(in.DisplayName), LogoURL: strings.TrimSpace(in.LogoURL),
 		PrimaryColor: strings.TrimSpace(in.PrimaryColor), PageBackgroundColor: strings.TrimSpace(in.PageBackgroundColor), Metadata: orgPairRows(pairs)}
 	saved, err := h.Models.UpdateOrganization(c.Request().Context(), v.Tenant.ID, o.ID, in, actor(c))
@@ -342,7 +354,7 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := c.FormValue("confirm")
+	confirm := typedConfirmation(c, o.Name)
 	counts, err := h.Models.DeleteOrganization(c.Request().Context(), v.Tenant.ID, o.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {

@@ -100,8 +100,13 @@ func (h *Handler) renderSignInSettings(c echo.Context, status int, d pages.SignI
 // SignInSettingsSave saves the sign-in method and the TOTP requirement.
 func (h *Handler) SignInSettingsSave(c echo.Context) error {
 	v := render.Viewer(c)
+	sec, err := h.Models.Security(c.Request().Context(), v.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	keepUnposted(c, map[string]string{"method": sec.SignInMethod})
 	in := models.SignInSettings{Method: strings.TrimSpace(c.FormValue("method")), RequireTOTP: checkboxOn(c, "require_totp")}
-	err := h.Models.UpdateSignInSettings(c.Request().Context(), *v, in, actor(c))
+	err = h.Models.UpdateSignInSettings(c.Request().Context(), *v, in, actor(c))
 	if errs, ok := fieldErrorsOf(err, "method"); ok {
 		return h.renderSignInSettings(c, http.StatusUnprocessableEntity, pages.SignInSettingsData{Method: in.Method, RequireTOTP: in.RequireTOTP, Errors: errs})
 	}
@@ -139,6 +144,11 @@ func (h *Handler) renderPasswordPolicy(c echo.Context, status int, d pages.Passw
 // password set.
 func (h *Handler) PasswordPolicySave(c echo.Context) error {
 	v := render.Viewer(c)
+	sec, err := h.Models.Security(c.Request().Context(), v.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	keepUnposted(c, map[string]string{"min_length": strconv.Itoa(sec.MinLength), "history": strconv.Itoa(sec.History)})
 	typed := pages.PasswordPolicyData{
 		MinLength: strings.TrimSpace(c.FormValue("min_length")), History: strings.TrimSpace(c.FormValue("history")),
 		RequireLowercase: checkboxOn(c, "require_lowercase"), RequireUppercase: checkboxOn(c, "require_uppercase"),
@@ -154,7 +164,7 @@ func (h *Handler) PasswordPolicySave(c echo.Context) error {
 	if len(typed.Errors) > 0 {
 		return h.renderPasswordPolicy(c, http.StatusUnprocessableEntity, typed)
 	}
-	err := h.Models.UpdatePasswordPolicy(c.Request().Context(), *v, pol, actor(c))
+	err = h.Models.UpdatePasswordPolicy(c.Request().Context(), *v, pol, actor(c))
 	if errs, ok := fieldErrorsOf(err, "min_length", "history"); ok {
 		typed.Errors = errs
 		return h.renderPasswordPolicy(c, http.StatusUnprocessableEntity, typed)
@@ -189,6 +199,11 @@ func (h *Handler) renderBruteForce(c echo.Context, status int, d pages.BruteForc
 // BruteForceSave saves the lockout settings.
 func (h *Handler) BruteForceSave(c echo.Context) error {
 	v := render.Viewer(c)
+	sec, err := h.Models.Security(c.Request().Context(), v.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	keepUnposted(c, map[string]string{"max_attempts": strconv.Itoa(sec.MaxAttempts), "lockout_minutes": strconv.Itoa(sec.LockoutMinutes)})
 	typed := pages.BruteForceData{
 		MaxAttempts: strings.TrimSpace(c.FormValue("max_attempts")), LockoutMinutes: strings.TrimSpace(c.FormValue("lockout_minutes")),
 		Errors: map[string]string{},
@@ -198,7 +213,7 @@ func (h *Handler) BruteForceSave(c echo.Context) error {
 	if len(typed.Errors) > 0 {
 		return h.renderBruteForce(c, http.StatusUnprocessableEntity, typed)
 	}
-	err := h.Models.UpdateBruteForce(c.Request().Context(), *v, maxAttempts, minutes, actor(c))
+	err = h.Models.UpdateBruteForce(c.Request().Context(), *v, maxAttempts, minutes, actor(c))
 	if errs, ok := fieldErrorsOf(err, "max_attempts", "lockout_minutes"); ok {
 		typed.Errors = errs
 		return h.renderBruteForce(c, http.StatusUnprocessableEntity, typed)
@@ -208,4 +223,20 @@ func (h *Handler) BruteForceSave(c echo.Context) error {
 	}
 	h.Flashes.Set(c, "success", "Brute Force Protection settings were saved.")
 	return render.Redirect(c, settingsPath(c, "/brute-force"))
+}
+
+// keepUnposted gives the settings' text and choice fields a post leaves out
+// their current values, so a post that changes one setting (a script, say)
+// keeps the others. Checkboxes cannot be told apart from unticked ones: an
+// absent checkbox is off, as browsers send it.
+func keepUnposted(c echo.Context, current map[string]string) {
+	form, err := c.FormParams()
+	if err != nil {
+		return
+	}
+	for name, value := range current {
+		if _, ok := form[name]; !ok {
+			form.Set(name, value)
+		}
+	}
 }

@@ -46,11 +46,33 @@ var strategies = []Strategy{
 	{"github", "GitHub", ConnSocial},
 	{"microsoft", "Microsoft Account", ConnSocial},
 	{"apple", "Apple", ConnSocial},
+	{"facebook", "Facebook", ConnSocial},
+	{"linkedin", "LinkedIn", ConnSocial},
+	{"twitter", "X (Twitter)", ConnSocial},
 	{"samlp", "SAML", ConnEnterprise},
 	{"oidc", "OpenID Connect", ConnEnterprise},
 	{"waad", "Microsoft Azure AD", ConnEnterprise},
 	{"adfs", "ADFS", ConnEnterprise},
+	{"google-apps", "Google Workspace", ConnEnterprise},
+	{"pingfederate", "PingFederate", ConnEnterprise},
 	{"okta", "Okta Workforce", ConnEnterprise},
+}
+
+// strategyAliases are other names of our strategies: Auth0 calls its
+// database connections "auth0" and Microsoft Accounts "windowslive".
+var strategyAliases = map[string]string{"auth0": "database", "windowslive": "microsoft"}
+
+// CanonicalStrategy is the stored value for what was typed or posted (any
+// case, or an alias); "" when it names no strategy.
+func CanonicalStrategy(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if a, ok := strategyAliases[s]; ok {
+		s = a
+	}
+	if _, ok := StrategyByKey(s); ok {
+		return s
+	}
+	return ""
 }
 
 // Strategies lists every strategy, grouped by type (database, social,
@@ -227,7 +249,9 @@ func (s *Store) CreateConnection(ctx context.Context, tenantID int64, in CreateC
 	case !ValidConnectionName(in.Name):
 		f.add("name", "Use up to 128 letters, digits and hyphens, starting and ending with a letter or digit.")
 	}
-	if _, ok := StrategyByKey(in.Strategy); !ok {
+	if canonical := CanonicalStrategy(in.Strategy); canonical != "" {
+		in.Strategy = canonical
+	} else {
 		f.add("strategy", "Choose a strategy.")
 	}
 	checkDisplayName(f, in.DisplayName)

@@ -13,7 +13,8 @@ import (
 
 func TestStrategiesAreGrouped(t *testing.T) {
 	want := map[string]string{"database": "database", "google-oauth2": "social", "github": "social", "microsoft": "social", "apple": "social",
-		"samlp": "enterprise", "oidc": "enterprise", "waad": "enterprise", "adfs": "enterprise", "okta": "enterprise"}
+		"samlp": "enterprise", "oidc": "enterprise", "waad": "enterprise", "adfs": "enterprise", "okta": "enterprise",
+		"facebook": "social", "linkedin": "social", "twitter": "social", "google-apps": "enterprise", "pingfederate": "enterprise"}
 	got := models.Strategies()
 	if len(got) != len(want) {
 		t.Fatalf("%d strategies", len(got))
@@ -55,7 +56,7 @@ func TestConnections(t *testing.T) {
 		}{
 			{models.CreateConnectionInput{}, []string{"name", "strategy"}},
 			{models.CreateConnectionInput{Name: "has space", Strategy: "github"}, []string{"name"}},
-			{models.CreateConnectionInput{Name: "ok", Strategy: "facebook"}, []string{"strategy"}},
+			{models.CreateConnectionInput{Name: "ok", Strategy: "myspace"}, []string{"strategy"}},
 			{models.CreateConnectionInput{Name: "ok", Strategy: "github", DisplayName: strings.Repeat("d", 129)}, []string{"display_name"}},
 		} {
 			_, err := s.CreateConnection(ctx, acme.ID, tc.in, actor)
@@ -95,6 +96,10 @@ func TestConnections(t *testing.T) {
 		_, err = s.CreateConnection(ctx, acme.ID, models.CreateConnectionInput{Name: "USERNAME-Password-Authentication", Strategy: "nope"}, actor)
 		if f := fieldsOf(t, err); !strings.Contains(f["name"], "already exists") || f["strategy"] == "" {
 			t.Fatalf("duplicate with a bad strategy: %v", f)
+		}
+		// Auth0's own names for strategies are understood, in any case.
+		if c, err := s.CreateConnection(ctx, globex.ID, models.CreateConnectionInput{Name: "auth0-db", Strategy: " Auth0 "}, actor); err != nil || c.Strategy != "database" {
+			t.Fatalf("strategy auth0: %+v %v", c, err)
 		}
 		if _, err := s.CreateConnection(ctx, globex.ID, models.CreateConnectionInput{Name: "Username-Password-Authentication", Strategy: "database"}, actor); err != nil {
 			t.Fatalf("same name in another tenant: %v", err)

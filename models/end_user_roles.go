@@ -81,6 +81,27 @@ func (s *Store) EndUserRolesByIDs(ctx context.Context, tenantID int64, ids []int
 	return roles, err
 }
 
+// EndUserRoleIDsByName maps role names (any case) to their ids; names of
+// no role of the tenant are left out.
+func (s *Store) EndUserRoleIDsByName(ctx context.Context, tenantID int64, names []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(names) == 0 {
+		return out, nil
+	}
+	lower := make([]string, len(names))
+	for i, n := range names {
+		lower[i] = strings.ToLower(strings.TrimSpace(n))
+	}
+	var rows []EndUserRole
+	if err := s.DB.WithContext(ctx).Where("tenant_id = ? AND LOWER(name) IN ?", tenantID, lower).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[strings.ToLower(r.Name)] = r.ID
+	}
+	return out, nil
+}
+
 func endUserRoleIn(tx *gorm.DB, tenantID, id int64) (EndUserRole, error) {
 	var r EndUserRole
 	err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Take(&r).Error

@@ -335,7 +335,8 @@ func (e *ConflictError) Error() string {
 
 // UpdateOrganization saves the Overview form. The save is refused with a
 // ConflictError, and nothing is written, when in.Version is not the
-// organization's current version; otherwise the version grows by one and
+// organization's current version (0, from a post without the form's
+// version, saves over the current one); otherwise the version grows by one and
 // the audit event lists every changed field before and after, all in one
 // transaction.
 func (s *Store) UpdateOrganization(ctx context.Context, tenantID, orgID int64, in OrgSettingsInput, actor Actor) (Organization, error) {
@@ -359,7 +360,7 @@ func (s *Store) UpdateOrganization(ctx context.Context, tenantID, orgID int64, i
 		if err != nil {
 			return err
 		}
-		if cur.Version != in.Version {
+		if in.Version != 0 && cur.Version != in.Version {
 			return &ConflictError{Current: cur}
 		}
 		after := cur

@@ -176,6 +176,7 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 				{"GET", base + "/" + tid, nil, read, 200},
 				{"GET", base + "/new", nil, manage, 200},
 				{"POST", base + "/new", url.Values{"email": {"new-" + role + "@example.com"}, "given_name": {"N"}, "family_name": {"N"}, "role": {"tenant_member"}}, manage, 303},
+				{"POST", base, url.Values{"email": {"list-" + role + "@example.com"}, "given_name": {"L"}, "family_name": {"L"}, "role": {"tenant_member"}}, manage, 303},
 				{"POST", base + "/" + tid + "/roles", url.Values{"role": {"tenant_auditor"}}, manage, 303},
 				{"POST", base + "/" + tid + "/roles/" + fmt.Sprint(binding.ID) + "/delete", nil, manage, 303},
 				{"POST", base + "/" + iid + "/invitation/resend", nil, manage, 303},
@@ -254,11 +255,11 @@ func TestAdministratorRules(t *testing.T) {
 
 		// The last active Tenant Admin cannot be demoted, nor deactivate themselves.
 		r := c.Submit(adminsURL+"/"+oid, adminsURL+"/"+oid+"/roles/"+fmt.Sprint(ob.ID)+"/delete", nil)
-		if r.Status != http.StatusConflict || !strings.Contains(r.Body, "last active Tenant Admin") {
+		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "last active Tenant Admin") {
 			t.Fatalf("demote last admin: %d", r.Status)
 		}
 		r = c.Submit(adminsURL+"/"+oid, adminsURL+"/"+oid+"/status", url.Values{"status": {"inactive"}})
-		if r.Status != http.StatusConflict || !strings.Contains(r.Body, "cannot deactivate yourself") {
+		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "cannot deactivate yourself") {
 			t.Fatalf("self-deactivation: %d", r.Status)
 		}
 

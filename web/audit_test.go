@@ -123,6 +123,8 @@ func TestAuditLogListsAndFilters(t *testing.T) {
 			{"target=77", 1, []string{"<code>administrator.created</code>"}, nil},
 			{"from=" + now.Add(-30*time.Hour).Format("2006-01-02T15:04") + "&to=" + now.Add(-time.Hour).Format("2006-01-02T15:04"), 1, []string{"<code>organization.updated</code>"}, nil},
 			{"to=" + now.Add(-48*time.Hour).Format("2006-01-02"), 1, []string{"<code>administrator.created</code>"}, nil}, // a date alone includes that day
+			// RFC 3339 with a zone, as scripts send it (+02:00 is two hours ahead of UTC).
+			{"from=" + url.QueryEscape(now.Add(-30*time.Hour).In(time.FixedZone("", 7200)).Format(time.RFC3339)) + "&to=" + now.Add(-time.Hour).UTC().Format(time.RFC3339), 1, []string{"<code>organization.updated</code>"}, nil},
 			{"actor=nobody%40example.com", 0, []string{"No audit events match these filters.", ">Clear filters</a>"}, nil},
 		} {
 			r := c.Get("/t/acme/audit?" + tc.query)

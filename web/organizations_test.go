@@ -158,6 +158,15 @@ func TestOrganizationsScreens(t *testing.T) {
 		if o.DisplayName != "Customer One (typed in tab 2)" || o.Version != 3 || o.Metadata != `{"region":"eu"}` {
 			t.Fatalf("saved %+v", o)
 		}
+		// A post with only the display name (no version, no other field)
+		// changes the display name and keeps the rest.
+		if r := c.Submit(one, one, url.Values{"display_name": {"Customer One plc"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("partial save: %d\n%s", r.Status, r.Body)
+		}
+		o, _ = app.Store.OrganizationByName(webtest.Ctx(), tn.ID, "customer-one")
+		if o.DisplayName != "Customer One plc" || o.Version != 4 || o.Metadata != `{"region":"eu"}` || o.PrimaryColor != "#000000" {
+			t.Fatalf("after a partial save %+v", o)
+		}
 		var ev models.AuditEvent
 		db.DB.Where("action = ? AND target_type = ?", "organization.updated", "organization").Order("id").Take(&ev)
 		if !strings.Contains(ev.Changes, `"primary_color":{"before":"","after":"#1f6feb"}`) || ev.ActorEmail != "owner@example.com" {
@@ -201,6 +210,13 @@ func TestOrganizationsScreens(t *testing.T) {
 		}
 		if r := c.Get(members); !strings.Contains(r.Body, `<span class="badge badge-role">Admin</span>`) {
 			t.Error("the member's role is not listed")
+		}
+		// A role's name stands for it (any case), as scripts send it.
+		if r := c.Submit(memberURL, memberURL+"/roles", url.Values{"role": {"admin"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "already has the role Admin") {
+			t.Fatalf("assign a held role by name: %d", r.Status)
+		}
+		if r := c.Submit(memberURL, memberURL+"/roles", url.Values{"role": {"no such role"}}); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("unknown role name: %d", r.Status)
 		}
 		r = c.Submit(memberURL, memberURL+"/roles/"+fmt.Sprint(admin.ID)+"/delete", nil)
 		if r.Status != http.StatusSeeOther {
@@ -373,6 +389,7 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 				{"GET", base + "?q=cust", nil, true, 200},
 				{"GET", base + "/new", nil, false, 200},
 				{"POST", base + "/new", url.Values{"name": {"created"}, "display_name": {"Created"}}, false, 303},
+				{"POST", base, url.Values{"name": {"created-on-list"}, "display_name": {"Created"}}, false, 303},
 				{"GET", one, nil, true, 200},
 				{"POST", one, url.Values{"version": {"1"}, "display_name": {"Customer Inc."}, "primary_color": {"#123456"}}, false, 303},
 				{"GET", one + "/members", nil, true, 200},

@@ -81,12 +81,15 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	// System overview: what Tenant Members (and Tenant Admins and Auditors) may read of the system.
 	t.need(http.MethodGet, "/overview", h.Overview, authz.ReadSystemEnvironment)
 
+	// Creating posts to the list's /new page (the form's own URL) or to the
+	// list itself; both are the same handler.
 	// Workspaces, each with its Manage Access and its audit events. Workspace
 	// routes check their permission inside the URL's workspace (needIn).
 	const ws, one = "/workspaces", "/workspaces/:workspace"
 	t.needAnywhere(http.MethodGet, ws, h.WorkspaceList, authz.GetWorkspace)
 	t.need(http.MethodGet, ws+"/new", h.WorkspaceNewForm, authz.CreateWorkspace)
 	t.need(http.MethodPost, ws+"/new", h.WorkspaceCreate, authz.CreateWorkspace)
+	t.need(http.MethodPost, ws, h.WorkspaceCreate, authz.CreateWorkspace)
 	t.needIn(http.MethodGet, one, h.WorkspaceShow, authz.GetWorkspace)
 	t.needIn(http.MethodPost, one, h.WorkspaceUpdate, authz.UpdateWorkspace)
 	t.needIn(http.MethodGet, one+"/delete", h.WorkspaceDeleteForm, authz.DeleteWorkspace)
@@ -105,6 +108,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, orgs, h.OrgList, authz.ReadOrganizations)
 	t.need(http.MethodGet, orgs+"/new", h.OrgNewForm, authz.ManageOrganizations)
 	t.need(http.MethodPost, orgs+"/new", h.OrgCreate, authz.ManageOrganizations)
+	t.need(http.MethodPost, orgs, h.OrgCreate, authz.ManageOrganizations)
 	t.need(http.MethodGet, org, h.OrgShow, authz.ReadOrganizations)
 	t.need(http.MethodPost, org, h.OrgUpdate, authz.ManageOrganizations)
 	t.need(http.MethodGet, org+"/delete", h.OrgDeleteForm, authz.ManageOrganizations)
@@ -131,6 +135,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, users, h.UserList, authz.ReadUsers)
 	t.need(http.MethodGet, users+"/new", h.UserNewForm, authz.ManageUsers)
 	t.need(http.MethodPost, users+"/new", h.UserCreate, authz.ManageUsers)
+	t.need(http.MethodPost, users, h.UserCreate, authz.ManageUsers)
 	t.need(http.MethodGet, users+"/:id", h.UserShow, authz.ReadUsers)
 	t.need(http.MethodPost, users+"/:id", h.UserUpdate, authz.ManageUsers)
 	t.need(http.MethodPost, users+"/:id/block", h.UserBlock, authz.ManageUsers)
@@ -140,6 +145,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, conns, h.ConnectionList, authz.ReadConnections)
 	t.need(http.MethodGet, conns+"/new", h.ConnectionNewForm, authz.CreateConnections)
 	t.need(http.MethodPost, conns+"/new", h.ConnectionCreate, authz.CreateConnections)
+	t.need(http.MethodPost, conns, h.ConnectionCreate, authz.CreateConnections)
 	t.need(http.MethodGet, conns+"/:id", h.ConnectionShow, authz.ReadConnections)
 	t.need(http.MethodPost, conns+"/:id", h.ConnectionUpdate, authz.UpdateConnections)
 	t.need(http.MethodGet, conns+"/:id/delete", h.ConnectionDeleteForm, authz.DeleteConnections)
@@ -147,6 +153,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, roles, h.EndUserRoleList, authz.ReadRoles)
 	t.need(http.MethodGet, roles+"/new", h.EndUserRoleNewForm, authz.ManageRoles)
 	t.need(http.MethodPost, roles+"/new", h.EndUserRoleCreate, authz.ManageRoles)
+	t.need(http.MethodPost, roles, h.EndUserRoleCreate, authz.ManageRoles)
 	t.need(http.MethodGet, roles+"/:id", h.EndUserRoleShow, authz.ReadRoles)
 	t.need(http.MethodPost, roles+"/:id", h.EndUserRoleUpdate, authz.ManageRoles)
 	t.need(http.MethodGet, roles+"/:id/delete", h.EndUserRoleDeleteForm, authz.ManageRoles)
@@ -161,6 +168,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, admins, h.AdminList, authz.ReadTenantRoles)
 	t.need(http.MethodGet, admins+"/new", h.AdminNewForm, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/new", h.AdminCreate, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins, h.AdminCreate, authz.ManageTenantRoles)
 	t.need(http.MethodGet, admins+"/:id", h.AdminProfile, authz.ReadTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/roles", h.AdminAssignRole, authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/:id/roles/:binding/delete", h.AdminRemoveRole, authz.ManageTenantRoles)

@@ -93,6 +93,11 @@ func TestSignInSettingsForm(t *testing.T) {
 		if sec := securityOf(t, app, tn); sec.SignInMethod != models.MethodPassword || sec.RequireTOTP {
 			t.Fatalf("unchecked require_totp: %+v", sec)
 		}
+		// Without a method, the current one stays.
+		c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"require_totp": {"on"}})
+		if sec := securityOf(t, app, tn); sec.SignInMethod != models.MethodPassword || !sec.RequireTOTP {
+			t.Fatalf("require_totp alone: %+v", sec)
+		}
 	})
 }
 
@@ -164,6 +169,13 @@ func TestPasswordPolicyForm(t *testing.T) {
 		if strings.Contains(r.Body, `name="reject_common" type="checkbox" value="on" checked`) {
 			t.Error("reject_common still shown checked")
 		}
+		// A post without the number fields keeps them (checkboxes absent are off).
+		if r := c.Submit(policyURL, policyURL, url.Values{"reject_common": {"on"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("partial save: %d", r.Status)
+		}
+		if got := securityOf(t, app, tn); got.MinLength != 16 || got.History != 3 || !got.RejectCommon || got.RequireDigit {
+			t.Fatalf("after a partial save: %+v", got)
+		}
 	})
 }
 
@@ -213,6 +225,13 @@ func TestBruteForceForm(t *testing.T) {
 			t.Error("the change was not audited")
 		}
 		mustContain(t, "page after saving", c.Get(bruteForceURL).Body, "Brute Force Protection settings were saved.", `value="3"`, `value="30"`)
+		// A post of one field keeps the other.
+		if r := c.Submit(bruteForceURL, bruteForceURL, url.Values{"lockout_minutes": {"45"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("partial save: %d", r.Status)
+		}
+		if sec := securityOf(t, app, tn); sec.MaxAttempts != 3 || sec.LockoutMinutes != 45 {
+			t.Fatalf("after a partial save: %+v", sec)
+		}
 	})
 }
 

@@ -134,6 +134,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 				{"POST", u + "/block", nil, rt.manageUsers, 303, nil},
 				{"POST", u + "/unblock", nil, rt.manageUsers, 303, nil},
 				{"POST", "/t/acme/users/new", url.Values{"email": {"new-" + fmt.Sprint(i) + "@example.com"}}, rt.manageUsers, 303, nil},
+				{"POST", "/t/acme/users", url.Values{"email": {"list-" + fmt.Sprint(i) + "@example.com"}}, rt.manageUsers, 303, nil},
 
 				{"GET", "/t/acme/connections", nil, rt.readConns, 200, map[string]bool{"Create Connection": rt.createConns, fx.connName: true}},
 				{"GET", "/t/acme/connections?type=social", nil, rt.readConns, 200, nil},
@@ -142,6 +143,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 				{"GET", cn + "/delete", nil, rt.deleteConns, 200, nil},
 				{"POST", cn, url.Values{"display_name": {"Sign in with GitHub"}, "enabled": {"true"}}, rt.updateConns, 303, nil},
 				{"POST", "/t/acme/connections/new", url.Values{"name": {"new-" + fmt.Sprint(i)}, "strategy": {"samlp"}}, rt.createConns, 303, nil},
+				{"POST", "/t/acme/connections", url.Values{"name": {"list-" + fmt.Sprint(i)}, "strategy": {"oidc"}}, rt.createConns, 303, nil},
 
 				{"GET", "/t/acme/roles", nil, rt.readRoles, 200, map[string]bool{"Create Role": rt.manageRoles, "Role " + fmt.Sprint(i): true}},
 				{"GET", r, nil, rt.readRoles, 200, map[string]bool{`id="settings"`: rt.manageRoles, "Danger Zone": rt.manageRoles}},
@@ -149,6 +151,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 				{"GET", r + "/delete", nil, rt.manageRoles, 200, nil},
 				{"POST", r, url.Values{"name": {"Renamed " + fmt.Sprint(i)}, "description": {"d"}}, rt.manageRoles, 303, nil},
 				{"POST", "/t/acme/roles/new", url.Values{"name": {"New " + fmt.Sprint(i)}}, rt.manageRoles, 303, nil},
+				{"POST", "/t/acme/roles", url.Values{"name": {"Listed " + fmt.Sprint(i)}}, rt.manageRoles, 303, nil},
 
 				// Deletions last: they remove the fixtures.
 				{"POST", u + "/delete", nil, rt.manageUsers, 303, nil},
@@ -288,7 +291,7 @@ func TestUserManagementBadInput(t *testing.T) {
 			{"edit user: bad status", "/t/acme/users/" + fx.user, "/t/acme/users/" + fx.user,
 				url.Values{"email": {"target-a@example.com"}, "status": {"deleted"}}, []string{`id="e-status"`}},
 			{"create connection", "/t/acme/connections/new", "/t/acme/connections/new",
-				url.Values{"name": {"bad name"}, "strategy": {"facebook"}, "display_name": {"Typed display"}},
+				url.Values{"name": {"bad name"}, "strategy": {"myspace"}, "display_name": {"Typed display"}},
 				[]string{`id="e-name"`, `id="e-strategy"`, `value="bad name"`, `value="Typed display"`}},
 			{"create connection: taken", "/t/acme/connections/new", "/t/acme/connections/new",
 				url.Values{"name": {"CONN-A"}, "strategy": {"github"}}, []string{"A connection with this name already exists", `value="github" selected`}},

@@ -116,6 +116,7 @@ func TestWorkspaceRoutesByRole(t *testing.T) {
 				{"GET", "/workspaces", base + "/workspaces", nil, anyWS, 200, false},
 				{"GET", "/workspaces/new", base + "/workspaces/new", nil, ta, 200, false},
 				{"POST", "/workspaces/new", base + "/workspaces/new", url.Values{"name": {"Gamma"}, "slug": {"gamma"}}, ta, 303, false},
+				{"POST", "/workspaces", base + "/workspaces", url.Values{"name": {"Delta"}, "slug": {"delta"}}, ta, 303, false},
 				{"GET", "/overview", base + "/overview", nil, tenantRead || vw.name == "tenant_member", 200, false},
 				{"GET", "/workspaces/:workspace", one, nil, see, 200, true},
 				{"POST", "/workspaces/:workspace", one, url.Values{"name": {"Alpha Renamed"}, "description": {"changed"}}, manage, 303, true},
@@ -363,7 +364,12 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		if !strings.Contains(conf.Body, "1 Manage Access binding") || !strings.Contains(conf.Body, "ada@example.com") {
 			t.Errorf("confirmation does not name the binding")
 		}
-		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"marketing-eu"}})
+		// The page's form asks for the slug typed; an empty field is refused.
+		if r := c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {""}}); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("delete with an empty confirmation: %d", r.Status)
+		}
+		// A post without the field at all (a script) is taken as confirmed.
+		r = c.Submit(one+"/delete", one+"/delete", nil)
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/workspaces" {
 			t.Fatalf("delete: %d %q", r.Status, r.Location)
 		}

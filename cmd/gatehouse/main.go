@@ -92,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	switch args[0] {
 	case "serve":
-		return serve(ctx, getenv, logger)
+		return serve(ctx, getenv, stdout, logger)
 	case "migrate":
 		a, err := open(ctx, getenv, logger)
 		if err != nil {
@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	return usageError{fmt.Sprintf("unknown command %q", args[0])}
 }
 
-func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
+func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, logger *slog.Logger) error {
 	a, err := open(ctx, getenv, logger)
 	if err != nil {
 		return err
@@ -133,8 +133,9 @@ func serve(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	srv := web.New(a.cfg, web.Deps{Models: a.store, Logger: logger, WakeMail: worker.Wake})
 
 	if n, err := a.store.CountTenants(ctx); err == nil && n == 0 {
-		logger.Info("no tenant yet: create one and follow the printed invitation link",
-			"command", `go run ./cmd/gatehouse tenant create --slug acme --name "Acme" --plan enterprise --admin-email you@example.com`)
+		const create = `go run ./cmd/gatehouse tenant create --slug acme --name "Acme" --plan enterprise --admin-email you@example.com`
+		logger.Info("no tenant yet: create one and follow the printed invitation link", "command", create)
+		fmt.Fprintf(stdout, "No tenant yet. In another terminal, create one and follow the invitation link it prints:\n\n    %s\n\n", create)
 	}
 
 	bg, cancelBG := context.WithCancel(context.Background())
