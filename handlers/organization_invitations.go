@@ -88,7 +88,15 @@ func (h *Handler) OrgInvite(c echo.Context) error {
 		return err
 	}
 	form, _ := c.FormParams()
-	roles, err := h.endUserRoleIDs(c, v.Tenant.ID, append(form["roles"], form["role"]...))
+	// Ticked roles (ids), and roles beyond the listed ones typed by name.
+	var other []string
+	for _, n := range strings.Split(c.FormValue("other_roles"), ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			other = append(other, n)
+		}
+	}
+	posted := append(append(form["roles"], form["role"]...), other...)
+	roles, err := h.endUserRoleIDs(c, v.Tenant.ID, posted)
 	if err != nil {
 		return err
 	}
@@ -96,7 +104,16 @@ func (h *Handler) OrgInvite(c echo.Context) error {
 	inv, _, err := h.Models.CreateOrganizationInvitation(c.Request().Context(), *v, o.ID, in, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
-		typed := pages.OrgInvitationsData{Email: strings.TrimSpace(in.Email), ExpiresInDays: strings.TrimSpace(in.ExpiresInDays), Errors: verr.Fields}
+		if verr.Fields["roles"] != "" {
+			for i, id := range roles[len(roles)-len(other):] {
+				if _, perr := strconv.ParseInt(id, 10, 64); perr != nil {
+					verr.Fields["roles"] = "No role is named “" + other[i] + "”."
+					break
+				}
+			}
+		}
+		typed := pages.OrgInvitationsData{Email: strings.TrimSpace(in.Email), ExpiresInDays: strings.TrimSpace(in.ExpiresInDays),
+			OtherRoles: strings.TrimSpace(c.FormValue("other_roles")), Errors: verr.Fields}
 		return h.renderOrgInvitations(c, http.StatusUnprocessableEntity, o, typed, in.Roles)
 	}
 	if err != nil {

@@ -172,6 +172,12 @@ func (h *Handler) renderOrgMember(c echo.Context, status int, o models.Organizat
 				d.RoleOptions = append(d.RoleOptions, pages.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
 			}
 		}
+		// Too many roles for a select: the form takes a name instead.
+		if d.MoreRoles = roles.Next != 0; d.MoreRoles {
+			if _, err := strconv.ParseInt(role, 10, 64); err != nil {
+				d.RoleName = strings.TrimSpace(role)
+			}
+		}
 	}
 	p := h.R.Page(c, m.User.DisplayName()+" · "+o.Label(), orgCrumbs(c, &o, layout.Crumb{Label: "Members", Href: orgPath(c, o, "/members")},
 		layout.Crumb{Label: m.User.DisplayName()})...)
@@ -221,10 +227,13 @@ func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	roleID, _ := strconv.ParseInt(ids[0], 10, 64)
+	roleID, perr := strconv.ParseInt(ids[0], 10, 64)
 	r, err := h.Models.AssignMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
+		if typed := strings.TrimSpace(ids[0]); perr != nil && typed != "" && verr.Fields["role"] != "" {
+			verr.Fields["role"] = "No role is named “" + typed + "”."
+		}
 		return h.renderOrgMember(c, http.StatusUnprocessableEntity, o, c.FormValue("role"), verr.Fields)
 	}
 	if err != nil {

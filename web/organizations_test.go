@@ -756,3 +756,65 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 		t.Logf("the Organizations list costs %d queries, the Members tab %d", list, members)
 	})
 }
+
+// TestOrganizationRolesBeyondTheList: with more end-user roles than the
+// forms list, the member page takes a role's name (with suggestions) and
+// the invitation form takes more roles by name; unknown names are refused
+// beside the field, what was typed kept.
+func TestOrganizationRolesBeyondTheList(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, tn, _ := app.Owner("acme", "owner@example.com")
+		o := app.Organization(tn, "customer", "Customer Inc.")
+		u := app.OrgUser(tn, "ann@customer.example", "Ann", "Andersen")
+		for i := range 101 {
+			app.OrgRole(tn, fmt.Sprintf("Role %03d", i), "")
+		}
+		last := app.OrgRole(tn, "Zeta", "the last by name")
+		if _, err := app.Store.AddOrganizationMember(webtest.Ctx(), tn.ID, o.ID, u.Email, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		memberURL := "/t/acme/organizations/customer/members/" + fmt.Sprint(u.ID)
+		r := c.Get(memberURL)
+		for _, want := range []string{`<input id="f-role" name="role" type="text" list="role-names"`, `<option value="Role 000">`, "too many roles to list them all"} {
+			if !strings.Contains(r.Body, want) {
+				t.Errorf("member page lacks %q", want)
+			}
+		}
+		if strings.Contains(r.Body, `<option value="Zeta">`) {
+			t.Error("the suggestions go beyond the first page of roles")
+		}
+		r = c.Submit(memberURL, memberURL+"/roles", url.Values{"role": {"Zita"}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "No role is named “Zita”.") || !strings.Contains(r.Body, `value="Zita"`) {
+			t.Fatalf("unknown role name: %d", r.Status)
+		}
+		if r := c.Submit(memberURL, memberURL+"/roles", url.Values{"role": {"zeta"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("assign a role beyond the list by name: %d", r.Status)
+		}
+		if r := c.Get(memberURL); !strings.Contains(r.Body, "Zeta") {
+			t.Error("Zeta not held")
+		}
+
+		invs := "/t/acme/organizations/customer/invitations"
+		r = c.Get(invs)
+		if !strings.Contains(r.Body, `name="other_roles"`) || !strings.Contains(r.Body, "Only the first 100 roles by name are listed above.") {
+			t.Fatal("no field for roles beyond the list")
+		}
+		before := orgCounts(t, db.DB)
+		r = c.Submit(invs, invs, url.Values{"email": {"dana@customer.example"}, "other_roles": {"Zeta, Nope"}})
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "No role is named “Nope”.") || !strings.Contains(r.Body, `value="Zeta, Nope"`) {
+			t.Fatalf("unknown other role: %d", r.Status)
+		}
+		if after := orgCounts(t, db.DB); after != before {
+			t.Fatalf("a refused invitation changed something: %s → %s", before, after)
+		}
+		if r := c.Submit(invs, invs, url.Values{"email": {"dana@customer.example"}, "other_roles": {" zeta "}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("invite with a role beyond the list: %d", r.Status)
+		}
+		var inv models.OrganizationInvitation
+		db.DB.Where("email = ?", "dana@customer.example").Take(&inv)
+		if inv.RoleIDs != "["+fmt.Sprint(last.ID)+"]" {
+			t.Fatalf("invitation roles %s, want [%d]", inv.RoleIDs, last.ID)
+		}
+	})
+}

@@ -146,7 +146,9 @@ type OrgMemberData struct {
 	Added       string
 	Roles       []OrgRoleRow
 	RoleOptions []Option
+	MoreRoles   bool   // the tenant has more roles than the select offers
 	Role        string
+	RoleName    string // with MoreRoles: a role typed by name
 	Errors      map[string]string
 	CanManage   bool
 }
@@ -179,7 +181,8 @@ type OrgInvitationsData struct {
 	CanManage     bool
 	Email         string
 	Roles         []OrgRoleChoice
-	MoreRoles     bool // the tenant has more roles than the form offers
+	MoreRoles     bool   // the tenant has more roles than the form offers
+	OtherRoles    string // with MoreRoles: roles beyond the list, typed by name
 	ExpiresInDays string
 	MaxDays       int
 	Errors        map[string]string
