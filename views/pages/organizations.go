@@ -146,7 +146,7 @@ type OrgMemberData struct {
 	Added       string
 	Roles       []OrgRoleRow
 	RoleOptions []Option
-	MoreRoles   bool   // the tenant has more roles than the select offers
+	MoreRoles   bool // the tenant has more roles than the select offers
 	Role        string
 	RoleName    string // with MoreRoles: a role typed by name
 	Errors      map[string]string
