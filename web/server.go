@@ -65,6 +65,7 @@ func New(cfg Config, deps Deps) *Server {
 	}))
 	e.Use(gm.SecurityHeaders(cfg.SecureCookies()))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
+	e.Use(readForm)
 
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 	e.GET("/healthz", h.Healthz)
@@ -199,4 +200,23 @@ func errorPage(r *render.Renderer, guards *gm.Guards, c echo.Context, title stri
 		}
 	}
 	return r.Page(c, title)
+}
+
+// readForm reads a posted form before the CSRF check, so that a body over
+// the limit sent without a Content-Length (chunked) is refused as too
+// large (413) rather than as a form without its token.
+func readForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if req.Method == http.MethodPost && strings.HasPrefix(req.Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+			if err := req.ParseForm(); err != nil {
+				var he *echo.HTTPError
+				if errors.As(err, &he) {
+					return he
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
+			}
+		}
+		return next(c)
+	}
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -322,9 +323,21 @@ func TestErrorPagesAndHeaders(t *testing.T) {
 	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "Request too large") {
 		t.Fatalf("big body: %d", r.Status)
 	}
+	// Also when it comes without a Content-Length (chunked).
+	chunked, _ := http.NewRequest(http.MethodPost, app.URL("/t/acme/login"), io.MultiReader(strings.NewReader("email="), strings.NewReader(strings.Repeat("a", 2<<20))))
+	chunked.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	chunked.ContentLength = -1
+	res, err := http.DefaultClient.Do(chunked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("big chunked body: %d", res.StatusCode)
+	}
 	// Cookies: HttpOnly, SameSite=Lax (Secure only under https).
 	req, _ := http.NewRequest(http.MethodGet, app.URL("/t/acme/login"), nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
