@@ -8,6 +8,7 @@ import (
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
 	"gatehouse/web/render"
+	"gatehouse/web/session"
 
 	"github.com/labstack/echo/v4"
 )
@@ -173,11 +174,24 @@ func (h *Handler) AccountTOTPRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	msg := "Two-step verification is off."
-	if sec, err := h.Models.Security(ctx, v.Tenant.ID); err == nil && sec.RequireTOTP {
-		msg += " " + v.Tenant.Name + " requires it: you will set it up again the next time you sign in."
+	sec, err := h.Models.Security(ctx, v.Tenant.ID)
+	if err != nil {
+		return err
 	}
-	h.Flashes.Set(c, "success", msg)
+	if sec.RequireTOTP {
+		// The tenant requires it: this session goes back to enrolment and
+		// reaches nothing else until TOTP is set up again (the way to new
+		// recovery codes, or to a new device).
+		sess, err := h.Sessions.Load(c)
+		if err != nil {
+			return err
+		}
+		if err := sess.LoginPending(v.Tenant.ID, v.Administrator.ID, session.StageEnroll, "", ""); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/t/"+v.Tenant.Slug+"/login/enroll")
+	}
+	h.Flashes.Set(c, "success", "Two-step verification is off.")
 	return render.Redirect(c, accountPath(c, "#totp"))
 }
 

@@ -144,18 +144,21 @@ func (h *Handler) loginCode(c echo.Context, t models.Tenant, sess *session.Sessi
 		}
 	}
 	if c.FormValue("resend") != "" {
+		// The same answer whether a code went out, was held back by the
+		// throttle, or the address is nobody's: the page must not tell
+		// which addresses belong to active administrators.
 		if admin.ID != 0 {
 			err := h.Models.SendSignInCode(ctx, t, admin, actor(c))
 			switch {
-			case errors.Is(err, models.ErrThrottled):
-				f.Info = "A code was sent moments ago. Wait half a minute before asking for another."
-				return h.loginPage(c, http.StatusTooManyRequests, f)
-			case err != nil && !errors.Is(err, models.ErrNotActive):
+			case err == nil:
+				h.wakeMail()
+			case !errors.Is(err, models.ErrThrottled) && !errors.Is(err, models.ErrNotActive):
 				return err
 			}
-			h.wakeMail()
+		} else {
+			time.Sleep(20 * time.Millisecond)
 		}
-		f.Info = "A new code is on its way."
+		f.Info = "A new code is on its way, unless one was sent less than half a minute ago: codes go out at most twice a minute."
 		return h.loginPage(c, http.StatusOK, f)
 	}
 	code := strings.TrimSpace(c.FormValue("code"))

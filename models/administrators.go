@@ -106,7 +106,7 @@ func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 	}
 	checkName(f, "given_name", "Given name", in.GivenName)
 	checkName(f, "family_name", "Family name", in.FamilyName)
-	role, err := s.grantableTenantRole(v, in.Role)
+	role, err := s.grantableTenantRole(v, in.Role, nil)
 	if err != nil {
 		var verr *ValidationError
 		if !errors.As(err, &verr) {
@@ -186,8 +186,9 @@ func TenantRoleChoices(v Viewer) []RoleChoice {
 
 // grantableTenantRole checks that key names a tenant role the viewer may
 // grant on this tenant: a ValidationError on field role for an unknown or
-// plan-gated role, ErrEscalation when the viewer lacks its permissions.
-func (s *Store) grantableTenantRole(v Viewer, key string) (authz.Role, error) {
+// plan-gated role, ErrEscalation when the viewer lacks its permissions for
+// as long as the grant lasts (until; nil: for good).
+func (s *Store) grantableTenantRole(v Viewer, key string, until *time.Time) (authz.Role, error) {
 	r, ok := authz.RoleByKey(authz.RoleKey(key))
 	if !ok || r.Scope != authz.ScopeTenant {
 		return r, &ValidationError{Fields: map[string]string{"role": "Choose a Tenant Role."}}
@@ -195,7 +196,7 @@ func (s *Store) grantableTenantRole(v Viewer, key string) (authz.Role, error) {
 	if !r.AvailableOn(string(v.Tenant.Plan)) {
 		return r, &ValidationError{Fields: map[string]string{"role": r.Name + " requires the Professional or Enterprise plan."}}
 	}
-	if !v.Perms.Covers(r) {
+	if !v.PermsLasting(until).Covers(r) {
 		return r, ErrEscalation
 	}
 	return r, nil
@@ -212,43 +213,40 @@ func lockTenant(tx *gorm.DB, tenantID int64) error {
 	return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Where("id = ?", tenantID).Take(&t).Error
 }
 
-// otherActiveTenantAdmins counts the active administrators other than
-// except who hold an unexpired tenant-wide Tenant Admin binding.
-func otherActiveTenantAdmins(tx *gorm.DB, tenantID, except int64, now time.Time) (int64, error) {
+// The rule behind "the last active Tenant Admin stays": at every moment at
+// least one active administrator holds Tenant Admin tenant-wide with no
+// expiry. Bindings with an expiry do not count: they lapse on their own, and
+// counting them would let the last permanent Tenant Admin be removed in
+// favour of one whose access ends tomorrow.
+
+// permanentTenantAdmins counts the active administrators, other than
+// exceptAdmin, holding a tenant-wide Tenant Admin binding with no expiry
+// other than exceptBinding (0: none excepted).
+func permanentTenantAdmins(tx *gorm.DB, tenantID, exceptAdmin, exceptBinding int64) (int64, error) {
 	var n int64
 	err := tx.Model(&RoleBinding{}).
 		Joins("JOIN administrators ON administrators.id = role_bindings.administrator_id").
-		Where("role_bindings.tenant_id = ? AND role_bindings.role_key = ? AND role_bindings.workspace_id IS NULL", tenantID, string(authz.TenantAdmin)).
-		Where("(role_bindings.expires_at IS NULL OR role_bindings.expires_at > ?)", now).
-		Where("administrators.status = ? AND administrators.id <> ?", AdminActive, except).
+		Where("role_bindings.tenant_id = ? AND role_bindings.role_key = ? AND role_bindings.workspace_id IS NULL AND role_bindings.expires_at IS NULL", tenantID, string(authz.TenantAdmin)).
+		Where("role_bindings.id <> ? AND administrators.status = ? AND administrators.id <> ?", exceptBinding, AdminActive, exceptAdmin).
 		Distinct("administrators.id").Count(&n).Error
 	return n, err
 }
 
-// isActiveTenantAdmin reports whether the administrator is active and holds
-// an unexpired Tenant Admin binding.
-func isActiveTenantAdmin(tx *gorm.DB, a Administrator, now time.Time) (bool, error) {
-	if a.Status != AdminActive {
-		return false, nil
-	}
-	var n int64
-	err := tx.Model(&RoleBinding{}).
-		Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-			a.TenantID, a.ID, string(authz.TenantAdmin), now).Count(&n).Error
-	return n > 0, err
-}
-
-// keepsATenantAdmin returns ErrLastTenantAdmin when taking Tenant Admin
-// away from a (by demotion, removal or deactivation) would leave none.
-func keepsATenantAdmin(tx *gorm.DB, a Administrator, now time.Time) error {
+// keepsATenantAdmin returns ErrLastTenantAdmin when deactivating a would
+// leave no active administrator with a permanent Tenant Admin binding.
+func keepsATenantAdmin(tx *gorm.DB, a Administrator) error {
 	if err := lockTenant(tx, a.TenantID); err != nil {
 		return err
 	}
-	is, err := isActiveTenantAdmin(tx, a, now)
-	if err != nil || !is {
+	if a.Status != AdminActive {
+		return nil
+	}
+	var held int64
+	if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND expires_at IS NULL",
+		a.TenantID, a.ID, string(authz.TenantAdmin)).Count(&held).Error; err != nil || held == 0 {
 		return err
 	}
-	n, err := otherActiveTenantAdmins(tx, a.TenantID, a.ID, now)
+	n, err := permanentTenantAdmins(tx, a.TenantID, a.ID, 0)
 	if err != nil {
 		return err
 	}
@@ -261,7 +259,7 @@ func keepsATenantAdmin(tx *gorm.DB, a Administrator, now time.Time) error {
 // AssignRole binds a tenant role to an administrator, optionally until
 // expiresAt. The viewer may only grant roles whose permissions they hold.
 func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey string, expiresAt *time.Time, actor Actor) error {
-	role, err := s.grantableTenantRole(v, roleKey)
+	role, err := s.grantableTenantRole(v, roleKey, expiresAt)
 	if err != nil {
 		return err
 	}
@@ -311,19 +309,16 @@ func (s *Store) RemoveRole(ctx context.Context, v Viewer, adminID, bindingID int
 		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok && !v.Perms.Covers(r) && b.WorkspaceID == nil {
 			return ErrEscalation
 		}
-		if b.RoleKey == string(authz.TenantAdmin) && b.WorkspaceID == nil && b.Active(now) {
+		if b.RoleKey == string(authz.TenantAdmin) && b.WorkspaceID == nil && b.ExpiresAt == nil && a.Status == AdminActive {
 			if err := lockTenant(tx, v.Tenant.ID); err != nil {
 				return err
 			}
-			var others int64
-			if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND id <> ? AND (expires_at IS NULL OR expires_at > ?)",
-				v.Tenant.ID, a.ID, b.RoleKey, b.ID, now).Count(&others).Error; err != nil {
+			n, err := permanentTenantAdmins(tx, v.Tenant.ID, 0, b.ID)
+			if err != nil {
 				return err
 			}
-			if others == 0 {
-				if err := keepsATenantAdmin(tx, a, now); err != nil {
-					return err
-				}
+			if n == 0 {
+				return ErrLastTenantAdmin
 			}
 		}
 		if err := tx.Delete(&b).Error; err != nil {
@@ -354,7 +349,7 @@ func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status A
 			if a.ID == v.Administrator.ID {
 				return ErrSelfDeactivation
 			}
-			if err := keepsATenantAdmin(tx, a, now); err != nil {
+			if err := keepsATenantAdmin(tx, a); err != nil {
 				return err
 			}
 			if err := deleteSessionsOf(tx, a.ID, ""); err != nil {

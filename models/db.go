@@ -117,10 +117,10 @@ var (
 	ErrInvalidToken     = errors.New("invalid, used or expired link")
 	ErrBadCredentials   = errors.New("incorrect e-mail or password")
 	ErrForbidden        = errors.New("forbidden")
-	ErrLastTenantAdmin  = errors.New("the last active Tenant Admin cannot be removed, demoted or deactivated")
+	ErrLastTenantAdmin  = errors.New("the last active Tenant Admin cannot be removed, demoted or deactivated (Tenant Admin with an expiry date does not count)")
 	ErrSelfDeactivation = errors.New("you cannot deactivate yourself")
 	ErrPlanRequired     = errors.New("the tenant's plan does not allow this role")
-	ErrEscalation       = errors.New("you can only grant roles whose permissions you hold")
+	ErrEscalation       = errors.New("you can only grant roles whose permissions you hold, for no longer than you hold them")
 )
 
 // notFound maps GORM's record-not-found to ErrNotFound.

@@ -43,6 +43,9 @@ func (s *Store) SendSignInCode(ctx context.Context, tenant Tenant, a Administrat
 		return ErrNotActive
 	}
 	now := s.now()
+	if a.Locked(now) {
+		return ErrThrottled // locked out: no code goes out, and the page says the same as ever
+	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return err
@@ -96,7 +99,7 @@ func (s *Store) VerifySignInCode(ctx context.Context, a Administrator, code stri
 		}
 		return err
 	}
-	return s.attemptSucceeded(ctx, a)
+	return s.attemptPassed(ctx, a) // the count is cleared when sign-in completes (RecordSignIn)
 }
 
 func (s *Store) checkSignInCode(ctx context.Context, a Administrator, code string) error {

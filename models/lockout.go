@@ -51,6 +51,14 @@ func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSe
 	})
 }
 
+// attemptPassed gives back the attempt reserved for a first step (password
+// or e-mailed code) that was right, keeping the failures before it: the
+// count is cleared only when the whole sign-in completes (RecordSignIn).
+func (s *Store) attemptPassed(ctx context.Context, a Administrator) error {
+	return s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ? AND failed_attempts > 0", a.ID).
+		UpdateColumn("failed_attempts", gorm.Expr("failed_attempts - 1")).Error
+}
+
 // attemptSucceeded clears the failure count.
 func (s *Store) attemptSucceeded(ctx context.Context, a Administrator) error {
 	return s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ?", a.ID).UpdateColumn("failed_attempts", 0).Error

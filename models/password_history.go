@@ -98,6 +98,11 @@ func (s *Store) ChangePassword(ctx context.Context, tenantID, adminID int64, cur
 		if err := deleteSessionsOf(tx, a.ID, keep); err != nil {
 			return err
 		}
+		// A reset link sent before the change no longer works.
+		if err := tx.Model(&PasswordReset{}).Where("administrator_id = ? AND used_at IS NULL AND revoked_at IS NULL", a.ID).
+			Update("revoked_at", now).Error; err != nil {
+			return err
+		}
 		meta.AdminID, meta.Email = a.ID, a.Email
 		return writeAudit(tx, now, tenantID, meta, "administrator.password_changed", adminTarget(a), nil)
 	})

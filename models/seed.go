@@ -68,8 +68,11 @@ func (s *Store) SeedAdministrators(ctx context.Context, tenant Tenant, n int, ac
 			}
 			bindings := make([]RoleBinding, 0, size)
 			for _, a := range admins {
-				bindings = append(bindings, RoleBinding{TenantID: tenant.ID, AdministratorID: a.ID,
-					RoleKey: string(seedRoles[rng.IntN(len(seedRoles))]), CreatedAt: now})
+				key := seedRoles[rng.IntN(len(seedRoles))]
+				if r, _ := authz.RoleByKey(key); !r.AvailableOn(string(tenant.Plan)) {
+					key = authz.TenantMember // the plan does not allow it
+				}
+				bindings = append(bindings, RoleBinding{TenantID: tenant.ID, AdministratorID: a.ID, RoleKey: string(key), CreatedAt: now})
 			}
 			return tx.CreateInBatches(&bindings, 500).Error
 		})

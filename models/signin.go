@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"time"
 
 	"gatehouse/models/authz"
 	"gatehouse/models/passwords"
@@ -45,7 +46,11 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 		}
 		return Administrator{}, ErrBadCredentials
 	}
-	if err := s.attemptSucceeded(ctx, a); err != nil {
+	// The failure count is cleared only once sign-in is complete
+	// (RecordSignIn): a right password must not reset the count that wrong
+	// TOTP codes after it build up, or whoever knows the password could
+	// guess codes forever. Only this attempt's reservation is given back.
+	if err := s.attemptPassed(ctx, a); err != nil {
 		return Administrator{}, err
 	}
 	return a, nil
@@ -64,11 +69,12 @@ func (s *Store) FindForCode(ctx context.Context, tenantID int64, email string) (
 	return a, nil
 }
 
-// RecordSignIn stamps the administrator's last sign-in and audits it.
+// RecordSignIn stamps the administrator's last sign-in, clears their count
+// of failed attempts (every step is passed) and audits it.
 func (s *Store) RecordSignIn(ctx context.Context, a Administrator, meta Actor) error {
 	now := s.now()
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).Update("last_sign_in_at", now).Error; err != nil {
+		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).UpdateColumns(map[string]any{"last_sign_in_at": now, "failed_attempts": 0}).Error; err != nil {
 			return err
 		}
 		meta.AdminID, meta.Email = a.ID, a.Email
@@ -97,6 +103,33 @@ type Viewer struct {
 	// was cut short.
 	Workspaces     []Workspace
 	MoreWorkspaces bool
+	// until holds, for each grant, when it expires (nil: never); set by
+	// LoadViewer. A viewer built without it holds every grant for good.
+	until []*time.Time
+}
+
+// PermsLasting is what the viewer holds for the whole of a grant that
+// lasts until until (nil: for good): only their grants that last at least
+// as long count. Whoever holds a role until tomorrow cannot hand out a
+// permanent one, not even to themselves.
+func (v Viewer) PermsLasting(until *time.Time) authz.Set {
+	if len(v.until) != len(v.Grants) {
+		return v.Perms
+	}
+	temporary := false
+	for _, u := range v.until {
+		temporary = temporary || u != nil
+	}
+	if !temporary {
+		return v.Perms
+	}
+	var lasting []authz.Grant
+	for i, g := range v.Grants {
+		if u := v.until[i]; u == nil || (until != nil && !u.Before(*until)) {
+			lasting = append(lasting, g)
+		}
+	}
+	return authz.NewSet(lasting)
 }
 
 // RoleNames lists the names of the viewer's roles, tenant-wide first.
@@ -128,11 +161,21 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	if a.Status != AdminActive {
 		return Viewer{}, ErrNotFound
 	}
-	grants, err := s.GrantsOf(ctx, tenant.ID, adminID)
+	bs, err := s.bindingsOf(ctx, tenant.ID, adminID)
 	if err != nil {
 		return Viewer{}, err
 	}
-	v := Viewer{Tenant: tenant, Administrator: a, Grants: grants, Perms: authz.NewSet(grants)}
+	v := Viewer{Tenant: tenant, Administrator: a}
+	for _, b := range bs {
+		// A role the tenant's plan does not allow grants nothing, however
+		// the binding came to be (a plan downgrade, a seed, an edit).
+		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); !ok || !r.AvailableOn(string(tenant.Plan)) {
+			continue
+		}
+		v.Grants = append(v.Grants, b.grant())
+		v.until = append(v.until, b.ExpiresAt)
+	}
+	v.Perms = authz.NewSet(v.Grants)
 	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
 		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
 			return Viewer{}, err
@@ -141,22 +184,32 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	return v, nil
 }
 
-// GrantsOf returns the administrator's unexpired grants in one query.
-func (s *Store) GrantsOf(ctx context.Context, tenantID, adminID int64) ([]authz.Grant, error) {
+// bindingsOf returns the administrator's unexpired role bindings in one query.
+func (s *Store) bindingsOf(ctx context.Context, tenantID, adminID int64) ([]RoleBinding, error) {
 	var bs []RoleBinding
 	err := s.DB.WithContext(ctx).
 		Where("tenant_id = ? AND administrator_id = ? AND (expires_at IS NULL OR expires_at > ?)", tenantID, adminID, s.now()).
 		Find(&bs).Error
+	return bs, err
+}
+
+func (b RoleBinding) grant() authz.Grant {
+	g := authz.Grant{Role: authz.RoleKey(b.RoleKey)}
+	if b.WorkspaceID != nil {
+		g.WorkspaceID = *b.WorkspaceID
+	}
+	return g
+}
+
+// GrantsOf returns the administrator's unexpired grants in one query.
+func (s *Store) GrantsOf(ctx context.Context, tenantID, adminID int64) ([]authz.Grant, error) {
+	bs, err := s.bindingsOf(ctx, tenantID, adminID)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]authz.Grant, 0, len(bs))
 	for _, b := range bs {
-		g := authz.Grant{Role: authz.RoleKey(b.RoleKey)}
-		if b.WorkspaceID != nil {
-			g.WorkspaceID = *b.WorkspaceID
-		}
-		out = append(out, g)
+		out = append(out, b.grant())
 	}
 	return out, nil
 }

@@ -256,6 +256,54 @@ func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
 	})
 }
 
+// A right password does not clear the failures that wrong TOTP codes
+// after it built up: otherwise whoever knows the password could guess
+// codes forever, signing in with the password again every four guesses.
+func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		s, clk := newStore(db)
+		ctx := context.Background()
+		tn, a := activeAdmin(t, s)
+		secret, _ := enrol(t, s, clk, tn, a)
+		clk.Add(time.Minute)
+		for round := range 2 {
+			if _, err := s.Authenticate(ctx, tn.ID, a.Email, pw, models.Actor{}); err != nil {
+				if round == 1 && errors.Is(err, models.ErrBadCredentials) {
+					break // locked: what we want
+				}
+				t.Fatalf("round %d: password: %v", round, err)
+			}
+			for range 3 {
+				s.VerifyTOTP(ctx, a, "000000", models.Actor{})
+			}
+		}
+		// 6 wrong codes in all, past the limit of 5: locked, even with the right password and code.
+		if _, err := s.Authenticate(ctx, tn.ID, a.Email, pw, models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
+			t.Fatalf("after 6 wrong codes the password still works: %v", err)
+		}
+		if err := s.VerifyTOTP(ctx, a, codeAt(t, secret, clk.Now()), models.Actor{}); err == nil {
+			t.Fatal("after 6 wrong codes a right code works")
+		}
+		// A complete sign-in clears the count.
+		clk.Add(16 * time.Minute)
+		got, err := s.Authenticate(ctx, tn.ID, a.Email, pw, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.VerifyTOTP(ctx, got, codeAt(t, secret, clk.Now()), models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordSignIn(ctx, got, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		db.DB.Model(&models.Administrator{}).Where("id = ?", a.ID).Select("failed_attempts").Scan(&n)
+		if n != 0 {
+			t.Fatalf("failed attempts after a complete sign-in: %d", n)
+		}
+	})
+}
+
 func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)

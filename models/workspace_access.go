@@ -165,7 +165,7 @@ func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID in
 	if err := f.err(); err != nil {
 		return Administrator{}, err
 	}
-	if !v.Perms.CoversIn(role, workspaceID) {
+	if !v.PermsLasting(in.ExpiresAt).CoversIn(role, workspaceID) {
 		return Administrator{}, ErrEscalation
 	}
 	var a Administrator

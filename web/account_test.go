@@ -222,9 +222,9 @@ func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
 			t.Fatalf("the same TOTP code again: %d", r.Status)
 		}
 
-		// When the tenant requires TOTP, removing it warns about the next sign-in.
+		// When the tenant requires TOTP, removing it warns that it must be set up again at once.
 		setSecurity(t, app, tn, models.MethodPassword, true)
-		mustContain(t, "account under required TOTP", c.Get(accountURL).Body, "set it up again the next time you sign in")
+		mustContain(t, "account under required TOTP", c.Get(accountURL).Body, "you will set it up again right away")
 
 		// Remove: the wrong password is refused beside the field; the right one turns it off.
 		r = c.Submit(accountURL, accountURL+"/totp/remove", url.Values{"password": {"not my password"}})
@@ -235,13 +235,24 @@ func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
 			t.Fatal("a wrong password removed TOTP")
 		}
 		r = c.Submit(accountURL, accountURL+"/totp/remove", url.Values{"password": {webtest.Password}})
-		if r.Status != http.StatusSeeOther {
-			t.Fatalf("remove: %d", r.Status)
+		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/login/enroll" {
+			t.Fatalf("remove under required TOTP: %d %q", r.Status, r.Location)
 		}
 		if a := adminNow(t, app, owner.ID); a.TOTPEnabledAt != nil || len(a.TOTPSecret) != 0 {
 			t.Fatal("TOTP still on")
 		}
-		mustContain(t, "account after removal", c.Get(accountURL).Body, "Two-step verification is off.", "set it up again the next time you sign in", "Set up two-step verification")
+		// The session reaches nothing else until TOTP is set up again.
+		for _, p := range []string{"/t/acme/", accountURL, "/t/acme/settings/administrators"} {
+			if r := c.Get(p); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/t/acme/login") {
+				t.Errorf("%s after removing required TOTP: %d %q", p, r.Status, r.Location)
+			}
+		}
+		if r := c.Get("/t/acme/login"); r.Status != http.StatusSeeOther || r.Location != "/t/acme/login/enroll" {
+			t.Fatalf("sign-in page with enrolment pending: %d %q", r.Status, r.Location)
+		}
+		if r := c.Get("/t/acme/login/enroll"); r.Status != http.StatusOK || !strings.Contains(r.Body, "totp-secret") {
+			t.Fatalf("enrolment page: %d", r.Status)
+		}
 	})
 }
 

@@ -74,7 +74,7 @@ func New(cfg Config, deps Deps) *Server {
 	app := e.Group("", gm.CrossSite, middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 		ContextKey:     render.CSRFContextKey,
-		CookieName:     "gatehouse_csrf",
+		CookieName:     csrfCookieName(cfg),
 		CookiePath:     "/",
 		CookieHTTPOnly: true,
 		CookieSecure:   cfg.SecureCookies(),
@@ -219,4 +219,14 @@ func readForm(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// csrfCookieName is the CSRF cookie's name: under https with the __Host-
+// prefix, which browsers only accept from this very host (Secure, no
+// Domain, path /), so a sibling subdomain cannot plant a token of its own.
+func csrfCookieName(cfg Config) string {
+	if cfg.SecureCookies() {
+		return "__Host-gatehouse_csrf"
+	}
+	return "gatehouse_csrf"
 }

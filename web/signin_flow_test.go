@@ -18,6 +18,17 @@ import (
 
 var sixDigits = regexp.MustCompile(`\b(\d{6})\b`)
 
+var csrfFieldRE = regexp.MustCompile(`name="_csrf" value="[^"]*"`)
+
+func outboxTo(t *testing.T, app *webtest.App, to string) []models.OutboxEmail {
+	t.Helper()
+	mails, err := app.Store.OutboxTo(webtest.Ctx(), to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mails
+}
+
 func latestCode(t *testing.T, app *webtest.App, to string) string {
 	t.Helper()
 	mails, err := app.Store.OutboxTo(webtest.Ctx(), to)
@@ -84,11 +95,24 @@ func TestPasswordlessSignIn(t *testing.T) {
 		if r := c.Get("/t/acme/"); r.Status != http.StatusOK {
 			t.Fatalf("dashboard after the code: %d", r.Status)
 		}
-		// Resend is throttled.
+		// Resend is throttled, silently: the answer is the same for an
+		// active administrator, an unknown address and a throttled resend.
 		d := app.Client()
 		d.Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {"owner@example.com"}})
-		if r := d.Submit("/t/acme/login", "/t/acme/login", url.Values{"resend": {"1"}}); r.Status != http.StatusTooManyRequests {
-			t.Fatalf("immediate resend: %d", r.Status)
+		sent := len(outboxTo(t, app, "owner@example.com"))
+		known := d.Submit("/t/acme/login", "/t/acme/login", url.Values{"resend": {"1"}})
+		if n := len(outboxTo(t, app, "owner@example.com")); n != sent {
+			t.Fatalf("an immediate resend sent a code (%d → %d)", sent, n)
+		}
+		u := app.Client()
+		u.Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {"nobody@example.com"}})
+		unknown := u.Submit("/t/acme/login", "/t/acme/login", url.Values{"resend": {"1"}})
+		same := func(body, email string) string {
+			return csrfFieldRE.ReplaceAllString(strings.ReplaceAll(body, email, "X"), "")
+		}
+		if known.Status != http.StatusOK || unknown.Status != known.Status || !strings.Contains(known.Body, "on its way") ||
+			same(known.Body, "owner@example.com") != same(unknown.Body, "nobody@example.com") {
+			t.Fatalf("resend answers differ: %d vs %d\n%s\n---\n%s", known.Status, unknown.Status, known.Body, unknown.Body)
 		}
 	})
 }

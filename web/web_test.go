@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,18 +211,21 @@ func TestCSRFIsRequiredOnEveryUnsafeRequest(t *testing.T) {
 			t.Errorf("%s without a valid token: %d", tc.path, r.Status)
 		}
 	}
-	// A browser marking the request cross-site is refused even with a token.
-	page := c.Get("/t/acme/login")
-	req, _ := http.NewRequest(http.MethodPost, app.URL("/t/acme/login"), strings.NewReader(url.Values{"_csrf": {webtest.CSRFToken(page.Body)}, "email": {"a@b.c"}, "password": {"x"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	res, err := c.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusForbidden {
-		t.Fatalf("cross-site post: %d", res.StatusCode)
+	// A browser marking the request cross-site, or same-site from another
+	// origin (a sibling subdomain), is refused even with a token; same-origin passes.
+	for site, want := range map[string]int{"cross-site": http.StatusForbidden, "same-site": http.StatusForbidden, "same-origin": http.StatusUnprocessableEntity} {
+		page := c.Get("/t/acme/login")
+		req, _ := http.NewRequest(http.MethodPost, app.URL("/t/acme/login"), strings.NewReader(url.Values{"_csrf": {webtest.CSRFToken(page.Body)}, "email": {"a@b.c"}, "password": {"x"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", site)
+		res, err := c.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("%s post: %d, want %d", site, res.StatusCode, want)
+		}
 	}
 	// The invitation was not consumed by the refused post.
 	if _, err := app.Store.InvitationByToken(webtest.Ctx(), tok); err != nil {
@@ -413,5 +417,33 @@ func TestHomeFindsTheTenant(t *testing.T) {
 	}
 	if r := c.Get("/go?tenant=nope"); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "no tenant") || !strings.Contains(r.Body, `value="nope"`) {
 		t.Fatalf("go unknown: %d", r.Status)
+	}
+}
+
+// TestCookiesUnderHTTPS: with an https base URL every cookie is Secure and
+// the CSRF cookie carries the __Host- prefix (no sibling subdomain can set it).
+func TestCookiesUnderHTTPS(t *testing.T) {
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{HTTPS: true})
+	app.Tenant("acme", models.PlanFree, "owner@example.com")
+	res, err := http.Get(app.URL("/t/acme/login"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	var names []string
+	for _, ck := range res.Cookies() {
+		names = append(names, ck.Name)
+		if !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode {
+			t.Errorf("cookie %s: secure %v, httponly %v, samesite %v", ck.Name, ck.Secure, ck.HttpOnly, ck.SameSite)
+		}
+		if ck.Name == "__Host-gatehouse_csrf" && (ck.Domain != "" || ck.Path != "/") {
+			t.Errorf("__Host- cookie with domain %q path %q", ck.Domain, ck.Path)
+		}
+	}
+	if !slices.Contains(names, "__Host-gatehouse_csrf") {
+		t.Fatalf("cookies %v", names)
+	}
+	if res.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("no HSTS under https")
 	}
 }

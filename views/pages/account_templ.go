@@ -280,7 +280,7 @@ func Account(p layout.Page, d AccountData) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, " requires two-step verification: if you remove it, you will have to set it up again the next time you sign in.</p>")
+					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, " requires two-step verification: if you remove it, you will set it up again right away (with new recovery codes).</p>")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

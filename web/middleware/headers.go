@@ -31,7 +31,7 @@ func SecurityHeaders(https bool) echo.MiddlewareFunc {
 }
 
 // CrossSite refuses state-changing requests a browser marks as coming from
-// another site, then hides the Sec-Fetch-Site header so the token-based
+// another site or another origin of this site (a sibling subdomain), then hides the Sec-Fetch-Site header so the token-based
 // CSRF check always runs as well (two independent defences).
 func CrossSite(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -39,7 +39,8 @@ func CrossSite(next echo.HandlerFunc) echo.HandlerFunc {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodOptions:
 		default:
-			if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			// same-site too: a sibling subdomain is another site for us.
+			if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
 				return echo.NewHTTPError(http.StatusForbidden, "cross-site request refused")
 			}
 		}

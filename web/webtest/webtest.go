@@ -54,6 +54,9 @@ type Options struct {
 	RealClock bool
 	// WakeMail is called when a handler queued mail.
 	WakeMail func()
+	// HTTPS gives the app an https:// base URL (the test server still
+	// speaks plain HTTP): Secure cookies, HSTS.
+	HTTPS bool
 }
 
 // Start runs the app over db.
@@ -65,6 +68,9 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 	cfg, err := web.LoadConfig(func(k string) string {
 		switch k {
 		case "GATEHOUSE_BASE_URL":
+			if opts.HTTPS {
+				return strings.Replace(srv.URL, "http://", "https://", 1)
+			}
 			return srv.URL
 		case "GATEHOUSE_SECRET_KEY":
 			return "test-secret-key-test-secret-key-0123456789"
