@@ -135,7 +135,7 @@ func (h *Handler) accountTOTP(c echo.Context, status int, msg string) error {
 	d, err := h.totpSetup(c, v.Tenant, v.Administrator.ID, accountPath(c, "/totp"))
 	if errors.Is(err, models.ErrTOTPEnabled) {
 		h.Flashes.Set(c, "info", "Two-step verification is already on.")
-		return render.Redirect(c, accountPath(c, "#totp"))
+		return render.Redirect(c, accountPath(c, ""))
 	}
 	if err != nil {
 		return err
@@ -155,7 +155,7 @@ func (h *Handler) AccountTOTPConfirm(c echo.Context) error {
 		return h.accountTOTP(c, http.StatusUnprocessableEntity, "That code is not right. Check the time on your device and try the newest code.")
 	case errors.Is(err, models.ErrTOTPEnabled):
 		h.Flashes.Set(c, "info", "Two-step verification is already on.")
-		return render.Redirect(c, accountPath(c, "#totp"))
+		return render.Redirect(c, accountPath(c, ""))
 	case err != nil:
 		return err
 	}
@@ -192,7 +192,7 @@ func (h *Handler) AccountTOTPRemove(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/t/"+v.Tenant.Slug+"/login/enroll")
 	}
 	h.Flashes.Set(c, "success", "Two-step verification is off.")
-	return render.Redirect(c, accountPath(c, "#totp"))
+	return render.Redirect(c, accountPath(c, ""))
 }
 
 // AccountEndSession ends one of the signed-in administrator's own sessions;
@@ -211,5 +211,5 @@ func (h *Handler) AccountEndSession(c echo.Context) error {
 		return err
 	}
 	h.Flashes.Set(c, "success", "The session was ended.")
-	return render.Redirect(c, accountPath(c, "#sessions"))
+	return render.Redirect(c, accountPath(c, ""))
 }

@@ -169,9 +169,18 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 		d.Errors = map[string]string{}
 	}
 	var wsIDs []int64
+	held := map[string]bool{}
 	for _, b := range prof.Bindings {
 		if b.WorkspaceID != nil {
 			wsIDs = append(wsIDs, *b.WorkspaceID)
+		} else if b.Active(now) {
+			held[b.RoleKey] = true
+		}
+	}
+	// Roles they already hold are offered disabled, saying so.
+	for i, o := range d.RoleOptions {
+		if held[o.Value] && !o.Disabled {
+			d.RoleOptions[i].Disabled, d.RoleOptions[i].Reason = true, "already held"
 		}
 	}
 	workspaces, err := h.Models.WorkspaceNames(c.Request().Context(), v.Tenant.ID, wsIDs)
@@ -259,13 +268,14 @@ func deviceName(ua string) string {
 
 // profileOutcome turns a User Profile mutation's result into a redirect
 // with a flash, a 403, a 404, or the profile again with the error.
-func (h *Handler) profileOutcome(c echo.Context, err error, success, anchor string) error {
+func (h *Handler) profileOutcome(c echo.Context, err error, success string) error {
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
 		h.Flashes.Set(c, "success", success)
 		id, _ := adminID(c)
-		return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(id, 10)+anchor))
+		// To the top of the profile, where the flash says what happened.
+		return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(id, 10)))
 	case errors.Is(err, models.ErrNotFound):
 		return echo.ErrNotFound
 	case errors.Is(err, models.ErrEscalation):
@@ -305,7 +315,7 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 	if s := strings.TrimSpace(c.FormValue("expires_at")); s != "" {
 		d, perr := time.Parse("2006-01-02", s)
 		if perr != nil {
-			return h.profileOutcome(c, &models.ValidationError{Fields: map[string]string{"expires_at": "Enter a date like 2026-12-31."}}, "", "")
+			return h.profileOutcome(c, &models.ValidationError{Fields: map[string]string{"expires_at": "Enter a date like 2026-12-31."}}, "")
 		}
 		end := d.Add(24 * time.Hour) // the end of that day, UTC
 		expires = &end
@@ -315,7 +325,7 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 	if r, ok := authz.RoleByKey(authz.RoleKey(name)); ok {
 		name = r.Name
 	}
-	return h.profileOutcome(c, err, name+" was assigned.", "#roles")
+	return h.profileOutcome(c, err, name+" was assigned.")
 }
 
 // AdminRemoveRole removes one role binding.
@@ -330,7 +340,7 @@ func (h *Handler) AdminRemoveRole(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	err = h.Models.RemoveRole(c.Request().Context(), *v, id, bid, actor(c))
-	return h.profileOutcome(c, err, "The role was removed.", "#roles")
+	return h.profileOutcome(c, err, "The role was removed.")
 }
 
 // AdminSetStatus is Manage: activate or deactivate.
@@ -346,7 +356,7 @@ func (h *Handler) AdminSetStatus(c echo.Context) error {
 	if status == models.AdminInactive {
 		msg = "The administrator was deactivated and signed out everywhere."
 	}
-	return h.profileOutcome(c, err, msg, "#manage")
+	return h.profileOutcome(c, err, msg)
 }
 
 // AdminResendInvitation sends a new invitation link.
@@ -360,7 +370,7 @@ func (h *Handler) AdminResendInvitation(c echo.Context) error {
 	if err == nil {
 		h.wakeMail()
 	}
-	return h.profileOutcome(c, err, "A new invitation was sent; the previous link no longer works.", "#manage")
+	return h.profileOutcome(c, err, "A new invitation was sent; the previous link no longer works.")
 }
 
 // AdminRevokeInvitation withdraws the pending invitation.
@@ -371,7 +381,7 @@ func (h *Handler) AdminRevokeInvitation(c echo.Context) error {
 		return err
 	}
 	err = h.Models.RevokeInvitation(c.Request().Context(), *v, id, actor(c))
-	return h.profileOutcome(c, err, "The invitation was revoked.", "#manage")
+	return h.profileOutcome(c, err, "The invitation was revoked.")
 }
 
 // AdminEndSession ends one of the administrator's sessions.
@@ -386,7 +396,7 @@ func (h *Handler) AdminEndSession(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	err = h.Models.EndSession(c.Request().Context(), *v, id, sid, actor(c))
-	return h.profileOutcome(c, err, "The session was ended.", "#sessions")
+	return h.profileOutcome(c, err, "The session was ended.")
 }
 
 // AdminSendPasswordReset e-mails the administrator a password-reset link.
@@ -407,5 +417,5 @@ func (h *Handler) AdminSendPasswordReset(c echo.Context) error {
 	if err == nil {
 		h.wakeMail()
 	}
-	return h.profileOutcome(c, err, "A password reset link was sent to "+a.Email+".", "#manage")
+	return h.profileOutcome(c, err, "A password reset link was sent to "+a.Email+".")
 }

@@ -17,7 +17,7 @@ func (h *Handler) AdminUnlock(c echo.Context) error {
 		return err
 	}
 	err = h.Models.UnlockAdministrator(c.Request().Context(), *v, id, actor(c))
-	return h.profileOutcome(c, err, "The administrator was unlocked and can sign in again.", "#manage")
+	return h.profileOutcome(c, err, "The administrator was unlocked and can sign in again.")
 }
 
 // AdminResetTOTP clears the administrator's TOTP: they must enrol again,
@@ -29,5 +29,5 @@ func (h *Handler) AdminResetTOTP(c echo.Context) error {
 		return err
 	}
 	err = h.Models.ResetTOTP(c.Request().Context(), *v, id, actor(c))
-	return h.profileOutcome(c, err, "Two-step verification was reset: they were signed out and must set it up again.", "#manage")
+	return h.profileOutcome(c, err, "Two-step verification was reset: they were signed out and must set it up again.")
 }

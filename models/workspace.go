@@ -282,6 +282,8 @@ func (s *Store) CreateWorkspace(ctx context.Context, v Viewer, in WorkspaceInput
 		in.Slug = SlugFromName(in.Name)
 	}
 	switch {
+	case in.Slug == "" && in.Name == "":
+		// the slug would come from the name: the name's error says it all
 	case in.Slug == "":
 		f.add("slug", "Slug is required: lowercase letters, digits and hyphens, like “marketing-eu”.")
 	case !ValidSlug(in.Slug):

@@ -74,6 +74,7 @@ func TestBrowserOwnerInvitesAnAuditorThenDeactivatesThem(t *testing.T) {
 
 		// The owner deactivates the auditor.
 		browsertest.Do(t, owner, "reload the auditor's profile", chromedp.Navigate(profileURL), chromedp.WaitVisible(chromedp.CSS("#manage")))
+		browsertest.AcceptConfirms(t, owner)
 		browsertest.Submit(t, owner, "deactivate", "#manage form button.button-danger")
 		if f := browsertest.Text(t, owner, ".flash"); !strings.Contains(f, "deactivated") {
 			t.Fatalf("deactivate flash %q", f)

@@ -3,6 +3,7 @@ package passwords
 import (
 	_ "embed"
 	"strings"
+	"unicode"
 	"sync"
 )
 
@@ -27,8 +28,24 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 })
 
 // IsCommon reports whether password (compared case-insensitively) is on
-// the bundled list of the most common passwords.
+// the bundled list of the most common passwords, or is one of them with
+// digits or punctuation added before or after ("password123456",
+// "!!qwertyuiop2024"), or one character repeated: what length rules alone
+// let through.
 func IsCommon(password string) bool {
-	_, ok := commonPasswords()[strings.ToLower(password)]
-	return ok
+	p := strings.ToLower(password)
+	set := commonPasswords()
+	if _, ok := set[p]; ok {
+		return true
+	}
+	if len(p) >= 4 && strings.Count(p, p[:1]) == len(p) {
+		return true
+	}
+	base := strings.TrimFunc(p, func(r rune) bool { return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) || r == ' ' })
+	if base != p {
+		if _, ok := set[base]; ok {
+			return true
+		}
+	}
+	return false
 }

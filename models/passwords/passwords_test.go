@@ -252,6 +252,7 @@ func TestIsCommon(t *testing.T) {
 	tests := map[string]bool{
 		"password1234": true, "PASSWORD1234": true, "administrator": true,
 		"correct horse battery staple": false, "": false, "#": false,
+		"password123456": true, "!!Qwertyuiop2024": true, "aaaaaaaaaaaa": true, "password-manager-7": false, "2024-administrator-x": false,
 	}
 	for pw, want := range tests {
 		if got := IsCommon(pw); got != want {

@@ -118,3 +118,12 @@ func Submit(t *testing.T, ctx context.Context, what, buttonCSS string) {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
+
+// AcceptConfirms makes the page's confirmation dialogs (forms with
+// data-confirm) answer OK, as a user would, until the next navigation.
+func AcceptConfirms(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.confirm = function () { return true; }, true)`)); err != nil {
+		t.Fatalf("accept confirmations: %v", err)
+	}
+}
