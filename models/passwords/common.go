@@ -3,8 +3,8 @@ package passwords
 import (
 	_ "embed"
 	"strings"
-	"unicode"
 	"sync"
+	"unicode"
 )
 
 // commonPasswordsText is the bundled list of common passwords, one per line,
