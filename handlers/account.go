@@ -105,7 +105,14 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 		h.Flashes.Set(c, "success", "Your password was changed. Your other sessions were signed out.")
 		return render.Redirect(c, accountPath(c, ""))
 	case errors.As(err, &perr):
-		return h.renderAccount(c, http.StatusUnprocessableEntity, map[string]string{"new_password": violationsText(perr.Violations)})
+		errs := map[string]string{"new_password": violationsText(perr.Violations)}
+		for k, m := range perr.Also {
+			if k == "password_confirm" {
+				k = "new_password_confirm"
+			}
+			errs[k] = m
+		}
+		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
 	case errors.As(err, &verr):
 		errs := map[string]string{}
 		for k, m := range verr.Fields {

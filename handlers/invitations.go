@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -54,6 +55,7 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 		f := pages.InvitationForm{Token: token, TenantName: p.Tenant.Name, Email: p.Administrator.Email,
 			Name: p.Administrator.DisplayName(), Policy: policy.Describe(), Errors: map[string]string{}}
 		if perr != nil {
+			maps.Copy(f.Errors, perr.Also)
 			f.Errors["password"] = violationsText(perr.Violations)
 		} else {
 			for k, v := range verr.Fields {

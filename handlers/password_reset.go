@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 
@@ -48,6 +49,7 @@ func (h *Handler) PasswordReset(c echo.Context) error {
 			return ferr
 		}
 		if perr != nil {
+			maps.Copy(f.Errors, perr.Also)
 			f.Errors["password"] = violationsText(perr.Violations)
 		} else {
 			for k, v := range verr.Fields {

@@ -82,6 +82,9 @@ func notFoundAs(err, as error) error {
 // PasswordError is returned when a new password breaks the policy.
 type PasswordError struct {
 	Violations []passwords.Violation
+	// Also holds other fields' errors found at the same time (the
+	// confirmation, the current password), by field name.
+	Also map[string]string
 }
 
 func (e *PasswordError) Error() string {

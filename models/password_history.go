@@ -2,7 +2,9 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"gatehouse/models/passwords"
@@ -26,16 +28,38 @@ func (PasswordHistory) TableName() string { return "password_histories" }
 // confirmation and, for an existing administrator, their last passwords;
 // it returns the new hash.
 func (s *Store) newPasswordHash(ctx context.Context, tenantID, adminID int64, password, confirm string) (string, error) {
-	policy, err := s.PasswordPolicy(ctx, tenantID)
+	policy, err := s.checkNewPassword(ctx, tenantID, password, confirm)
 	if err != nil {
 		return "", err
 	}
-	if v := policy.Check(password); len(v) > 0 {
-		return "", &PasswordError{Violations: v}
+	return s.hashUnlessRecent(ctx, policy, adminID, password)
+}
+
+// checkNewPassword checks a new password against the policy and its
+// confirmation, reporting both at once: a PasswordError (with a mismatch in
+// Also) or a ValidationError for the confirmation alone. It reveals nothing
+// about the administrator.
+func (s *Store) checkNewPassword(ctx context.Context, tenantID int64, password, confirm string) (passwords.Policy, error) {
+	policy, err := s.PasswordPolicy(ctx, tenantID)
+	if err != nil {
+		return policy, err
 	}
+	mismatch := map[string]string{}
 	if password != confirm {
-		return "", &ValidationError{Fields: map[string]string{"password_confirm": "The two passwords do not match."}}
+		mismatch["password_confirm"] = "The two passwords do not match."
 	}
+	if v := policy.Check(password); len(v) > 0 {
+		return policy, &PasswordError{Violations: v, Also: mismatch}
+	}
+	if len(mismatch) > 0 {
+		return policy, &ValidationError{Fields: mismatch}
+	}
+	return policy, nil
+}
+
+// hashUnlessRecent refuses one of the administrator's last passwords (the
+// policy's history) and hashes the new one.
+func (s *Store) hashUnlessRecent(ctx context.Context, policy passwords.Policy, adminID int64, password string) (string, error) {
 	if policy.History > 0 && adminID != 0 {
 		var old []string
 		if err := s.DB.WithContext(ctx).Model(&PasswordHistory{}).Where("administrator_id = ?", adminID).
@@ -78,12 +102,21 @@ func (s *Store) ChangePassword(ctx context.Context, tenantID, adminID int64, cur
 	if len(current) > passwords.MaxPasswordLength {
 		return &ValidationError{Fields: map[string]string{"current_password": "The current password is not correct."}}
 	}
-	// The current password first: the history check must not tell someone
-	// who does not know it which passwords were used before.
-	if err := s.reconfirmPassword(ctx, a, current, "current_password", "The current password is not correct.", meta); err != nil {
-		return err
+	// Every mistake at once: the policy and the confirmation (which say
+	// nothing about the account) and the current password. The history is
+	// checked only once the current password is right: it must not tell
+	// someone who does not know it which passwords were used before.
+	policy, newErr := s.checkNewPassword(ctx, tenantID, password, confirm)
+	if newErr != nil && !isFieldError(newErr) {
+		return newErr
 	}
-	hash, err := s.newPasswordHash(ctx, tenantID, a.ID, password, confirm)
+	if err := s.reconfirmPassword(ctx, a, current, "current_password", "The current password is not correct.", meta); err != nil {
+		return joinFieldErrors(newErr, err)
+	}
+	if newErr != nil {
+		return newErr
+	}
+	hash, err := s.hashUnlessRecent(ctx, policy, a.ID, password)
 	if err != nil {
 		return err
 	}
@@ -106,4 +139,33 @@ func (s *Store) ChangePassword(ctx context.Context, tenantID, adminID int64, cur
 		meta.AdminID, meta.Email = a.ID, a.Email
 		return writeAudit(tx, now, tenantID, meta, "administrator.password_changed", adminTarget(a), nil)
 	})
+}
+
+func isFieldError(err error) bool {
+	var perr *PasswordError
+	var verr *ValidationError
+	return errors.As(err, &perr) || errors.As(err, &verr)
+}
+
+// joinFieldErrors adds the field errors of more to first (a PasswordError
+// or ValidationError, or nil); errors of other kinds win as they are.
+func joinFieldErrors(first, more error) error {
+	var mv *ValidationError
+	if !errors.As(more, &mv) {
+		return more
+	}
+	var perr *PasswordError
+	var verr *ValidationError
+	switch {
+	case errors.As(first, &perr):
+		if perr.Also == nil {
+			perr.Also = map[string]string{}
+		}
+		maps.Copy(perr.Also, mv.Fields)
+		return perr
+	case errors.As(first, &verr):
+		maps.Copy(verr.Fields, mv.Fields)
+		return verr
+	}
+	return more
 }

@@ -108,6 +108,12 @@ func TestChangePasswordFollowsThePolicyAndEndsOtherSessions(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="e-current_password"`) {
 			t.Fatalf("wrong current password: %d", r.Status)
 		}
+		// Every mistake at once, each beside its field.
+		r = change("wrong password!!", "short", "shorts")
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("three mistakes: %d", r.Status)
+		}
+		mustContain(t, "three mistakes", r.Body, `id="e-current_password"`, `id="e-new_password"`, `id="e-new_password_confirm"`)
 		r = change(webtest.Password, "a perfectly fine passphrase", "a perfectly fine passphrasf")
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="e-new_password_confirm"`) {
 			t.Fatalf("confirmation differs: %d", r.Status)

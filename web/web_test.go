@@ -248,6 +248,7 @@ func TestInvitationPage(t *testing.T) {
 			{"short", "short", "password", "Use at least 12 characters."},
 			{"password1234", "password1234", "password", "too common"},
 			{"long enough passphrase", "something else entirely", "password_confirm", "do not match"},
+			{"short", "shorter", "password_confirm", "do not match"}, // with the length error too
 		} {
 			r := c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"password": {tc.pw}, "password_confirm": {tc.confirm}})
 			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="e-`+tc.field+`"`) || !strings.Contains(r.Body, tc.msg) {
