@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"time"
@@ -209,25 +210,41 @@ func (s *Store) RemoveOrganizationMember(ctx context.Context, tenantID, orgID, u
 	return u, nil
 }
 
+// errNoSuchRole: the role id names no end-user role of the tenant.
+var errNoSuchRole = errors.New("no such role")
+
+// memberAndRole loads, in tx, the organization, the user's membership of
+// it and the tenant's end-user role: ErrNotFound for an unknown
+// organization or a non-member, errNoSuchRole for an unknown role.
+func memberAndRole(tx *gorm.DB, tenantID, orgID, userID, roleID int64) (Organization, OrganizationMember, User, EndUserRole, error) {
+	o, err := orgIn(tx, tenantID, orgID)
+	if err != nil {
+		return o, OrganizationMember{}, User{}, EndUserRole{}, err
+	}
+	m, u, err := membershipOf(tx, tenantID, o.ID, userID)
+	if err != nil {
+		return o, m, u, EndUserRole{}, err
+	}
+	r, err := endUserRoleIn(tx, tenantID, roleID)
+	if err == ErrNotFound {
+		err = errNoSuchRole
+	}
+	return o, m, u, r, err
+}
+
 // AssignMemberRole gives a member one of the tenant's end-user roles in the
 // organization, in one transaction with its audit event.
 func (s *Store) AssignMemberRole(ctx context.Context, tenantID, orgID, userID, roleID int64, actor Actor) (EndUserRole, error) {
 	var r EndUserRole
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, err := orgIn(tx, tenantID, orgID)
+		o, m, u, role, err := memberAndRole(tx, tenantID, orgID, userID, roleID)
+		if err == errNoSuchRole {
+			return &ValidationError{Fields: map[string]string{"role": "Choose a role."}}
+		}
 		if err != nil {
 			return err
 		}
-		m, u, err := membershipOf(tx, tenantID, o.ID, userID)
-		if err != nil {
-			return err
-		}
-		if r, err = endUserRoleIn(tx, tenantID, roleID); err != nil {
-			if err == ErrNotFound {
-				return &ValidationError{Fields: map[string]string{"role": "Choose a role."}}
-			}
-			return err
-		}
+		r = role
 		held := &ValidationError{Fields: map[string]string{"role": u.Identifier() + " already has the role " + r.Name + " in " + o.Label() + "."}}
 		var n int64
 		if err := tx.Model(&OrganizationMemberRole{}).Where("member_id = ? AND role_id = ?", m.ID, r.ID).Count(&n).Error; err != nil {
@@ -257,17 +274,14 @@ func (s *Store) AssignMemberRole(ctx context.Context, tenantID, orgID, userID, r
 func (s *Store) RemoveMemberRole(ctx context.Context, tenantID, orgID, userID, roleID int64, actor Actor) (EndUserRole, error) {
 	var r EndUserRole
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, err := orgIn(tx, tenantID, orgID)
+		o, m, u, role, err := memberAndRole(tx, tenantID, orgID, userID, roleID)
+		if err == errNoSuchRole {
+			err = ErrNotFound
+		}
 		if err != nil {
 			return err
 		}
-		m, u, err := membershipOf(tx, tenantID, o.ID, userID)
-		if err != nil {
-			return err
-		}
-		if r, err = endUserRoleIn(tx, tenantID, roleID); err != nil {
-			return err
-		}
+		r = role
 		res := tx.Where("member_id = ? AND role_id = ?", m.ID, r.ID).Delete(&OrganizationMemberRole{})
 		if res.Error != nil {
 			return res.Error
