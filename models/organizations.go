@@ -121,7 +121,7 @@ func normalizeColor(v string) string {
 
 func checkColor(f fieldErrors, field, label, v string) {
 	if v != "" && !colorRE.MatchString(v) {
-		f.add(field, label+" must be a colour like #1f6feb (# and six hexadecimal digits).")
+		f.add(field, label+" must be a color like #1f6feb (# and six hexadecimal digits).")
 	}
 }
 

@@ -113,7 +113,7 @@ func TestBrowserUsersConnectionsRoles(t *testing.T) {
 		browsertest.Screenshot(t, support, "dashboard-editor-organizations-"+db.Name)
 		browsertest.Do(t, support, "support opens the user", chromedp.Navigate(userURL), chromedp.WaitVisible(chromedp.CSS("#attributes")))
 		body := browsertest.Text(t, support, "main")
-		for _, control := range []string{"Edit User", "Save", "Block", "Delete", "Danger Zone"} {
+		for _, control := range []string{"Edit User", "Save", "Block", "Delete", "Danger zone"} {
 			if strings.Contains(body, control) {
 				t.Errorf("support sees the %q control on the user page", control)
 			}

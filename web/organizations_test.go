@@ -443,7 +443,7 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 				for _, p := range []string{base, one, one + "/members", one + "/members/" + uid, one + "/invitations", one + "/connections"} {
 					body := viewer.Get(p).Body
 					main := body[strings.Index(body, "<main"):]
-					for _, control := range []string{"Create Organization", ">Save<", "Add Member", "Send invitation", "Enable connection",
+					for _, control := range []string{"Create Organization", ">Save<", "Add member", "Send invitation", "Enable connection",
 						">Remove", "Revoke", "Resend", "Delete organization", "Assign role", "Turn auto-membership", `method="post"`} {
 						if strings.Contains(main, control) {
 							t.Errorf("%s sees %q on %s", vw.name, control, p)

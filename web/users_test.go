@@ -127,7 +127,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 			}{
 				{"GET", "/t/acme/users", nil, rt.readUsers, 200, map[string]bool{"Create User": rt.manageUsers, "target-" + fmt.Sprint(i) + "@example.com": true}},
 				{"GET", "/t/acme/users?q=tara&after=999999999", nil, rt.readUsers, 200, nil},
-				{"GET", u, nil, rt.readUsers, 200, map[string]bool{`id="edit"`: rt.manageUsers, "Danger Zone": rt.manageUsers, `name="email"`: rt.manageUsers}},
+				{"GET", u, nil, rt.readUsers, 200, map[string]bool{`id="edit"`: rt.manageUsers, "Danger zone": rt.manageUsers, `name="email"`: rt.manageUsers}},
 				{"GET", "/t/acme/users/new", nil, rt.manageUsers, 200, nil},
 				{"GET", u + "/delete", nil, rt.manageUsers, 200, map[string]bool{"Yes, delete this user": true}},
 				{"POST", u, url.Values{"email": {"renamed-" + fmt.Sprint(i) + "@example.com"}, "status": {"active"}}, rt.manageUsers, 303, nil},
@@ -138,7 +138,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 
 				{"GET", "/t/acme/connections", nil, rt.readConns, 200, map[string]bool{"Create Connection": rt.createConns, fx.connName: true}},
 				{"GET", "/t/acme/connections?type=social", nil, rt.readConns, 200, nil},
-				{"GET", cn, nil, rt.readConns, 200, map[string]bool{`id="settings"`: rt.updateConns, "Danger Zone": rt.deleteConns}},
+				{"GET", cn, nil, rt.readConns, 200, map[string]bool{`id="settings"`: rt.updateConns, "Danger zone": rt.deleteConns}},
 				{"GET", "/t/acme/connections/new", nil, rt.createConns, 200, nil},
 				{"GET", cn + "/delete", nil, rt.deleteConns, 200, nil},
 				{"POST", cn, url.Values{"display_name": {"Sign in with GitHub"}, "enabled": {"true"}}, rt.updateConns, 303, nil},
@@ -146,7 +146,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 				{"POST", "/t/acme/connections", url.Values{"name": {"list-" + fmt.Sprint(i)}, "strategy": {"oidc"}}, rt.createConns, 303, nil},
 
 				{"GET", "/t/acme/roles", nil, rt.readRoles, 200, map[string]bool{"Create Role": rt.manageRoles, "Role " + fmt.Sprint(i): true}},
-				{"GET", r, nil, rt.readRoles, 200, map[string]bool{`id="settings"`: rt.manageRoles, "Danger Zone": rt.manageRoles}},
+				{"GET", r, nil, rt.readRoles, 200, map[string]bool{`id="settings"`: rt.manageRoles, "Danger zone": rt.manageRoles}},
 				{"GET", "/t/acme/roles/new", nil, rt.manageRoles, 200, nil},
 				{"GET", r + "/delete", nil, rt.manageRoles, 200, nil},
 				{"POST", r, url.Values{"name": {"Renamed " + fmt.Sprint(i)}, "description": {"d"}}, rt.manageRoles, 303, nil},

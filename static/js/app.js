@@ -10,6 +10,16 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("[data-dismiss]").forEach(function (b) {
     b.addEventListener("click", function () { b.closest(".flash").remove(); });
   });
+  // A form sent back with errors: focus its first invalid field, brought to
+  // the middle of the screen so its label and message show too. (Focusing
+  // before the browser handles autofocus makes it skip autofocus.)
+  var invalid = document.querySelector('[aria-invalid="true"]');
+  if (invalid && typeof invalid.focus === "function") {
+    if (typeof invalid.scrollIntoView === "function") {
+      invalid.scrollIntoView({ block: "center" });
+    }
+    try { invalid.focus({ preventScroll: true }); } catch (e) { invalid.focus(); }
+  }
 });
 
 // Workspaces: the Add User picker and the workspace switcher.

@@ -21,7 +21,7 @@ If you were not expecting this invitation, you can ignore this e-mail.
 
 var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
-// buttonColor is the organization's primary colour when it has a valid one,
+// buttonColor is the organization's primary color when it has a valid one,
 // else Gatehouse's.
 func buttonColor(c string) string {
 	if hexColor.MatchString(c) {

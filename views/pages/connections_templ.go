@@ -613,7 +613,7 @@ func ConnectionNew(p layout.Page, d ConnectionNewData) templ.Component {
 }
 
 // ConnectionShow is a connection's page: its settings, editable by those
-// who may update connections, and the Danger Zone for those who may delete.
+// who may update connections, and the Danger zone for those who may delete.
 func ConnectionShow(p layout.Page, d ConnectionShowData) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -835,7 +835,7 @@ func ConnectionShow(p layout.Page, d ConnectionShowData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if d.CanDelete {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<section class=\"section section-danger\" id=\"danger-zone\"><h2>Danger Zone</h2><div class=\"inline-form\"><p><strong>Delete this connection</strong>: users can no longer sign in with it. This cannot be undone.</p><a class=\"button button-danger\" href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 77, "<section class=\"section section-danger\" id=\"danger-zone\"><h2>Danger zone</h2><div class=\"inline-form\"><p><strong>Delete this connection</strong>: users can no longer sign in with it. This cannot be undone.</p><a class=\"button button-danger\" href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -848,7 +848,7 @@ func ConnectionShow(p layout.Page, d ConnectionShowData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "\">Delete</a></div></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 78, "\">Delete connection…</a></div></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -483,7 +483,7 @@ func EndUserRoleNew(p layout.Page, f EndUserRoleForm) templ.Component {
 }
 
 // EndUserRoleShow is a role's page: its settings, editable by those who may
-// manage roles, and the Danger Zone.
+// manage roles, and the Danger zone.
 func EndUserRoleShow(p layout.Page, d EndUserRoleShowData) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -620,7 +620,7 @@ func EndUserRoleShow(p layout.Page, d EndUserRoleShowData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "<div class=\"actions\"><button type=\"submit\" class=\"button button-primary\">Save</button></div></form></section><section class=\"section section-danger\" id=\"danger-zone\"><h2>Danger Zone</h2><div class=\"inline-form\"><p><strong>Delete this role</strong>: everyone who holds it loses it. This cannot be undone.</p><a class=\"button button-danger\" href=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "<div class=\"actions\"><button type=\"submit\" class=\"button button-primary\">Save</button></div></form></section><section class=\"section section-danger\" id=\"danger-zone\"><h2>Danger zone</h2><div class=\"inline-form\"><p><strong>Delete this role</strong>: everyone who holds it loses it. This cannot be undone.</p><a class=\"button button-danger\" href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -633,7 +633,7 @@ func EndUserRoleShow(p layout.Page, d EndUserRoleShowData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\">Delete</a></div></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\">Delete role…</a></div></section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

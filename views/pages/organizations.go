@@ -267,5 +267,5 @@ func dashIfEmpty(s string) string {
 
 var orgColorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 
-// isColor reports whether s is a "#rrggbb" colour that may be drawn.
+// isColor reports whether s is a "#rrggbb" color that may be drawn.
 func isColor(s string) bool { return orgColorRE.MatchString(s) }

@@ -123,7 +123,7 @@ func readOnlyNote(canManage bool) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		if !canManage {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<div class=\"readonly-banner\" role=\"note\"><span><strong>Read only.</strong> You can see these settings but not change them; an administrator allowed to manage them (such as a Tenant Admin) can.</span></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<div class=\"readonly-banner form-width\" role=\"note\"><span><strong>Read only.</strong> You can see these settings but not change them; an administrator allowed to manage them (such as a Tenant Admin) can.</span></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -869,7 +869,7 @@ func PasswordPolicy(p layout.Page, d PasswordPolicyData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, " <p class=\"notice notice-info\">The policy applies the next time a password is set: when an invitation is accepted, a password is reset or changed. Passwords already set keep working.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, " <p class=\"notice notice-info form-width\">The policy applies the next time a password is set: when an invitation is accepted, a password is reset or changed. Passwords already set keep working.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -992,7 +992,7 @@ func BruteForce(p layout.Page, d BruteForceData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, " <div class=\"notice notice-info\"><p>Failures are counted per administrator account (a wrong password, e-mailed code or TOTP code), on every replica. When an account reaches the limit it is locked for the lockout period.</p><p>A locked account gets exactly what a wrong password gets (the same status and the same message), so nobody learns that it is locked. An administrator who manages tenant roles can unlock it from its User Profile.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 72, " <div class=\"notice notice-info form-width\"><p>Failures are counted per administrator account (a wrong password, e-mailed code or TOTP code), on every replica. When an account reaches the limit it is locked for the lockout period.</p><p>A locked account gets exactly what a wrong password gets (the same status and the same message), so nobody learns that it is locked. An administrator who manages tenant roles can unlock it from its User Profile.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
