@@ -58,9 +58,19 @@ func (h *Handler) renderAccount(c echo.Context, status int, errs map[string]stri
 	if err != nil {
 		return err
 	}
+	var wsIDs []int64
+	for _, b := range prof.Bindings {
+		if b.WorkspaceID != nil {
+			wsIDs = append(wsIDs, *b.WorkspaceID)
+		}
+	}
+	workspaces, err := h.Models.WorkspaceNames(ctx, v.Tenant.ID, wsIDs)
+	if err != nil {
+		return err
+	}
 	a := prof.Administrator
 	d := pages.AccountData{
-		Name: a.DisplayName(), Email: a.Email, Roles: roleBadges(prof.Bindings, h.Models.Now()),
+		Name: a.DisplayName(), Email: a.Email, Roles: roleBadges(prof.Bindings, h.Models.Now(), workspaces),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		Policy: sec.Policy().Describe(), TOTPOn: a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		TOTPRequired: sec.RequireTOTP, Errors: errs,

@@ -37,12 +37,17 @@ func adminCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
 	return append(cr, more...)
 }
 
-func roleBadges(bs []models.RoleBinding, now time.Time) []pages.RoleBadge {
+func roleBadges(bs []models.RoleBinding, now time.Time, workspaces map[int64]models.Workspace) []pages.RoleBadge {
 	out := make([]pages.RoleBadge, 0, len(bs))
 	for _, b := range bs {
 		name := b.RoleKey
 		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
 			name = r.Name
+		}
+		if b.WorkspaceID != nil {
+			if w, ok := workspaces[*b.WorkspaceID]; ok {
+				name += " · " + w.Name
+			}
 		}
 		out = append(out, pages.RoleBadge{Name: name, Expired: !b.Active(now), Until: fmtTime(b.ExpiresAt, "")})
 	}
@@ -62,12 +67,25 @@ func (h *Handler) AdminList(c echo.Context) error {
 		return err
 	}
 	now := h.Models.Now()
+	// Workspace roles name their workspace: one query for the page's.
+	var wsIDs []int64
+	for _, it := range page.Items {
+		for _, b := range it.Bindings {
+			if b.WorkspaceID != nil {
+				wsIDs = append(wsIDs, *b.WorkspaceID)
+			}
+		}
+	}
+	workspaces, err := h.Models.WorkspaceNames(c.Request().Context(), v.Tenant.ID, wsIDs)
+	if err != nil {
+		return err
+	}
 	d := pages.AdminListData{Search: q, CanCreate: v.Can(authz.ManageTenantRoles)}
 	for _, it := range page.Items {
 		a := it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
 			Href: adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)), Name: a.DisplayName(), Email: a.Email,
-			Roles: roleBadges(it.Bindings, now), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
+			Roles: roleBadges(it.Bindings, now, workspaces), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
 		})
 	}
 	base := url.Values{}

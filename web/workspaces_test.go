@@ -311,6 +311,10 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		if r.Status != 200 || !strings.Contains(r.Body, "Create Workspace") || !strings.Contains(r.Body, `href="/t/acme/workspaces/other"`) {
 			t.Fatalf("list: %d", r.Status)
 		}
+		// The Administrators list names the workspace of a workspace role.
+		if r := c.Get("/t/acme/settings/administrators?q=ada"); !strings.Contains(r.Body, "Workspace Auditor · Other") {
+			t.Error("the Administrators list does not name the workspace of Ada's role")
+		}
 		r = c.Submit("/t/acme/workspaces/new", "/t/acme/workspaces/new", url.Values{"name": {"Marketing EU"}, "slug": {""}, "description": {"Campaigns"}})
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/workspaces/marketing-eu" {
 			t.Fatalf("create: %d %q", r.Status, r.Location)
