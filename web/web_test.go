@@ -447,4 +447,44 @@ func TestCookiesUnderHTTPS(t *testing.T) {
 	if res.Header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS under https")
 	}
+
+	// Signing in sets the session cookie, also under the __Host- prefix.
+	// (A cookie jar would not send Secure cookies over the test's plain
+	// HTTP, so the cookies go back by hand.)
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(path string, vals url.Values) *http.Response {
+		t.Helper()
+		page, err := http.Get(app.URL(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(page.Body)
+		page.Body.Close()
+		vals.Set("_csrf", webtest.CSRFToken(string(body)))
+		req, _ := http.NewRequest(http.MethodPost, app.URL(path), strings.NewReader(vals.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, ck := range page.Cookies() {
+			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+		}
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res
+	}
+	_, _, tok := app.Tenant("secure", models.PlanFree, "sec@example.com")
+	if res := post("/invitations/"+tok, url.Values{"password": {webtest.Password}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept under https: %d", res.StatusCode)
+	}
+	res = post("/t/secure/login", url.Values{"email": {"sec@example.com"}, "password": {webtest.Password}})
+	var session *http.Cookie
+	for _, ck := range res.Cookies() {
+		if ck.Name == "__Host-gatehouse_session" {
+			session = ck
+		}
+	}
+	if res.StatusCode != http.StatusSeeOther || session == nil || !session.Secure || session.Domain != "" || session.Path != "/" {
+		t.Fatalf("sign-in under https: %d, session cookie %+v", res.StatusCode, session)
+	}
 }

@@ -36,7 +36,7 @@ type Session struct {
 
 // Load returns the request's session (a fresh one when there is none).
 func (s *Store) Load(c echo.Context) (*Session, error) {
-	raw, err := s.Get(c.Request(), CookieName)
+	raw, err := s.Get(c.Request(), s.cookieName())
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *Session) Ended() bool {
 	if !s.raw.IsNew {
 		return false
 	}
-	ck, err := s.c.Cookie(CookieName)
+	ck, err := s.c.Cookie(s.store.cookieName())
 	return err == nil && ck.Value != ""
 }
 
@@ -98,7 +98,7 @@ func (s *Session) LoginPending(tenantID, adminID int64, stage, email, next strin
 			return err
 		}
 	}
-	fresh := sessions.NewSession(s.store, CookieName)
+	fresh := sessions.NewSession(s.store, s.store.cookieName())
 	fresh.Options = s.store.options()
 	fresh.IsNew = true
 	fresh.Values[keyTenant] = tenantID
@@ -136,5 +136,5 @@ func SafeNext(next, def string) string {
 func (s *Store) ClearCookie(w http.ResponseWriter) {
 	o := s.options()
 	o.MaxAge = -1
-	http.SetCookie(w, sessions.NewCookie(CookieName, "", o))
+	http.SetCookie(w, sessions.NewCookie(s.cookieName(), "", o))
 }

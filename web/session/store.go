@@ -15,8 +15,21 @@ import (
 	"github.com/gorilla/sessions"
 )
 
-// CookieName is the session cookie's name.
-const CookieName = "gatehouse_session"
+// CookieName is the session cookie's name under http; under https it
+// carries the __Host- prefix (SecureCookieName), which browsers accept
+// only from this very host, so a sibling subdomain cannot plant one.
+const (
+	CookieName       = "gatehouse_session"
+	SecureCookieName = "__Host-" + CookieName
+)
+
+// cookieName is the name this store's cookie goes by.
+func (s *Store) cookieName() string {
+	if s.Secure {
+		return SecureCookieName
+	}
+	return CookieName
+}
 
 // touchEvery bounds how often a session's last-seen time is written.
 const touchEvery = time.Minute
