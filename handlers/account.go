@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"gatehouse/models"
 	"gatehouse/views/layout"
@@ -48,6 +49,12 @@ func (h *Handler) Account(c echo.Context) error {
 }
 
 func (h *Handler) renderAccount(c echo.Context, status int, errs map[string]string) error {
+	return h.renderAccountTyped(c, status, errs, nil)
+}
+
+// renderAccountTyped renders the Account page; typedName, when not nil, is
+// the given and family name typed into a refused "Your name" form.
+func (h *Handler) renderAccountTyped(c echo.Context, status int, errs map[string]string, typedName *[2]string) error {
 	v := render.Viewer(c)
 	ctx := c.Request().Context()
 	prof, err := h.Models.AdministratorProfile(ctx, v.Tenant.ID, v.Administrator.ID)
@@ -70,13 +77,17 @@ func (h *Handler) renderAccount(c echo.Context, status int, errs map[string]stri
 	}
 	a := prof.Administrator
 	d := pages.AccountData{
-		Name: a.DisplayName(), Email: a.Email, Roles: roleBadges(prof.Bindings, h.Models.Now(), workspaces),
+		Name: a.DisplayName(), Email: a.Email, GivenName: a.GivenName, FamilyName: a.FamilyName,
+		Roles:      roleBadges(prof.Bindings, h.Models.Now(), workspaces),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		Policy: sec.Policy().Describe(), TOTPOn: a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		TOTPRequired: sec.RequireTOTP, Errors: errs,
 	}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
+	}
+	if typedName != nil {
+		d.GivenName, d.FamilyName = typedName[0], typedName[1]
 	}
 	if d.TOTPOn {
 		if d.RecoveryLeft, err = h.Models.RecoveryCodesLeft(ctx, a.ID); err != nil {
@@ -140,6 +151,20 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
 	}
 	return err
+}
+
+// AccountName saves the signed-in administrator's own name.
+func (h *Handler) AccountName(c echo.Context) error {
+	v := render.Viewer(c)
+	a, err := h.Models.RenameSelf(c.Request().Context(), v.Tenant.ID, v.Administrator.ID, c.FormValue("given_name"), c.FormValue("family_name"), actor(c))
+	if errs, ok := fieldErrorsOf(err, "given_name", "family_name"); ok {
+		return h.renderAccountTyped(c, http.StatusUnprocessableEntity, errs, &[2]string{strings.TrimSpace(c.FormValue("given_name")), strings.TrimSpace(c.FormValue("family_name"))})
+	}
+	if err != nil {
+		return err
+	}
+	h.Flashes.Set(c, "success", "Your name is now "+a.DisplayName()+".")
+	return render.Redirect(c, accountPath(c, ""))
 }
 
 // AccountTOTPForm shows TOTP enrolment (QR code and secret) from the account.

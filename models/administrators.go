@@ -160,6 +160,45 @@ func checkName(f fieldErrors, field, label, v string) {
 	}
 }
 
+// RenameSelf changes the signed-in administrator's own given and family
+// names (Account), in one transaction with its audit event; nothing else of
+// theirs changes.
+func (s *Store) RenameSelf(ctx context.Context, tenantID, adminID int64, given, family string, meta Actor) (Administrator, error) {
+	given, family = strings.TrimSpace(given), strings.TrimSpace(family)
+	f := fieldErrors{}
+	checkName(f, "given_name", "Given name", given)
+	checkName(f, "family_name", "Family name", family)
+	if err := f.err(); err != nil {
+		return Administrator{}, err
+	}
+	var a Administrator
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		if a, err = adminIn(tx, tenantID, adminID); err != nil {
+			return err
+		}
+		ch := Changes{}
+		if a.GivenName != given {
+			ch["given_name"] = Change{Before: a.GivenName, After: given}
+		}
+		if a.FamilyName != family {
+			ch["family_name"] = Change{Before: a.FamilyName, After: family}
+		}
+		if len(ch) == 0 {
+			return nil
+		}
+		now := s.now()
+		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).
+			Updates(map[string]any{"given_name": given, "family_name": family, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		a.GivenName, a.FamilyName = given, family
+		meta.AdminID, meta.Email = a.ID, a.Email
+		return writeAudit(tx, now, tenantID, meta, "administrator.renamed", adminTarget(a), ch)
+	})
+	return a, err
+}
+
 // RoleChoice is a tenant role as the viewer may (or may not) grant it.
 type RoleChoice struct {
 	Role     authz.Role

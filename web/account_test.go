@@ -369,3 +369,57 @@ func TestProfileUnlockAndResetTOTP(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountName: any signed-in administrator changes their own name
+// (audited); bad input is refused beside the fields with what was typed
+// kept; fields the form does not offer are ignored; without a session the
+// form is out of reach.
+func TestAccountName(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, tn, owner := app.Owner("acme", "owner@example.com")
+		member, mc := app.SignedInAs(tn, "member@example.com", "tenant_member")
+		_ = mc
+
+		mustContain(t, "account", c.Get(accountURL).Body, "Your name", `name="given_name"`, `value="Olivia"`, `name="family_name"`, `value="Owner"`, "Save name")
+
+		r := c.Submit(accountURL, accountURL+"/name", url.Values{"given_name": {"  "}, "family_name": {strings.Repeat("x", 101)}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad name: %d", r.Status)
+		}
+		mustContain(t, "bad name", r.Body, `id="e-given_name"`, "Given name is required.", `id="e-family_name"`, "at most 100 characters", `value="`+strings.Repeat("x", 101)+`"`)
+		if a := adminNow(t, app, owner.ID); a.GivenName != "Olivia" || a.FamilyName != "Owner" {
+			t.Fatalf("a refused rename saved %q %q", a.GivenName, a.FamilyName)
+		}
+
+		r = c.Submit(accountURL, accountURL+"/name", url.Values{"given_name": {" Liv "}, "family_name": {"Owens"}, "email": {"evil@example.com"}, "tenant_id": {"99"}})
+		if r.Status != http.StatusSeeOther || r.Location != accountURL {
+			t.Fatalf("rename: %d %q", r.Status, r.Location)
+		}
+		a := adminNow(t, app, owner.ID)
+		if a.GivenName != "Liv" || a.FamilyName != "Owens" || a.Email != "owner@example.com" || a.TenantID != tn.ID {
+			t.Fatalf("after rename: %+v", a)
+		}
+		mustContain(t, "after rename", c.Get(accountURL).Body, "Your name is now Liv Owens.", "<h1>Liv Owens</h1>")
+		if n := auditCount(t, app, "administrator.renamed"); n != 1 {
+			t.Fatalf("%d rename events", n)
+		}
+
+		// A Tenant Member may rename themselves too, and only themselves.
+		if r := member.Submit(accountURL, accountURL+"/name", url.Values{"given_name": {"Mo"}, "family_name": {"Member"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("member renames themselves: %d", r.Status)
+		}
+		if a := adminNow(t, app, owner.ID); a.GivenName != "Liv" {
+			t.Fatal("the member's rename touched the owner")
+		}
+		// Without a session: to the sign-in page, nothing saved.
+		anon := app.Client()
+		anon.Get("/t/acme/login")
+		if r := anon.Submit("/t/acme/login", accountURL+"/name", url.Values{"given_name": {"X"}, "family_name": {"Y"}}); r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/t/acme/login") {
+			t.Fatalf("anonymous rename: %d %q", r.Status, r.Location)
+		}
+		if n := auditCount(t, app, "administrator.renamed"); n != 2 {
+			t.Fatalf("%d rename events after the member's and an anonymous try", n)
+		}
+	})
+}

@@ -134,6 +134,15 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 		if h := browsertest.Text(t, ctx, "h1"); h != "Welcome, Sam" {
 			t.Fatalf("after password and a recovery code: %q", h)
 		}
+
+		// Account: Sam corrects their name.
+		browsertest.Do(t, ctx, "open the account", chromedp.Navigate(app.URL("/t/acme/account")), chromedp.WaitVisible(chromedp.CSS("#f-given_name")),
+			chromedp.Clear(chromedp.CSS("#f-family_name")), chromedp.SendKeys(chromedp.CSS("#f-family_name"), "Sampson"))
+		browsertest.Submit(t, ctx, "save the name", "#name button[type=submit]")
+		if f := browsertest.Text(t, ctx, ".flash span"); f != "Your name is now Sam Sampson." {
+			t.Fatalf("after renaming: %q", f)
+		}
+		browsertest.Screenshot(t, ctx, "account-"+db.Name)
 	})
 }
 

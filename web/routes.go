@@ -194,6 +194,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	// themselves: the administrator comes from the session, not the URL).
 	const account = "/account"
 	t.need(http.MethodGet, account, h.Account, authz.SignedIn)
+	t.need(http.MethodPost, account+"/name", h.AccountName, authz.SignedIn)
 	t.need(http.MethodPost, account+"/password", h.AccountPassword, authz.SignedIn)
 	t.need(http.MethodGet, account+"/totp", h.AccountTOTPForm, authz.SignedIn)
 	t.need(http.MethodPost, account+"/totp", h.AccountTOTPConfirm, authz.SignedIn)

@@ -4,6 +4,10 @@ package pages
 type AccountData struct {
 	Name       string
 	Email      string
+	// GivenName and FamilyName fill the "Your name" form (as typed, after
+	// a refused save).
+	GivenName  string
+	FamilyName string
 	Roles      []RoleBadge
 	LastSignIn string
 	Created    string
