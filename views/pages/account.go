@@ -2,8 +2,8 @@ package pages
 
 // AccountData is /t/{tenant}/account: the signed-in administrator's own page.
 type AccountData struct {
-	Name       string
-	Email      string
+	Name  string
+	Email string
 	// GivenName and FamilyName fill the "Your name" form (as typed, after
 	// a refused save).
 	GivenName  string
