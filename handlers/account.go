@@ -65,13 +65,7 @@ func (h *Handler) renderAccountTyped(c echo.Context, status int, errs map[string
 	if err != nil {
 		return err
 	}
-	var wsIDs []int64
-	for _, b := range prof.Bindings {
-		if b.WorkspaceID != nil {
-			wsIDs = append(wsIDs, *b.WorkspaceID)
-		}
-	}
-	workspaces, err := h.Models.WorkspaceNames(ctx, v.Tenant.ID, wsIDs)
+	workspaces, err := h.workspacesOf(c, v.Tenant.ID, prof.Bindings)
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,18 @@ func roleBadges(bs []models.RoleBinding, now time.Time, workspaces map[int64]mod
 	return out
 }
 
+// workspacesOf loads, in one query, the workspaces the workspace-scoped
+// bindings among bs are bound to (id, name, slug).
+func (h *Handler) workspacesOf(c echo.Context, tenantID int64, bs []models.RoleBinding) (map[int64]models.Workspace, error) {
+	var ids []int64
+	for _, b := range bs {
+		if b.WorkspaceID != nil {
+			ids = append(ids, *b.WorkspaceID)
+		}
+	}
+	return h.Models.WorkspaceNames(c.Request().Context(), tenantID, ids)
+}
+
 // AdminList is Tenant Settings > Administrators.
 func (h *Handler) AdminList(c echo.Context) error {
 	v := render.Viewer(c)
@@ -68,15 +80,11 @@ func (h *Handler) AdminList(c echo.Context) error {
 	}
 	now := h.Models.Now()
 	// Workspace roles name their workspace: one query for the page's.
-	var wsIDs []int64
+	var all []models.RoleBinding
 	for _, it := range page.Items {
-		for _, b := range it.Bindings {
-			if b.WorkspaceID != nil {
-				wsIDs = append(wsIDs, *b.WorkspaceID)
-			}
-		}
+		all = append(all, it.Bindings...)
 	}
-	workspaces, err := h.Models.WorkspaceNames(c.Request().Context(), v.Tenant.ID, wsIDs)
+	workspaces, err := h.workspacesOf(c, v.Tenant.ID, all)
 	if err != nil {
 		return err
 	}
@@ -186,12 +194,9 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
-	var wsIDs []int64
 	held := map[string]bool{}
 	for _, b := range prof.Bindings {
-		if b.WorkspaceID != nil {
-			wsIDs = append(wsIDs, *b.WorkspaceID)
-		} else if b.Active(now) {
+		if b.WorkspaceID == nil && b.Active(now) {
 			held[b.RoleKey] = true
 		}
 	}
@@ -201,7 +206,7 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 			d.RoleOptions[i].Disabled, d.RoleOptions[i].Reason = true, "already held"
 		}
 	}
-	workspaces, err := h.Models.WorkspaceNames(c.Request().Context(), v.Tenant.ID, wsIDs)
+	workspaces, err := h.workspacesOf(c, v.Tenant.ID, prof.Bindings)
 	if err != nil {
 		return err
 	}

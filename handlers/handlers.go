@@ -88,32 +88,24 @@ func (h *Handler) wakeMail() {
 	}
 }
 
-// typedConfirmation is what a delete confirmation's "type its name to
-// confirm" field holds. The field guards people against deleting the wrong
-// thing by a slip; it is not a permission. A post without the field at all
-// (a script acting on the confirmation page, not its form) is taken as
-// confirmed; a typed value must match.
-func typedConfirmation(c echo.Context, name string) string {
+// posted reports whether the form sent the field at all (empty counts).
+func posted(c echo.Context, name string) bool {
 	form, err := c.FormParams()
 	if err != nil {
-		return ""
+		return false
 	}
-	if _, ok := form["confirm"]; !ok {
-		return name
-	}
-	return form.Get("confirm")
+	_, ok := form[name]
+	return ok
 }
 
-// confirmation is a "type it again" field's value. Our forms always post
-// it, and a mismatch is refused; a post without the field at all (a script
-// setting a password through the link) has nothing to mistype.
-func confirmation(c echo.Context, name, of string) string {
-	form, err := c.FormParams()
-	if err != nil {
-		return ""
+// formValueOr is the form's value for name, or dflt when the form did not
+// send the field at all. Our forms send every field; a post that leaves
+// one out (a script) means "as it is": the current setting, the name
+// being deleted for a "type its name to confirm" field (a guard against
+// slips, not a permission), the password itself for its confirmation.
+func formValueOr(c echo.Context, name, dflt string) string {
+	if !posted(c, name) {
+		return dflt
 	}
-	if _, ok := form[name]; !ok {
-		return form.Get(of)
-	}
-	return form.Get(name)
+	return c.FormValue(name)
 }

@@ -38,7 +38,7 @@ func (h *Handler) InvitationShow(c echo.Context) error {
 func (h *Handler) InvitationAccept(c echo.Context) error {
 	token := c.Param("token")
 	ctx := c.Request().Context()
-	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), confirmation(c, "password_confirm", "password"), actor(c))
+	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), formValueOr(c, "password_confirm", c.FormValue("password")), actor(c))
 	var perr *models.PasswordError
 	var verr *models.ValidationError
 	switch {

@@ -230,7 +230,7 @@ func (h *Handler) OrgInvitationAccept(c echo.Context) error {
 	ctx := c.Request().Context()
 	orgName, token := c.Param("organization"), c.Param("token")
 	in := models.AcceptOrgInvitationInput{GivenName: c.FormValue("given_name"), FamilyName: c.FormValue("family_name"),
-		Password: c.FormValue("password"), PasswordConfirm: confirmation(c, "password_confirm", "password")}
+		Password: c.FormValue("password"), PasswordConfirm: formValueOr(c, "password_confirm", c.FormValue("password"))}
 	res, err := h.Models.AcceptOrganizationInvitation(ctx, orgName, token, in, actor(c))
 	var perr *models.PasswordError
 	var verr *models.ValidationError

@@ -260,21 +260,14 @@ func (h *Handler) OrgUpdate(c echo.Context) error {
 		return err
 	}
 	version, _ := strconv.ParseInt(c.FormValue("version"), 10, 64)
-	form, _ := c.FormParams()
-	// The Overview form posts every field; a post that leaves one out (a
-	// script changing only the display name, say) keeps its current value.
-	field := func(name, current string) string {
-		if _, ok := form[name]; ok {
-			return c.FormValue(name)
-		}
-		return current
-	}
+	// A field the post leaves out (a script changing only the display
+	// name, say) keeps its current value.
 	pairs := orgPairs(c)
-	if _, ok := form["metadata_key"]; !ok {
+	if !posted(c, "metadata_key") {
 		pairs = models.ParsePairs(o.Metadata)
 	}
-	in := models.OrgSettingsInput{Version: version, DisplayName: field("display_name", o.DisplayName), LogoURL: field("logo_url", o.LogoURL),
-		PrimaryColor: field("primary_color", o.PrimaryColor), PageBackgroundColor: field("page_background_color", o.PageBackgroundColor), Metadata: pairs}
+	in := models.OrgSettingsInput{Version: version, DisplayName: formValueOr(c, "display_name", o.DisplayName), LogoURL: formValueOr(c, "logo_url", o.LogoURL),
+		PrimaryColor: formValueOr(c, "primary_color", o.PrimaryColor), PageBackgroundColor: formValueOr(c, "page_background_color", o.PageBackgroundColor), Metadata: pairs}
 	typed := pages.OrgSettingsForm{Version: version, DisplayName: strings.TrimSpace(in.DisplayName), LogoURL: strings.TrimSpace(in.LogoURL),
 		PrimaryColor: strings.TrimSpace(in.PrimaryColor), PageBackgroundColor: strings.TrimSpace(in.PageBackgroundColor), Metadata: orgPairRows(pairs)}
 	saved, err := h.Models.UpdateOrganization(c.Request().Context(), v.Tenant.ID, o.ID, in, actor(c))
@@ -354,7 +347,7 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := typedConfirmation(c, o.Name)
+	confirm := formValueOr(c, "confirm", o.Name)
 	counts, err := h.Models.DeleteOrganization(c.Request().Context(), v.Tenant.ID, o.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {

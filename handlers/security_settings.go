@@ -235,8 +235,6 @@ func keepUnposted(c echo.Context, current map[string]string) {
 		return
 	}
 	for name, value := range current {
-		if _, ok := form[name]; !ok {
-			form.Set(name, value)
-		}
+		form.Set(name, formValueOr(c, name, value))
 	}
 }

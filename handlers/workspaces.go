@@ -227,7 +227,7 @@ func (h *Handler) WorkspaceDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := typedConfirmation(c, w.Slug)
+	confirm := formValueOr(c, "confirm", w.Slug)
 	n, err := h.Models.DeleteWorkspace(c.Request().Context(), *v, w.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
