@@ -56,7 +56,7 @@ type Deps struct {
 type Telemetry struct {
 	// Middleware is for web.Deps.Instrument: empty when both are off.
 	Middleware []echo.MiddlewareFunc
-	Metrics    *Metrics                  // nil when metrics are off
+	Metrics    *Metrics                 // nil when metrics are off
 	Tracer     *sdktrace.TracerProvider // nil when tracing is off
 
 	metricsSrv *http.Server
