@@ -31,6 +31,7 @@ const usage = `Usage: gatehouse <command> [flags]
 Commands:
   serve                      run the web console (listens on GATEHOUSE_ADDR)
   migrate                    bring the database schema up to date, then exit
+  healthcheck                exit 0 if the server on GATEHOUSE_ADDR is ready (container health checks)
   tenant create --slug S --name N --plan P --admin-email E
                              create a tenant and invite its first Tenant Admin
   seed --tenant S [--administrators N] [--workspaces N] [--organizations N] [--users N]
@@ -110,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return tenantCreate(ctx, args[2:], getenv, stdout, logger)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout, logger)
+	case "healthcheck":
+		return healthcheck(ctx, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

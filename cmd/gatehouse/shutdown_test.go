@@ -108,6 +108,10 @@ func TestSIGTERMDrains(t *testing.T) {
 		served := make(chan error, 1)
 		go func() { served <- run(ctx, []string{"serve"}, env(vars), io.Discard, quiet()) }()
 		waitHealthy(t, base)
+		var out strings.Builder
+		if err := run(context.Background(), []string{"healthcheck"}, env(vars), &out, quiet()); err != nil || strings.TrimSpace(out.String()) != "ready" {
+			t.Fatalf("healthcheck of a ready server: %v %q", err, out.String())
+		}
 
 		// The worker is in the middle of an SMTP exchange.
 		select {
@@ -201,6 +205,9 @@ func TestSIGTERMDrains(t *testing.T) {
 		}
 		if d := time.Since(start); d > 25*time.Second {
 			t.Fatalf("shutdown took %v", d)
+		}
+		if err := run(context.Background(), []string{"healthcheck"}, env(vars), io.Discard, quiet()); err == nil {
+			t.Error("healthcheck passes with the server stopped")
 		}
 		if !refused(metricsAddr) {
 			t.Error("the metrics listener is still open after serve returned")
