@@ -31,12 +31,18 @@ func (s *Store) reserveAttempt(ctx context.Context, a Administrator, sec TenantS
 // leaving the counter at zero for when the lockout ends.
 func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) error {
 	meta.AdminID, meta.Email = 0, ""
-	return s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed")
+	if err := s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed"); err != nil {
+		return err
+	}
+	s.observer().SignIn(SignInFailed)
+	return nil
 }
 
 func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor, action string) error {
 	now := s.now()
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	locked := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		locked = false
 		if err := writeAudit(tx, now, a.TenantID, meta, action, adminTarget(a), nil); err != nil {
 			return err
 		}
@@ -46,9 +52,14 @@ func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSe
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
+		locked = true
 		return writeAudit(tx, now, a.TenantID, meta, "administrator.locked_out", adminTarget(a),
 			Changes{"locked_until": {After: until.Format(time.RFC3339)}})
 	})
+	if err == nil && locked {
+		s.observer().Lockout()
+	}
+	return err
 }
 
 // attemptPassed gives back the attempt reserved for a first step (password

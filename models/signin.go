@@ -22,6 +22,7 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	a, err := s.AdministratorByEmail(ctx, tenantID, email)
 	if err == ErrNotFound || (err == nil && a.PasswordHash == "") {
 		passwords.VerifyDummy(password)
+		s.observer().SignIn(SignInFailed)
 		return Administrator{}, ErrBadCredentials
 	}
 	if err != nil {
@@ -37,6 +38,7 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	}
 	if !ok { // locked out: the same work and the same answer as a wrong password
 		passwords.VerifyDummy(password)
+		s.observer().SignIn(SignInLockedOut)
 		return Administrator{}, ErrBadCredentials
 	}
 	good, err := passwords.Verify(a.PasswordHash, password)
@@ -73,13 +75,17 @@ func (s *Store) FindForCode(ctx context.Context, tenantID int64, email string) (
 // of failed attempts (every step is passed) and audits it.
 func (s *Store) RecordSignIn(ctx context.Context, a Administrator, meta Actor) error {
 	now := s.now()
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).UpdateColumns(map[string]any{"last_sign_in_at": now, "failed_attempts": 0}).Error; err != nil {
 			return err
 		}
 		meta.AdminID, meta.Email = a.ID, a.Email
 		return writeAudit(tx, now, a.TenantID, meta, "administrator.signed_in", adminTarget(a), nil)
 	})
+	if err == nil {
+		s.observer().SignIn(SignInSucceeded)
+	}
+	return err
 }
 
 // RecordSignOut audits a sign-out.

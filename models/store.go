@@ -30,6 +30,8 @@ type Store struct {
 	// and must be the same on every replica.
 	TOTPKey []byte
 	CodeKey []byte
+	// Observer hears of sign-ins and lockouts (metrics); nil: nobody.
+	Observer Observer
 }
 
 // NewStore returns a Store with the real clock, crypto/rand and the default

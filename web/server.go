@@ -26,6 +26,9 @@ type Deps struct {
 	Models   *models.Store
 	Logger   *slog.Logger
 	WakeMail func()
+	// Instrument are middlewares (metrics, tracing) installed before
+	// everything else, routing included, in this order.
+	Instrument []echo.MiddlewareFunc
 }
 
 // Server is the wired HTTP application.
@@ -51,6 +54,7 @@ func New(cfg Config, deps Deps) *Server {
 	guards := &gm.Guards{Models: deps.Models, Sessions: sessions, Flashes: flashes}
 
 	e.HTTPErrorHandler = errorHandler(renderer, guards, logger)
+	e.Pre(deps.Instrument...)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: http.StatusMovedPermanently,
 		Skipper:      func(c echo.Context) bool { return isTenantRoot(c.Request().URL.Path) },

@@ -21,6 +21,7 @@ import (
 	"gatehouse/views/emails"
 	"gatehouse/web"
 	"gatehouse/web/mail"
+	"gatehouse/web/telemetry"
 
 	"gorm.io/gorm"
 )
@@ -30,6 +31,7 @@ const usage = `Usage: gatehouse <command> [flags]
 Commands:
   serve                      run the web console (listens on GATEHOUSE_ADDR)
   migrate                    bring the database schema up to date, then exit
+  healthcheck                exit 0 if the server on GATEHOUSE_ADDR is ready (container health checks)
   tenant create --slug S --name N --plan P --admin-email E
                              create a tenant and invite its first Tenant Admin
   seed --tenant S [--administrators N] [--workspaces N] [--organizations N] [--users N]
@@ -37,7 +39,8 @@ Commands:
                              makes N of its users members of one organization (the first by name)
 
 Configuration comes from the environment: GATEHOUSE_ADDR, DATABASE_URL,
-GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL.
+GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL;
+serve also reads GATEHOUSE_METRICS_ADDR and OTEL_EXPORTER_OTLP_ENDPOINT.
 `
 
 func main() {
@@ -108,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return tenantCreate(ctx, args[2:], getenv, stdout, logger)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout, logger)
+	case "healthcheck":
+		return healthcheck(ctx, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -116,6 +121,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 }
 
 func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, logger *slog.Logger) error {
+	tcfg, err := telemetry.LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
 	a, err := open(ctx, getenv, logger)
 	if err != nil {
 		return err
@@ -130,7 +139,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	worker := &mail.Worker{DB: a.db, Sender: sender, Logger: logger, Now: time.Now}
-	srv := web.New(a.cfg, web.Deps{Models: a.store, Logger: logger, WakeMail: worker.Wake})
+	tel, err := telemetry.Setup(ctx, tcfg, telemetry.Deps{Store: a.store, IdleTimeout: a.cfg.IdleTimeout, Logger: logger})
+	if err != nil {
+		return err
+	}
+	srv := web.New(a.cfg, web.Deps{Models: a.store, Logger: logger, WakeMail: worker.Wake, Instrument: tel.Middleware})
 
 	if n, err := a.store.CountTenants(ctx); err == nil && n == 0 {
 		const create = `go run ./cmd/gatehouse tenant create --slug acme --name "Acme" --plan enterprise --admin-email you@example.com`
@@ -167,14 +180,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		}
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	err = hs.Shutdown(sctx)
-	cancelBG()
-	<-done
-	logger.Info("stopped")
-	return err
+	drain(hs, cancelBG, done, tel, logger)
+	return nil
 }
 
 // sweepSessions deletes timed-out sessions now and then.

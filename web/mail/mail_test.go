@@ -552,3 +552,104 @@ func TestCancelledSendIsReleased(t *testing.T) {
 		}
 	})
 }
+
+// blockingSender holds each Send until the test releases it, and reports
+// whether the delivery's context was still alive when it went out.
+type blockingSender struct {
+	started  chan Message
+	release  chan struct{}
+	mu       sync.Mutex
+	sent     []Message
+	ctxAlive []bool
+}
+
+func newBlockingSender() *blockingSender {
+	return &blockingSender{started: make(chan Message, 10), release: make(chan struct{})}
+}
+
+func (s *blockingSender) Send(ctx context.Context, m Message) error {
+	s.started <- m
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sent = append(s.sent, m)
+	s.ctxAlive = append(s.ctxAlive, ctx.Err() == nil)
+	return nil
+}
+
+// Shutdown lets the delivery under way finish and be recorded; the rest of
+// the batch is handed back untouched, and Run returns.
+func TestStopLetsTheDeliveryUnderWayFinish(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		first := queue(t, db.DB, now, "ann@example.com")
+		second := queue(t, db.DB, now, "bob@example.com")
+		sender := newBlockingSender()
+		w := &Worker{DB: db.DB, Sender: sender, Logger: testLogger(t), Interval: time.Hour}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { w.Run(ctx); close(done) }()
+
+		select {
+		case m := <-sender.started:
+			if m.To != "ann@example.com" {
+				t.Fatalf("first delivery to %s", m.To)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no delivery started")
+		}
+		cancel() // SIGTERM arrives mid-delivery
+		select {
+		case <-done:
+			t.Fatal("Run returned while a delivery was under way")
+		case <-time.After(200 * time.Millisecond):
+		}
+		close(sender.release) // the SMTP server answers
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after the delivery under way ended")
+		}
+
+		if len(sender.sent) != 1 || !sender.ctxAlive[0] {
+			t.Fatalf("sent %d (context alive %v), want ann's message sent with a live context", len(sender.sent), sender.ctxAlive)
+		}
+		if got := reload(t, db.DB, first.ID); got.SentAt == nil || got.LockedUntil != nil || got.Attempts != 1 {
+			t.Fatalf("delivered message not recorded: %+v", got)
+		}
+		if got := reload(t, db.DB, second.ID); got.SentAt != nil || got.LockedUntil != nil || got.Attempts != 0 {
+			t.Fatalf("message not started should be handed back untouched: %+v", got)
+		}
+	})
+}
+
+// A delivery that hangs is cut off Drain after the stop, and handed back.
+func TestStopCutsOffAHangingDeliveryAfterDrain(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		row := queue(t, db.DB, now, "ann@example.com")
+		sender := newBlockingSender() // never released
+		w := &Worker{DB: db.DB, Sender: sender, Logger: testLogger(t), Interval: time.Hour, Drain: 300 * time.Millisecond}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { w.Run(ctx); close(done) }()
+		<-sender.started
+		start := time.Now()
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("a hanging delivery kept Run from returning")
+		}
+		if d := time.Since(start); d < 250*time.Millisecond {
+			t.Fatalf("delivery cut off after %v, before Drain", d)
+		}
+		if got := reload(t, db.DB, row.ID); got.SentAt != nil || got.LockedUntil != nil || got.Attempts != 0 {
+			t.Fatalf("cut-off delivery should be handed back with no attempt counted: %+v", got)
+		}
+	})
+}

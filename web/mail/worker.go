@@ -29,6 +29,10 @@ type Worker struct {
 	MaxBackoff  time.Duration // cap of the wait between attempts; default 1 min
 	Batch       int           // messages claimed at once; default 20
 	Lease       time.Duration // how long a claim holds; default 2 min
+	// Drain is how long a delivery under way may go on once the worker is
+	// told to stop (its context cancelled: shutdown), before it is cut
+	// off; default 15 s. The rest of the batch is handed back at once.
+	Drain time.Duration
 
 	once sync.Once
 	wake chan struct{}
@@ -41,6 +45,7 @@ const (
 	DefaultMaxBackoff  = time.Minute
 	DefaultBatch       = 20
 	DefaultLease       = 2 * time.Minute
+	DefaultDrain       = 15 * time.Second
 )
 
 func (w *Worker) init() {
@@ -113,7 +118,8 @@ func (w *Worker) retryDelay(attempts int) time.Duration {
 // RunOnce claims one batch of due messages and tries each once. It returns
 // how many were sent and how many failed (and were rescheduled). err reports
 // database trouble or a cancelled ctx; messages it did not get to are handed
-// back for the next run.
+// back for the next run. A delivery under way when ctx is cancelled gets up
+// to Drain to finish and is recorded; nothing new starts after it.
 func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 	lease := orDefault(w.Lease, DefaultLease)
 	now := w.now()
@@ -139,7 +145,9 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			}
 			break
 		}
-		sendErr := w.Sender.Send(ctx, Message{To: row.ToAddr, Subject: row.Subject, Text: row.TextBody, HTML: row.HTMLBody})
+		sendCtx, endSend := w.sendContext(ctx)
+		sendErr := w.Sender.Send(sendCtx, Message{To: row.ToAddr, Subject: row.Subject, Text: row.TextBody, HTML: row.HTMLBody})
+		endSend()
 		if sendErr != nil && ctx.Err() != nil {
 			// Interrupted by shutdown, not the mail server's fault: no attempt counted.
 			w.release(record, rows[i:], leaseEnd)
@@ -165,6 +173,29 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 		}
 	}
 	return sent, failed, errors.Join(errs...)
+}
+
+// sendContext is the context of one delivery: it outlives ctx by up to
+// Drain, so that stopping the worker lets the message being sent go out
+// (and be marked) instead of cutting the SMTP exchange in the middle.
+func (w *Worker) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var timer *time.Timer
+	var mu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		timer = time.AfterFunc(orDefault(w.Drain, DefaultDrain), cancel)
+	})
+	return sendCtx, func() {
+		stop()
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
 }
 
 func (w *Worker) release(ctx context.Context, rows []models.OutboxEmail, leaseEnd time.Time) {

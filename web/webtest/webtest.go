@@ -23,6 +23,8 @@ import (
 	"gatehouse/models/passwords"
 	"gatehouse/views/emails"
 	"gatehouse/web"
+
+	"github.com/labstack/echo/v4"
 )
 
 // Clock is a settable clock shared by the store and the sessions.
@@ -57,6 +59,9 @@ type Options struct {
 	// HTTPS gives the app an https:// base URL (the test server still
 	// speaks plain HTTP): Secure cookies, HSTS.
 	HTTPS bool
+	// Instrument, when set, gives the server's outermost middlewares
+	// (metrics, tracing) for the app's store.
+	Instrument func(*models.Store) []echo.MiddlewareFunc
 }
 
 // Start runs the app over db.
@@ -90,7 +95,11 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail})
+	var instrument []echo.MiddlewareFunc
+	if opts.Instrument != nil {
+		instrument = opts.Instrument(store)
+	}
+	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail, Instrument: instrument})
 	srv.Config.Handler = ws.Echo
 	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg}
 }
