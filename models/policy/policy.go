@@ -63,7 +63,7 @@ var DefaultLimits = Limits{
 
 // interruptCheckFrequency is how many comprehension iterations run between
 // two looks at the evaluation's deadline.
-const interruptCheckFrequency = 100
+const interruptCheckFrequency = 10
 
 // The variable names of the environment.
 const (

@@ -32,16 +32,20 @@ func workerSysProcAttr() *syscall.SysProcAttr {
 func limitProcess(l Limits) error {
 	data := vmData() + 2*uint64(l.Memory) + 64<<20
 	cpu := uint64((l.Timeout+time.Second-1)/time.Second) + 2
-	for _, lim := range []struct {
+	type rlimit struct {
 		resource int
 		value    uint64
-	}{
-		{syscall.RLIMIT_DATA, data},
+	}
+	limits := []rlimit{
 		{syscall.RLIMIT_CPU, cpu},
 		{syscall.RLIMIT_NOFILE, 16},
 		{syscall.RLIMIT_FSIZE, 0},
 		{syscall.RLIMIT_CORE, 0},
-	} {
+	}
+	if !raceBuild {
+		limits = append(limits, rlimit{syscall.RLIMIT_DATA, data})
+	}
+	for _, lim := range limits {
 		if err := syscall.Setrlimit(lim.resource, &syscall.Rlimit{Cur: lim.value, Max: lim.value}); err != nil {
 			return err
 		}

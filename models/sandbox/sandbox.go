@@ -155,7 +155,7 @@ func callWorker(ctx context.Context, req request, execBudget time.Duration, outp
 	cmd.Env = []string{workerEnv + "=" + workerEnvValue, "GOMAXPROCS=1", "GOTRACEBACK=single"}
 	cmd.Dir = os.TempDir()
 	cmd.Stdin = bytes.NewReader(body)
-	stdout := &readyWriter{limit: outputCap, ready: make(chan struct{}), over: make(chan struct{})}
+	stdout := &readyWriter{limit: outputCap, ready: make(chan struct{}), done: make(chan struct{}), over: make(chan struct{})}
 	stderr := &capWriter{limit: maxStderrBytes}
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = workerSysProcAttr()
@@ -170,9 +170,10 @@ func callWorker(ctx context.Context, req request, execBudget time.Duration, outp
 	}
 
 	var (
-		waitErr error
-		exited  bool
-		killed  string // why we killed it
+		waitErr  error
+		exited   bool
+		answered bool   // the whole response arrived
+		killed   string // why we killed it
 	)
 	startup := time.NewTimer(startupTimeout)
 	defer startup.Stop()
@@ -196,6 +197,11 @@ func callWorker(ctx context.Context, req request, execBudget time.Duration, outp
 		select {
 		case waitErr = <-waited:
 			exited = true
+		case <-stdout.done:
+			// The response is complete: no need to wait for the worker
+			// to finish exiting (slow under the race detector).
+			answered = true
+			kill()
 		case <-deadline.C:
 			kill()
 			killed = "deadline"
@@ -221,7 +227,7 @@ func callWorker(ctx context.Context, req request, execBudget time.Duration, outp
 	case "startup":
 		return response{}, &workerFailure{detail: "not ready within " + startupTimeout.String()}
 	}
-	if waitErr == nil {
+	if waitErr == nil || answered {
 		payload, ok := stdout.payload()
 		if !ok {
 			return response{}, &workerFailure{detail: "no ready line"}
@@ -235,8 +241,10 @@ func callWorker(ctx context.Context, req request, execBudget time.Duration, outp
 	errText := stderr.String()
 	f := &workerFailure{detail: fmt.Sprintf("%v: %s", waitErr, firstLine(errText))}
 	f.timedOut, f.outOfMemory = classifyExit(waitErr)
-	if strings.Contains(errText, "out of memory") || strings.Contains(errText, "cannot allocate memory") {
-		// The Go runtime's own words when an allocation fails at RLIMIT_DATA.
+	if strings.Contains(errText, "out of memory") || strings.Contains(errText, "cannot allocate memory") ||
+		strings.Contains(errText, "failed to allocate") {
+		// The Go runtime's own words when an allocation fails at
+		// RLIMIT_DATA (the last, ThreadSanitizer's in a race build).
 		f.outOfMemory = true
 	}
 	return response{}, f
@@ -251,14 +259,17 @@ func firstLine(s string) string {
 }
 
 // readyWriter collects a worker's standard output: it signals ready when
-// the ready line has arrived and over when more than limit bytes came.
+// the ready line has arrived, done when the response line after it has,
+// and over when more than limit bytes came.
 type readyWriter struct {
 	mu        sync.Mutex
 	buf       bytes.Buffer
 	limit     int
 	ready     chan struct{}
+	done      chan struct{}
 	over      chan struct{}
 	readySent bool
+	doneSent  bool
 	overSent  bool
 }
 
@@ -276,6 +287,10 @@ func (w *readyWriter) Write(p []byte) (int, error) {
 	if !w.readySent && bytes.HasPrefix(w.buf.Bytes(), []byte(readyLine)) {
 		w.readySent = true
 		close(w.ready)
+	}
+	if w.readySent && !w.doneSent && bytes.IndexByte(w.buf.Bytes()[len(readyLine):], '\n') >= 0 {
+		w.doneSent = true
+		close(w.done)
 	}
 	return len(p), nil
 }
