@@ -347,7 +347,7 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := formValueOr(c, "confirm", o.Name)
+	confirm := c.FormValue("confirm")
 	counts, err := h.Models.DeleteOrganization(c.Request().Context(), v.Tenant.ID, o.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {

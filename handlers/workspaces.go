@@ -227,7 +227,7 @@ func (h *Handler) WorkspaceDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := formValueOr(c, "confirm", w.Slug)
+	confirm := c.FormValue("confirm")
 	n, err := h.Models.DeleteWorkspace(c.Request().Context(), *v, w.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {

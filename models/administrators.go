@@ -360,10 +360,18 @@ func (s *Store) RemoveRole(ctx context.Context, v Viewer, adminID, bindingID int
 				return ErrLastTenantAdmin
 			}
 		}
+		if err := lockTenant(tx, v.Tenant.ID); err != nil {
+			return err
+		}
 		if err := tx.Delete(&b).Error; err != nil {
 			return err
 		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_removed", adminTarget(a), Changes{"role": {Before: b.RoleKey}})
+		if err := writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_removed", adminTarget(a), Changes{"role": {Before: b.RoleKey}}); err != nil {
+			return err
+		}
+		// The invitations they sent that they can no longer back go too.
+		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
+		return err
 	})
 }
 
@@ -417,7 +425,15 @@ func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status A
 		if status == AdminInactive {
 			action = "administrator.deactivated"
 		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, action, adminTarget(a), Changes{"status": {Before: a.Status, After: status}})
+		if err := writeAudit(tx, now, v.Tenant.ID, actor, action, adminTarget(a), Changes{"status": {Before: a.Status, After: status}}); err != nil {
+			return err
+		}
+		if status != AdminInactive {
+			return nil
+		}
+		// Every invitation they sent dies with their authority.
+		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
+		return err
 	})
 }
 
@@ -432,6 +448,14 @@ func (s *Store) ResendInvitation(ctx context.Context, v Viewer, adminID int64, a
 		}
 		if a.Status != AdminInvited {
 			return &ValidationError{Fields: map[string]string{"invitation": a.DisplayName() + " has already accepted an invitation."}}
+		}
+		// Whoever resends becomes the inviter, and backs the roles it carries.
+		backed, err := invitationBackedTx(tx, v.Tenant, Invitation{AdministratorID: a.ID, InvitedByID: &v.Administrator.ID}, now)
+		if err != nil {
+			return err
+		}
+		if !backed {
+			return ErrEscalation
 		}
 		if _, err := s.inviteTx(tx, now, v.Tenant, a, &v.Administrator); err != nil {
 			return err

@@ -165,10 +165,21 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	if err != nil {
 		return Viewer{}, err
 	}
+	v := viewerOf(tenant, a, bs)
+	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
+		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
+			return Viewer{}, err
+		}
+	}
+	return v, nil
+}
+
+// viewerOf is the viewer an administrator is with these unexpired
+// bindings: a role the tenant's plan does not allow grants nothing, however
+// the binding came to be (a plan downgrade, a seed, an edit).
+func viewerOf(tenant Tenant, a Administrator, bs []RoleBinding) Viewer {
 	v := Viewer{Tenant: tenant, Administrator: a}
 	for _, b := range bs {
-		// A role the tenant's plan does not allow grants nothing, however
-		// the binding came to be (a plan downgrade, a seed, an edit).
 		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); !ok || !r.AvailableOn(string(tenant.Plan)) {
 			continue
 		}
@@ -176,12 +187,7 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 		v.until = append(v.until, b.ExpiresAt)
 	}
 	v.Perms = authz.NewSet(v.Grants)
-	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
-		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
-			return Viewer{}, err
-		}
-	}
-	return v, nil
+	return v
 }
 
 // bindingsOf returns the administrator's unexpired role bindings in one query.

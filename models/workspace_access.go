@@ -237,8 +237,13 @@ func (s *Store) RemoveWorkspaceRole(ctx context.Context, v Viewer, workspaceID, 
 		if err := tx.Delete(&b).Error; err != nil {
 			return err
 		}
-		return writeAuditIn(tx, now, v.Tenant.ID, w.ID, actor, "workspace.access_removed", adminTarget(a),
-			Changes{"role": {Before: b.RoleKey}, "workspace": {Before: w.Slug}})
+		if err := writeAuditIn(tx, now, v.Tenant.ID, w.ID, actor, "workspace.access_removed", adminTarget(a),
+			Changes{"role": {Before: b.RoleKey}, "workspace": {Before: w.Slug}}); err != nil {
+			return err
+		}
+		// The invitations they sent that they can no longer back go too.
+		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
+		return err
 	})
 	if err != nil {
 		return Administrator{}, err

@@ -372,8 +372,12 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		if r := c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {""}}); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("delete with an empty confirmation: %d", r.Status)
 		}
-		// A post without the field at all (a script) is taken as confirmed.
-		r = c.Submit(one+"/delete", one+"/delete", nil)
+		// A post without the field at all is refused too (Part 2: confirmation
+		// fields are required).
+		if r := c.Submit(one+"/delete", one+"/delete", nil); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("delete without a confirmation: %d", r.Status)
+		}
+		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"marketing-eu"}})
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/workspaces" {
 			t.Fatalf("delete: %d %q", r.Status, r.Location)
 		}
