@@ -98,11 +98,12 @@ type CreateAdminInput struct {
 // role and queues the invitation e-mail, in one transaction with its audit
 // event. The viewer may only grant a role whose permissions they hold.
 func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, actor Actor) (Administrator, error) {
-	in.Email = NormalizeEmail(in.Email)
+	email, msg := CheckEmail(in.Email)
+	in.Email = email
 	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
 	f := fieldErrors{}
-	if !ValidEmail(in.Email) {
-		f.add("email", "Enter a valid e-mail address, like name@example.com.")
+	if msg != "" {
+		f.add("email", msg)
 	}
 	checkName(f, "given_name", "Given name", in.GivenName)
 	checkName(f, "family_name", "Family name", in.FamilyName)

@@ -131,10 +131,10 @@ func (s *Store) OrgInvitationLink(orgName, raw string) string {
 // the e-mail and writes the audit event. It returns the invitation and its
 // link. Members and addresses with a pending invitation are refused.
 func (s *Store) CreateOrganizationInvitation(ctx context.Context, v Viewer, orgID int64, in OrgInviteInput, actor Actor) (OrganizationInvitation, string, error) {
-	email := NormalizeEmail(in.Email)
+	email, msg := CheckEmail(in.Email)
 	f := fieldErrors{}
-	if !ValidEmail(email) {
-		f.add("email", "Enter a valid e-mail address, like name@example.com.")
+	if msg != "" {
+		f.add("email", msg)
 	}
 	days := OrgInvitationDefaultDays
 	if d := strings.TrimSpace(in.ExpiresInDays); d != "" {

@@ -150,10 +150,10 @@ func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID in
 		return Administrator{}, ErrNotFound
 	}
 	now := s.now()
-	email := NormalizeEmail(in.User)
+	email, msg := CheckEmail(in.User)
 	f := fieldErrors{}
-	if !ValidEmail(email) {
-		f.add("user", "Enter the e-mail of an administrator of this tenant, like name@example.com.")
+	if msg != "" {
+		f.add("user", msg+" Enter the e-mail of an administrator of this tenant.")
 	}
 	role, ok := authz.RoleByKey(authz.RoleKey(in.Role))
 	if !ok || role.Scope != authz.ScopeWorkspace {

@@ -162,3 +162,90 @@ func TestConfirmationFieldsAreRequired(t *testing.T) {
 		}
 	})
 }
+
+// TestEmailAddressesAreValidated is issue 9 finding 10: an e-mail with
+// invalid UTF-8 bytes (and other non-addresses) was taken by Create New.
+// Everywhere an address is typed, it is refused beside its field (422) and
+// nothing is saved.
+func TestEmailAddressesAreValidated(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		owner, tn, _ := app.Owner("acme", "owner@example.com")
+		app.Organization(tn, "customer", "Customer Inc.")
+		app.Workspace(tn, "sales", "Sales")
+		user := app.OrgUser(tn, "ulla@example.com", "Ulla", "User")
+		snapshot := func() string { return counts(t, db.DB) + " " + orgCounts(t, db.DB) }
+
+		for _, bad := range []string{"ad\xffa@example.com", "ann@example.com\r\nBcc: x@evil.test", "an n@example.com", "ann\u202e@example.com",
+			strings.Repeat("a", 250) + "@b.test"} {
+			before := snapshot()
+			for _, c := range []struct {
+				name, page, action, field string
+				vals                      url.Values
+			}{
+				{"Create New", adminsURL + "/new", adminsURL + "/new", "email",
+					url.Values{"email": {bad}, "given_name": {"Ada"}, "family_name": {"Byte"}, "role": {"tenant_auditor"}}},
+				{"Manage Access", "/t/acme/workspaces/sales/access", "/t/acme/workspaces/sales/access", "user",
+					url.Values{"user": {bad}, "role": {"workspace_auditor"}}},
+				{"create user", "/t/acme/users/new", "/t/acme/users/new", "email",
+					url.Values{"email": {bad}, "given_name": {"Ada"}, "family_name": {"Byte"}}},
+				{"edit user", "/t/acme/users/" + itoa(user.ID), "/t/acme/users/" + itoa(user.ID), "email",
+					url.Values{"email": {bad}, "given_name": {"Ulla"}, "family_name": {"User"}, "status": {"new"}}},
+				{"add member", "/t/acme/organizations/customer/members", "/t/acme/organizations/customer/members", "email",
+					url.Values{"email": {bad}}},
+				{"invite", "/t/acme/organizations/customer/invitations", "/t/acme/organizations/customer/invitations", "email",
+					url.Values{"email": {bad}, "expires_in_days": {"7"}}},
+			} {
+				r := owner.Submit(c.page, c.action, c.vals)
+				if r.Status != http.StatusUnprocessableEntity {
+					t.Errorf("%s with %q: %d", c.name, bad, r.Status)
+					continue
+				}
+				if page(t, r).Find("#e-"+c.field).Length() != 1 {
+					t.Errorf("%s with %q: no message beside %s", c.name, bad, c.field)
+				}
+			}
+			if after := snapshot(); after != before {
+				t.Errorf("%q: something was saved: %s → %s", bad, before, after)
+			}
+			if u, err := app.Store.UserByID(webtest.Ctx(), tn.ID, user.ID); err != nil || u.Email != "ulla@example.com" {
+				t.Errorf("%q: the user's e-mail changed: %q %v", bad, u.Email, err)
+			}
+			// Sign-in, password and passwordless.
+			for _, method := range []string{models.MethodPassword, models.MethodOTP} {
+				setSignInMethod(t, app, tn, method)
+				guest := app.Client()
+				if form := guest.Get("/t/acme/login"); strings.Contains(form.Body, "Send code") != (method == models.MethodOTP) {
+					t.Fatalf("the sign-in page is not in %s mode", method)
+				}
+				r := guest.Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {bad}, "password": {webtest.Password}})
+				if r.Status != http.StatusUnprocessableEntity || page(t, r).Find("#e-email").Length() != 1 {
+					t.Errorf("sign-in (%s) with %q: %d", method, bad, r.Status)
+				}
+				if guest.Cookie("gatehouse_session") != "" && method == models.MethodOTP {
+					if r := guest.Get("/t/acme/login"); strings.Contains(r.Body, "Check your e-mail") {
+						t.Errorf("sign-in (%s) with %q went on to the code step", method, bad)
+					}
+				}
+			}
+			setSignInMethod(t, app, tn, models.MethodPassword)
+		}
+		// The command line's tenant create refuses it too.
+		if _, _, _, err := app.Store.CreateTenant(webtest.Ctx(), models.CreateTenantInput{Slug: "bytes", Name: "Bytes", AdminEmail: "ad\xffa@example.com"}, models.Actor{}); err == nil {
+			t.Error("tenant create took an invalid address")
+		}
+	})
+}
+
+// setSignInMethod sets the tenant's sign-in method, bypassing the UI.
+func setSignInMethod(t *testing.T, app *webtest.App, tn models.Tenant, method string) {
+	t.Helper()
+	sec, err := app.Store.Security(webtest.Ctx(), tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.SignInMethod = method
+	if err := app.DB.DB.Save(&sec).Error; err != nil {
+		t.Fatal(err)
+	}
+}
