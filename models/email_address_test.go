@@ -16,11 +16,11 @@ func TestCheckEmail(t *testing.T) {
 		{"  Ann.Smith+tag@Example.COM ", "ann.smith+tag@example.com"},
 		{"ann@localhost", "ann@localhost"},
 		{"josé@exämple.com", "josé@exämple.com"}, // valid UTF-8 (RFC 6532)
-		{long[1:], long[1:]},                      // 254 bytes: the limit
-		{long, ""},                                // 255 bytes
-		{"ad\xffa@example.com", ""},               // invalid UTF-8
-		{"ann@exa\xc3mple.com", ""},               // truncated sequence
-		{"\xffann@example.com", ""},               // invalid before anything is trimmed
+		{long[1:], long[1:]},                     // 254 bytes: the limit
+		{long, ""},                               // 255 bytes
+		{"ad\xffa@example.com", ""},              // invalid UTF-8
+		{"ann@exa\xc3mple.com", ""},              // truncated sequence
+		{"\xffann@example.com", ""},              // invalid before anything is trimmed
 		{"ann@example.com\xff", ""},
 		{"ann\x00@example.com", ""}, // control characters
 		{"ann@example.com\r\nBcc: x@evil.test", ""},

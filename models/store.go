@@ -109,4 +109,3 @@ func (f fieldErrors) err() error {
 	}
 	return &ValidationError{Fields: f}
 }
-
