@@ -124,7 +124,7 @@ func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
 		if v.Can(authz.ReadOrganizations) || v.Can(authz.ManageOrganizations) {
 			t.Fatal("Editor - Organizations grants on the free plan")
 		}
-		if _, err := s.SeedAdministrators(ctx, tn, 200, models.Actor{}); err != nil {
+		if _, err := s.SeedAdministrators(ctx, tn, 200, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		var n int64

@@ -437,7 +437,7 @@ func TestAdministratorsPageCostsFixedQueries(t *testing.T) {
 			return n.Load()
 		}
 		small := measure(adminsURL)
-		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 300, models.Actor{}); err != nil {
+		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 300, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		large := measure(adminsURL)

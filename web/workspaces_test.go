@@ -483,7 +483,7 @@ func TestWorkspaceCandidatesPicker(t *testing.T) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
 		app.Workspace(tn, "alpha", "Alpha")
-		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 60, models.Actor{}); err != nil {
+		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 60, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		app.AdminWithRoles(tn, "zed.unique@example.com", "tenant_member")
