@@ -335,7 +335,7 @@ func (h *Handler) renderOrgDelete(c echo.Context, status int, o models.Organizat
 		errs = map[string]string{}
 	}
 	d := pages.OrgDeleteData{Header: hd, Members: counts.Members, Invitations: counts.PendingInvitations, Connections: counts.Connections,
-		Confirm: confirm, Errors: errs}
+		Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
 	p := h.R.Page(c, "Delete "+o.Label(), orgCrumbs(c, &o, layout.Crumb{Label: "Delete"})...)
 	return render.Render(c, status, pages.OrgDelete(p, d))
 }
@@ -348,7 +348,14 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 		return err
 	}
 	confirm := c.FormValue("confirm")
-	counts, err := h.Models.DeleteOrganization(c.Request().Context(), v.Tenant.ID, o.ID, confirm, actor(c))
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		return h.renderOrgDelete(c, http.StatusUnprocessableEntity, o, strings.TrimSpace(confirm), stepErrs)
+	}
+	counts, err := h.Models.DeleteOrganization(c.Request().Context(), *v, o.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
 		return h.renderOrgDelete(c, http.StatusUnprocessableEntity, o, strings.TrimSpace(confirm), verr.Fields)

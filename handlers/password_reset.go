@@ -39,6 +39,7 @@ func (h *Handler) PasswordReset(c echo.Context) error {
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
+		h.wakeMail() // the notice that the password changed
 	case errors.As(err, &perr), errors.As(err, &verr):
 		p, lerr := h.Models.PasswordResetByToken(ctx, token)
 		if lerr != nil {

@@ -115,6 +115,9 @@ func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 		}
 		f.add("role", verr.Fields["role"])
 	}
+	if role.Key == authz.TenantAdmin {
+		s.needStepUp(v, f)
+	}
 	if err := f.err(); err != nil {
 		return Administrator{}, err
 	}
@@ -302,6 +305,11 @@ func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey
 	role, err := s.grantableTenantRole(v, roleKey, expiresAt)
 	if err != nil {
 		return err
+	}
+	if role.Key == authz.TenantAdmin {
+		if err := s.stepUpError(v); err != nil {
+			return err
+		}
 	}
 	now := s.now()
 	if expiresAt != nil && !expiresAt.After(now) {

@@ -701,16 +701,20 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 		f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, f.user.ID, f.editor.ID, f.actor)
 		_, link, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "x@example.com"}, f.actor)
 		before := tableCounts(t, db.DB)
-		if _, err := f.s.DeleteOrganization(ctx, f.tenant.ID, o.ID, "Acme", f.actor); fields(err)["confirm"] == "" {
+		fv, gv := steppedUp(f.viewer, f.clk.Now()), steppedUp(g.viewer, f.clk.Now())
+		if _, err := f.s.DeleteOrganization(ctx, f.viewer, o.ID, "acme", f.actor); fields(err)["password"] != models.MsgStepUpRequired {
+			t.Fatalf("no step-up: %v", err)
+		}
+		if _, err := f.s.DeleteOrganization(ctx, fv, o.ID, "Acme", f.actor); fields(err)["confirm"] == "" {
 			t.Fatalf("wrong confirmation: %v", err)
 		}
-		if _, err := f.s.DeleteOrganization(ctx, g.tenant.ID, o.ID, "acme", g.actor); !errors.Is(err, models.ErrNotFound) {
+		if _, err := f.s.DeleteOrganization(ctx, gv, o.ID, "acme", g.actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("cross-tenant delete: %v", err)
 		}
 		if after := tableCounts(t, db.DB); after != before {
 			t.Fatalf("refused deletes changed something: %s → %s", before, after)
 		}
-		counts, err := f.s.DeleteOrganization(ctx, f.tenant.ID, o.ID, " acme ", f.actor)
+		counts, err := f.s.DeleteOrganization(ctx, fv, o.ID, " acme ", f.actor)
 		if err != nil || counts != (models.OrgCounts{Members: 1, PendingInvitations: 1, Connections: 1}) {
 			t.Fatalf("delete: %+v %v", counts, err)
 		}
@@ -794,4 +798,10 @@ func mustPendingID(t *testing.T, f *orgFixture, orgID int64, email string) int64
 	}
 	t.Fatalf("no pending invitation of %s", email)
 	return 0
+}
+
+// steppedUp is v having confirmed who they are (step-up) at now.
+func steppedUp(v models.Viewer, now time.Time) models.Viewer {
+	v.SteppedUpAt = now
+	return v
 }

@@ -103,6 +103,9 @@ type Viewer struct {
 	// was cut short.
 	Workspaces     []Workspace
 	MoreWorkspaces bool
+	// SteppedUpAt is when the viewer last confirmed who they are for a
+	// sensitive action (zero: not in this session); see StepUp.
+	SteppedUpAt time.Time
 	// until holds, for each grant, when it expires (nil: never); set by
 	// LoadViewer. A viewer built without it holds every grant for good.
 	until []*time.Time

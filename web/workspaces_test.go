@@ -127,7 +127,7 @@ func TestWorkspaceRoutesByRole(t *testing.T) {
 				{"GET", "/workspaces/:workspace/audit", one + "/audit", nil, see, 200, true},
 				{"GET", "/workspaces/:workspace/audit/export.csv", one + "/audit/export.csv", nil, see, 200, true},
 				{"GET", "/workspaces/:workspace/delete", one + "/delete", nil, ta, 200, true},
-				{"POST", "/workspaces/:workspace/delete", one + "/delete", url.Values{"confirm": {"alpha"}}, ta, 303, true},
+				{"POST", "/workspaces/:workspace/delete", one + "/delete", url.Values{"confirm": {"alpha"}, "password": {webtest.Password}}, ta, 303, true},
 			} {
 				covered[rt.method+" /t/:tenant"+rt.route] = true
 				before := wsCounts(t, db.DB)
@@ -377,7 +377,7 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		if r := c.Submit(one+"/delete", one+"/delete", nil); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("delete without a confirmation: %d", r.Status)
 		}
-		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"marketing-eu"}})
+		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"marketing-eu"}, "password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/workspaces" {
 			t.Fatalf("delete: %d %q", r.Status, r.Location)
 		}

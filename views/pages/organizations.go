@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"gatehouse/views/components"
 	"regexp"
 	"strconv"
 )
@@ -220,6 +221,7 @@ type OrgDeleteData struct {
 	Connections int64
 	Confirm     string
 	Errors      map[string]string
+	StepUp      components.StepUp
 }
 
 // OrgInvitationPageData is /o/{organization}/invitations/{token}: join the
