@@ -216,8 +216,8 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 		CanManage: v.Can(authz.ManageTenantRoles), IsSelf: a.ID == v.Administrator.ID,
 		RoleOptions: roleOptions(v), Errors: errs, Role: role, ExpiresAt: expires,
 		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v)),
-		MinDate: now.UTC().Format("2006-01-02"),
-		TOTPOn:  a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
+		MinDate:       now.UTC().Format("2006-01-02"),
+		TOTPOn:        a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		Locked: a.Locked(now), LockedUntil: fmtTime(a.LockedUntil, ""),
 	}
 	if d.Errors == nil {
