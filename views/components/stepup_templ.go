@@ -61,14 +61,14 @@ func StepUpFields(s StepUp) templ.Component {
 		}
 		ctx = templ.ClearChildren(ctx)
 		if s.Fresh && s.PasswordError == "" && s.CodeError == "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"notice notice-info stepup-fresh\" data-testid=\"stepup-fresh\">You confirmed it is you a moment ago: no need to enter your password again until ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"notice notice-info stepup-fresh\" data-testid=\"stepup-fresh\">You confirmed it is you recently: no need to enter your password again until ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(s.Until)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/stepup.templ`, Line: 36, Col: 162}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/stepup.templ`, Line: 36, Col: 158}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 			if templ_7745c5c3_Err != nil {
@@ -111,12 +111,12 @@ func StepUpFields(s StepUp) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = Field(Input{Label: "Your password", Name: "password", ID: s.id("password"), Type: "password", Autocomplete: "current-password", Error: s.PasswordError}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = Field(Input{Label: "Your password", Name: "password", ID: s.id("password"), Type: "password", Autocomplete: "current-password", Error: s.PasswordError, Autofocus: s.PasswordError != ""}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if s.TOTP {
-				templ_7745c5c3_Err = Field(Input{Label: "Or a code from your authenticator app", Name: "code", ID: s.id("code"), Autocomplete: "one-time-code", MaxLength: 6, Error: s.CodeError}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = Field(Input{Label: "Or a code from your authenticator app", Name: "code", ID: s.id("code"), Autocomplete: "one-time-code", MaxLength: 6, Error: s.CodeError, Autofocus: s.CodeError != ""}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
