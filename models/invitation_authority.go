@@ -84,7 +84,8 @@ func backsBindings(inviter Viewer, bs []RoleBinding) bool {
 }
 
 // invitationBackedTx reports whether the administrator invitation inv is
-// backed by its inviter (or, with inviterID set, would be if sent by them).
+// backed by its inviter (inv.InvitedByID; an unsaved Invitation asks
+// whether it would be, if sent by them).
 func invitationBackedTx(tx *gorm.DB, tenant Tenant, inv Invitation, now time.Time) (bool, error) {
 	if inv.InvitedByID == nil {
 		return true, nil
