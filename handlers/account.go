@@ -117,6 +117,7 @@ func (h *Handler) AccountPassword(c echo.Context) error {
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
+		h.wakeMail()
 		h.Flashes.Set(c, "success", "Your password was changed. Your other sessions were signed out.")
 		return render.Redirect(c, accountPath(c, ""))
 	case errors.As(err, &perr):
@@ -195,6 +196,31 @@ func (h *Handler) AccountTOTPConfirm(c echo.Context) error {
 	case err != nil:
 		return err
 	}
+	h.wakeMail()
+	p := h.R.Page(c, "Recovery codes", accountCrumbs(c, layout.Crumb{Label: "Two-step verification"})...)
+	return render.Render(c, http.StatusOK, pages.RecoveryCodes(p, pages.RecoveryCodesData{Codes: codes, ContinueURL: accountPath(c, "#totp")}))
+}
+
+// AccountRecoveryCodes makes new recovery codes (the password is
+// required) and shows them, once; the old ones stop working.
+func (h *Handler) AccountRecoveryCodes(c echo.Context) error {
+	v := render.Viewer(c)
+	codes, err := h.Models.RegenerateRecoveryCodes(c.Request().Context(), v.Tenant, v.Administrator.ID, c.FormValue("password"), actor(c))
+	if errs, ok := fieldErrorsOf(err, "password"); ok {
+		if m, ok := errs["password"]; ok {
+			delete(errs, "password")
+			errs["recovery-password"] = m
+		}
+		return h.renderAccount(c, http.StatusUnprocessableEntity, errs)
+	}
+	if errors.Is(err, models.ErrTOTPNotEnabled) {
+		h.Flashes.Set(c, "info", "Two-step verification is off: set it up to get recovery codes.")
+		return render.Redirect(c, accountPath(c, "#totp"))
+	}
+	if err != nil {
+		return err
+	}
+	h.wakeMail()
 	p := h.R.Page(c, "Recovery codes", accountCrumbs(c, layout.Crumb{Label: "Two-step verification"})...)
 	return render.Render(c, http.StatusOK, pages.RecoveryCodes(p, pages.RecoveryCodesData{Codes: codes, ContinueURL: accountPath(c, "#totp")}))
 }
@@ -210,6 +236,7 @@ func (h *Handler) AccountTOTPRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	h.wakeMail()
 	sec, err := h.Models.Security(ctx, v.Tenant.ID)
 	if err != nil {
 		return err

@@ -122,29 +122,57 @@ func roleOptions(v *models.Viewer) []pages.Option {
 	return out
 }
 
-// AdminNewForm shows Create New.
-func (h *Handler) AdminNewForm(c echo.Context) error {
-	v := render.Viewer(c)
-	d := pages.AdminNewData{Roles: roleOptions(v), Errors: map[string]string{}}
-	p := h.R.Page(c, "Create New", adminCrumbs(c, layout.Crumb{Label: "Create New"})...)
-	return render.Render(c, http.StatusOK, pages.AdminNew(p, d))
+// canGrantTenantAdmin reports whether the viewer may grant Tenant Admin
+// (and so is asked for a step-up on the forms that grant roles).
+func canGrantTenantAdmin(opts []pages.Option) bool {
+	for _, o := range opts {
+		if o.Value == string(authz.TenantAdmin) {
+			return !o.Disabled
+		}
+	}
+	return false
 }
 
-// AdminCreate creates the administrator, queues the invitation and opens the User Profile.
+// renderAdminNew shows Create New with what was typed and the messages.
+func (h *Handler) renderAdminNew(c echo.Context, status int, d pages.AdminNewData) error {
+	d.Roles = roleOptions(render.Viewer(c))
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	d.AskStepUp = canGrantTenantAdmin(d.Roles)
+	d.StepUp = h.stepUpView(c, d.Errors, "needed only to grant Tenant Admin", "")
+	p := h.R.Page(c, "Create New", adminCrumbs(c, layout.Crumb{Label: "Create New"})...)
+	return render.Render(c, status, pages.AdminNew(p, d))
+}
+
+// AdminNewForm shows Create New.
+func (h *Handler) AdminNewForm(c echo.Context) error {
+	return h.renderAdminNew(c, http.StatusOK, pages.AdminNewData{})
+}
+
+// AdminCreate creates the administrator, queues the invitation and opens
+// the User Profile. Granting Tenant Admin needs a step-up.
 func (h *Handler) AdminCreate(c echo.Context) error {
 	v := render.Viewer(c)
 	in := models.CreateAdminInput{
 		Email: c.FormValue("email"), GivenName: c.FormValue("given_name"),
 		FamilyName: c.FormValue("family_name"), Role: c.FormValue("role"),
 	}
+	typed := pages.AdminNewData{Email: strings.TrimSpace(in.Email), GivenName: in.GivenName, FamilyName: in.FamilyName, Role: in.Role}
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		typed.Errors = stepErrs
+		return h.renderAdminNew(c, http.StatusUnprocessableEntity, typed)
+	}
 	a, err := h.Models.CreateAdministrator(c.Request().Context(), *v, in, actor(c))
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		d := pages.AdminNewData{Email: strings.TrimSpace(in.Email), GivenName: in.GivenName, FamilyName: in.FamilyName,
-			Role: in.Role, Roles: roleOptions(v), Errors: verr.Fields}
-		p := h.R.Page(c, "Create New", adminCrumbs(c, layout.Crumb{Label: "Create New"})...)
-		return render.Render(c, http.StatusUnprocessableEntity, pages.AdminNew(p, d))
+		typed.Errors = verr.Fields
+		return h.renderAdminNew(c, http.StatusUnprocessableEntity, typed)
 	case errors.Is(err, models.ErrEscalation):
 		return echo.NewHTTPError(http.StatusForbidden, err.Error())
 	case err != nil:
@@ -187,13 +215,17 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		CanManage: v.Can(authz.ManageTenantRoles), IsSelf: a.ID == v.Administrator.ID,
 		RoleOptions: roleOptions(v), Errors: errs, Role: role, ExpiresAt: expires,
-		MinDate: now.UTC().Format("2006-01-02"),
-		TOTPOn:  a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
+		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v)),
+		MinDate:       now.UTC().Format("2006-01-02"),
+		TOTPOn:        a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		Locked: a.Locked(now), LockedUntil: fmtTime(a.LockedUntil, ""),
 	}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	d.RoleStepUp = h.stepUpView(c, map[string]string{"password": d.Errors["role-password"], "code": d.Errors["role-code"]},
+		"needed only to grant Tenant Admin", "role")
+	d.TOTPStepUp = h.stepUpView(c, map[string]string{"password": d.Errors["totp-password"], "code": d.Errors["totp-code"]}, "", "totp")
 	held := map[string]bool{}
 	for _, b := range prof.Bindings {
 		if b.WorkspaceID == nil && b.Active(now) {
@@ -292,6 +324,13 @@ func deviceName(ua string) string {
 // profileOutcome turns a User Profile mutation's result into a redirect
 // with a flash, a 403, a 404, or the profile again with the error.
 func (h *Handler) profileOutcome(c echo.Context, err error, success string) error {
+	return h.profileOutcomeOf(c, err, success, "")
+}
+
+// profileOutcomeOf is profileOutcome for a form with a step-up: its
+// messages on fields password and code are shown beside that form's own
+// (stepUpForm "role" or "totp").
+func (h *Handler) profileOutcomeOf(c echo.Context, err error, success, stepUpForm string) error {
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
@@ -308,9 +347,11 @@ func (h *Handler) profileOutcome(c echo.Context, err error, success string) erro
 	case errors.As(err, &verr):
 		errs := map[string]string{}
 		for k, m := range verr.Fields {
-			switch k {
-			case "role", "expires_at", "status":
+			switch {
+			case k == "role" || k == "expires_at" || k == "status":
 				errs[k] = m
+			case stepUpForm != "" && (k == "password" || k == "code"):
+				errs[stepUpForm+"-"+k] = m
 			default:
 				errs["_form"] = m
 			}
@@ -343,12 +384,19 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 		end := d.Add(24 * time.Hour) // the end of that day, UTC
 		expires = &end
 	}
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		return h.profileOutcomeOf(c, &models.ValidationError{Fields: stepErrs}, "", "role")
+	}
 	err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
 	name := c.FormValue("role")
 	if r, ok := authz.RoleByKey(authz.RoleKey(name)); ok {
 		name = r.Name
 	}
-	return h.profileOutcome(c, err, name+" was assigned.")
+	return h.profileOutcomeOf(c, err, name+" was assigned.", "role")
 }
 
 // AdminRemoveRole removes one role binding.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"gatehouse/models"
 	"gatehouse/web/render"
 
 	"github.com/labstack/echo/v4"
@@ -28,6 +29,16 @@ func (h *Handler) AdminResetTOTP(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		return h.profileOutcomeOf(c, &models.ValidationError{Fields: stepErrs}, "", "totp")
+	}
 	err = h.Models.ResetTOTP(c.Request().Context(), *v, id, actor(c))
-	return h.profileOutcome(c, err, "Two-step verification was reset: they were signed out and must set it up again.")
+	if err == nil {
+		h.wakeMail()
+	}
+	return h.profileOutcomeOf(c, err, "Two-step verification was reset: they were signed out and must set it up again.", "totp")
 }

@@ -198,7 +198,7 @@ func (h *Handler) ConnectionDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := strings.TrimSpace(formValueOr(c, "confirm", cn.Name))
+	confirm := strings.TrimSpace(c.FormValue("confirm"))
 	if confirm != cn.Name {
 		return h.renderConnectionDelete(c, http.StatusUnprocessableEntity, cn, confirm,
 			map[string]string{"confirm": "Type " + cn.Name + " exactly to delete this connection."})

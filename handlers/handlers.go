@@ -99,10 +99,11 @@ func posted(c echo.Context, name string) bool {
 }
 
 // formValueOr is the form's value for name, or dflt when the form did not
-// send the field at all. Our forms send every field; a post that leaves
-// one out (a script) means "as it is": the current setting, the name
-// being deleted for a "type its name to confirm" field (a guard against
-// slips, not a permission), the password itself for its confirmation.
+// send the field at all. It is only for optional settings fields, where a
+// post that leaves one out (a script) means "as it is": the current
+// setting. Never for a confirmation (a typed name, a password's
+// confirmation, the current password): those are required, and an absent
+// one is refused like a wrong one.
 func formValueOr(c echo.Context, name, dflt string) string {
 	if !posted(c, name) {
 		return dflt

@@ -21,6 +21,9 @@ import (
 func (h *Handler) InvitationShow(c echo.Context) error {
 	token := c.Param("token")
 	p, err := h.Models.InvitationByToken(c.Request().Context(), token)
+	if errors.Is(err, models.ErrInviterLostAuthority) {
+		return h.invitationLost(c, p.Tenant.Name, p.InviterName)
+	}
 	if err != nil {
 		return h.linkInvalid(c, err)
 	}
@@ -38,13 +41,16 @@ func (h *Handler) InvitationShow(c echo.Context) error {
 func (h *Handler) InvitationAccept(c echo.Context) error {
 	token := c.Param("token")
 	ctx := c.Request().Context()
-	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), formValueOr(c, "password_confirm", c.FormValue("password")), actor(c))
+	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), c.FormValue("password_confirm"), actor(c))
 	var perr *models.PasswordError
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
 	case errors.As(err, &perr), errors.As(err, &verr):
 		p, lerr := h.Models.InvitationByToken(ctx, token)
+		if errors.Is(lerr, models.ErrInviterLostAuthority) {
+			return h.invitationLost(c, p.Tenant.Name, p.InviterName)
+		}
 		if lerr != nil {
 			return h.linkInvalid(c, lerr)
 		}
@@ -63,6 +69,12 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 			}
 		}
 		return render.Render(c, http.StatusUnprocessableEntity, pages.InvitationAccept(h.invitationPage(c, p.Tenant), f))
+	case errors.Is(err, models.ErrInviterLostAuthority):
+		p, lerr := h.Models.InvitationByToken(ctx, token)
+		if lerr != nil && !errors.Is(lerr, models.ErrInviterLostAuthority) {
+			return h.linkInvalid(c, lerr)
+		}
+		return h.invitationLost(c, p.Tenant.Name, p.InviterName)
 	default:
 		return h.linkInvalid(c, err)
 	}
@@ -114,6 +126,30 @@ func (h *Handler) linkInvalid(c echo.Context, err error) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return render.Render(c, status, pages.LinkInvalid(h.R.Page(c, title), title, msg))
+}
+
+// invitationLost is the page of an invitation whose inviter was
+// deactivated or no longer holds the authority to grant what it carries:
+// 410, like every other link that can no longer be used.
+func (h *Handler) invitationLost(c echo.Context, tenantName, inviter string) error {
+	title := "This invitation is no longer valid"
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render.Render(c, http.StatusGone, pages.LinkInvalid(h.R.Page(c, title), title, lostAuthorityMessage(tenantName, inviter, "grant the roles it carries")))
+}
+
+// lostAuthorityMessage explains an invitation that died with its inviter's
+// authority, and what to do.
+func lostAuthorityMessage(tenantName, inviter, what string) string {
+	who := "the person who sent it"
+	if inviter != "" {
+		who += " (" + inviter + ")"
+	}
+	ask := "Ask an administrator"
+	if tenantName != "" {
+		ask += " of " + tenantName
+	}
+	return "This invitation is no longer valid: " + who + " no longer has the authority to " + what +
+		", so it grants nothing. " + ask + " for a new one."
 }
 
 // violationsText joins the failed rules into one message.

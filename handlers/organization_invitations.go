@@ -189,9 +189,9 @@ func (h *Handler) orgInvitationForm(c echo.Context, p models.PendingOrgInvitatio
 	case p.ExistingUser != nil && p.ExistingUser.PasswordHash != "":
 		d.Mode = "signin"
 	case p.ExistingUser != nil:
-		d.Mode = "set-password"
+		d.Mode = "no-password"
 	}
-	if d.Mode != "signin" {
+	if d.Mode == "create" {
 		policy, err := h.Models.PasswordPolicy(c.Request().Context(), p.Tenant.ID)
 		if err != nil {
 			return d, err
@@ -214,6 +214,9 @@ func (h *Handler) OrgInvitationShow(c echo.Context) error {
 			return render.Render(c, http.StatusOK, pages.OrgJoined(page, pages.OrgJoinedData{OrgDisplayName: p.Organization.Label(), Message: msg}))
 		}
 	}
+	if errors.Is(err, models.ErrInviterLostAuthority) {
+		return h.orgInvitationLost(c, p)
+	}
 	if err != nil {
 		return h.orgLinkInvalid(c, err)
 	}
@@ -230,14 +233,17 @@ func (h *Handler) OrgInvitationAccept(c echo.Context) error {
 	ctx := c.Request().Context()
 	orgName, token := c.Param("organization"), c.Param("token")
 	in := models.AcceptOrgInvitationInput{GivenName: c.FormValue("given_name"), FamilyName: c.FormValue("family_name"),
-		Password: c.FormValue("password"), PasswordConfirm: formValueOr(c, "password_confirm", c.FormValue("password"))}
+		Password: c.FormValue("password"), PasswordConfirm: c.FormValue("password_confirm")}
 	res, err := h.Models.AcceptOrganizationInvitation(ctx, orgName, token, in, actor(c))
 	var perr *models.PasswordError
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
-	case errors.As(err, &perr), errors.As(err, &verr), errors.Is(err, models.ErrAccountBlocked):
+	case errors.As(err, &perr), errors.As(err, &verr), errors.Is(err, models.ErrAccountBlocked), errors.Is(err, models.ErrNoPasswordToCheck):
 		p, lerr := h.Models.OrgInvitationByToken(ctx, orgName, token)
+		if errors.Is(lerr, models.ErrInviterLostAuthority) {
+			return h.orgInvitationLost(c, p)
+		}
 		if lerr != nil { // e.g. the last wrong password withdrew the link
 			return h.orgLinkInvalid(c, lerr)
 		}
@@ -253,10 +259,18 @@ func (h *Handler) OrgInvitationAccept(c echo.Context) error {
 			for k, m := range verr.Fields {
 				d.Errors[k] = m
 			}
+		case errors.Is(err, models.ErrNoPasswordToCheck):
+			d.Mode = "no-password" // the page says what to do instead
 		default:
 			d.Errors["_form"] = "The user " + p.Invitation.Email + " is blocked or inactive and cannot join. Contact whoever invited you."
 		}
 		return render.Render(c, http.StatusUnprocessableEntity, pages.OrgInvitationAccept(h.orgInvitationPage(c, "Join "+p.Organization.Label(), p.Tenant), d))
+	case errors.Is(err, models.ErrInviterLostAuthority):
+		p, lerr := h.Models.OrgInvitationByToken(ctx, orgName, token)
+		if lerr != nil && !errors.Is(lerr, models.ErrInviterLostAuthority) {
+			return h.orgLinkInvalid(c, lerr)
+		}
+		return h.orgInvitationLost(c, p)
 	default:
 		return h.orgLinkInvalid(c, err)
 	}
@@ -266,6 +280,15 @@ func (h *Handler) OrgInvitationAccept(c echo.Context) error {
 	}
 	h.Flashes.Set(c, "success", msg)
 	return c.Redirect(http.StatusSeeOther, "/o/"+res.Organization.Name+"/invitations/"+token)
+}
+
+// orgInvitationLost is the page of an organization invitation whose
+// inviter was deactivated or no longer may manage organizations (410).
+func (h *Handler) orgInvitationLost(c echo.Context, p models.PendingOrgInvitation) error {
+	title := "This invitation is no longer valid"
+	c.Response().Header().Set("Cache-Control", "no-store")
+	msg := lostAuthorityMessage(p.Tenant.Name, p.Invitation.InviterName, "invite you to "+p.Organization.Label())
+	return render.Render(c, http.StatusGone, pages.OrgLinkInvalid(h.orgInvitationPage(c, title, p.Tenant), title, msg))
 }
 
 // orgLinkInvalid renders the page for an invitation link that cannot be

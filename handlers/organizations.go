@@ -335,7 +335,7 @@ func (h *Handler) renderOrgDelete(c echo.Context, status int, o models.Organizat
 		errs = map[string]string{}
 	}
 	d := pages.OrgDeleteData{Header: hd, Members: counts.Members, Invitations: counts.PendingInvitations, Connections: counts.Connections,
-		Confirm: confirm, Errors: errs}
+		Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
 	p := h.R.Page(c, "Delete "+o.Label(), orgCrumbs(c, &o, layout.Crumb{Label: "Delete"})...)
 	return render.Render(c, status, pages.OrgDelete(p, d))
 }
@@ -347,8 +347,15 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := formValueOr(c, "confirm", o.Name)
-	counts, err := h.Models.DeleteOrganization(c.Request().Context(), v.Tenant.ID, o.ID, confirm, actor(c))
+	confirm := c.FormValue("confirm")
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		return h.renderOrgDelete(c, http.StatusUnprocessableEntity, o, strings.TrimSpace(confirm), stepErrs)
+	}
+	counts, err := h.Models.DeleteOrganization(c.Request().Context(), *v, o.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
 		return h.renderOrgDelete(c, http.StatusUnprocessableEntity, o, strings.TrimSpace(confirm), verr.Fields)

@@ -34,11 +34,12 @@ func (h *Handler) PasswordResetShow(c echo.Context) error {
 func (h *Handler) PasswordReset(c echo.Context) error {
 	token := c.Param("token")
 	ctx := c.Request().Context()
-	admin, err := h.Models.ResetPassword(ctx, token, c.FormValue("password"), formValueOr(c, "password_confirm", c.FormValue("password")), actor(c))
+	admin, err := h.Models.ResetPassword(ctx, token, c.FormValue("password"), c.FormValue("password_confirm"), actor(c))
 	var perr *models.PasswordError
 	var verr *models.ValidationError
 	switch {
 	case err == nil:
+		h.wakeMail() // the notice that the password changed
 	case errors.As(err, &perr), errors.As(err, &verr):
 		p, lerr := h.Models.PasswordResetByToken(ctx, token)
 		if lerr != nil {

@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,6 +94,7 @@ func (h *Handler) renderSignInSettings(c echo.Context, status int, d pages.SignI
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	d.StepUp = h.stepUpView(c, d.Errors, "", "")
 	p := h.R.Page(c, "Sign In / Sign Up", settingsCrumbs("Sign In / Sign Up")...)
 	return render.Render(c, status, pages.SignInSettings(p, d))
 }
@@ -106,8 +108,15 @@ func (h *Handler) SignInSettingsSave(c echo.Context) error {
 	}
 	keepUnposted(c, map[string]string{"method": sec.SignInMethod})
 	in := models.SignInSettings{Method: strings.TrimSpace(c.FormValue("method")), RequireTOTP: checkboxOn(c, "require_totp")}
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		return h.renderSignInSettings(c, http.StatusUnprocessableEntity, pages.SignInSettingsData{Method: in.Method, RequireTOTP: in.RequireTOTP, Errors: stepErrs})
+	}
 	err = h.Models.UpdateSignInSettings(c.Request().Context(), *v, in, actor(c))
-	if errs, ok := fieldErrorsOf(err, "method"); ok {
+	if errs, ok := fieldErrorsOf(err, "method", "password", "code"); ok {
 		return h.renderSignInSettings(c, http.StatusUnprocessableEntity, pages.SignInSettingsData{Method: in.Method, RequireTOTP: in.RequireTOTP, Errors: errs})
 	}
 	if err != nil {
@@ -136,6 +145,7 @@ func (h *Handler) renderPasswordPolicy(c echo.Context, status int, d pages.Passw
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	d.StepUp = h.stepUpView(c, d.Errors, "", "")
 	p := h.R.Page(c, "Password Policy", settingsCrumbs("Password Policy")...)
 	return render.Render(c, status, pages.PasswordPolicy(p, d))
 }
@@ -161,11 +171,16 @@ func (h *Handler) PasswordPolicySave(c echo.Context) error {
 		RequireLowercase: typed.RequireLowercase, RequireUppercase: typed.RequireUppercase,
 		RequireDigit: typed.RequireDigit, RequireSymbol: typed.RequireSymbol, RejectCommon: typed.RejectCommon,
 	}
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	maps.Copy(typed.Errors, stepErrs)
 	if len(typed.Errors) > 0 {
 		return h.renderPasswordPolicy(c, http.StatusUnprocessableEntity, typed)
 	}
 	err = h.Models.UpdatePasswordPolicy(c.Request().Context(), *v, pol, actor(c))
-	if errs, ok := fieldErrorsOf(err, "min_length", "history"); ok {
+	if errs, ok := fieldErrorsOf(err, "min_length", "history", "password", "code"); ok {
 		typed.Errors = errs
 		return h.renderPasswordPolicy(c, http.StatusUnprocessableEntity, typed)
 	}
@@ -192,6 +207,7 @@ func (h *Handler) renderBruteForce(c echo.Context, status int, d pages.BruteForc
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	d.StepUp = h.stepUpView(c, d.Errors, "", "")
 	p := h.R.Page(c, "Brute Force Protection", settingsCrumbs("Brute Force Protection")...)
 	return render.Render(c, status, pages.BruteForce(p, d))
 }
@@ -210,11 +226,16 @@ func (h *Handler) BruteForceSave(c echo.Context) error {
 	}
 	maxAttempts := wholeNumber(c, "max_attempts", "maximum attempts", models.MinMaxAttempts, models.MaxMaxAttempts, typed.Errors)
 	minutes := wholeNumber(c, "lockout_minutes", "lockout in minutes", models.MinLockoutMinutes, models.MaxLockoutMinutes, typed.Errors)
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	maps.Copy(typed.Errors, stepErrs)
 	if len(typed.Errors) > 0 {
 		return h.renderBruteForce(c, http.StatusUnprocessableEntity, typed)
 	}
 	err = h.Models.UpdateBruteForce(c.Request().Context(), *v, maxAttempts, minutes, actor(c))
-	if errs, ok := fieldErrorsOf(err, "max_attempts", "lockout_minutes"); ok {
+	if errs, ok := fieldErrorsOf(err, "max_attempts", "lockout_minutes", "password", "code"); ok {
 		typed.Errors = errs
 		return h.renderBruteForce(c, http.StatusUnprocessableEntity, typed)
 	}

@@ -88,6 +88,14 @@ func (h *Handler) Login(c echo.Context) error {
 		return err
 	}
 	f := pages.LoginForm{Step: step, Email: strings.TrimSpace(c.FormValue("email")), Next: session.SafeNext(c.FormValue("next"), "")}
+	if f.Email != "" {
+		// Not an address at all: said beside the field (this reveals
+		// nothing about who has an account).
+		if _, msg := models.CheckEmail(f.Email); msg != "" {
+			f.EmailError = msg
+			return h.loginPage(c, http.StatusUnprocessableEntity, f)
+		}
+	}
 	if step == "email" {
 		return h.loginEmail(c, t, sess, f)
 	}
@@ -111,8 +119,9 @@ func (h *Handler) Login(c echo.Context) error {
 // whether or not the e-mail belongs to an administrator.
 func (h *Handler) loginEmail(c echo.Context, t models.Tenant, sess *session.Session, f pages.LoginForm) error {
 	ctx := c.Request().Context()
-	if !models.ValidEmail(models.NormalizeEmail(f.Email)) {
-		f.Error = "Enter your e-mail address."
+	email, msg := models.CheckEmail(f.Email)
+	if msg != "" {
+		f.EmailError = msg
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
 	}
 	var adminID int64
@@ -125,7 +134,7 @@ func (h *Handler) loginEmail(c echo.Context, t models.Tenant, sess *session.Sess
 	} else if !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	if err := sess.LoginPending(t.ID, adminID, session.StageCode, models.NormalizeEmail(f.Email), f.Next); err != nil {
+	if err := sess.LoginPending(t.ID, adminID, session.StageCode, email, f.Next); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")

@@ -211,7 +211,7 @@ func (h *Handler) renderWorkspaceDelete(c echo.Context, status int, confirm stri
 	if errs == nil {
 		errs = map[string]string{}
 	}
-	d := pages.WorkspaceDeleteData{Header: workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs}
+	d := pages.WorkspaceDeleteData{Header: workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
 	now := h.Models.Now()
 	for _, e := range page.Items {
 		d.People = append(d.People, accessRow(c, w, e, now))
@@ -227,7 +227,14 @@ func (h *Handler) WorkspaceDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	confirm := formValueOr(c, "confirm", w.Slug)
+	confirm := c.FormValue("confirm")
+	stepErrs, err := h.stepUpCheck(c)
+	if err != nil {
+		return err
+	}
+	if stepErrs != nil {
+		return h.renderWorkspaceDelete(c, http.StatusUnprocessableEntity, strings.TrimSpace(confirm), stepErrs)
+	}
 	n, err := h.Models.DeleteWorkspace(c.Request().Context(), *v, w.ID, confirm, actor(c))
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {

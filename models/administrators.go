@@ -98,11 +98,12 @@ type CreateAdminInput struct {
 // role and queues the invitation e-mail, in one transaction with its audit
 // event. The viewer may only grant a role whose permissions they hold.
 func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, actor Actor) (Administrator, error) {
-	in.Email = NormalizeEmail(in.Email)
+	email, msg := CheckEmail(in.Email)
+	in.Email = email
 	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
 	f := fieldErrors{}
-	if !ValidEmail(in.Email) {
-		f.add("email", "Enter a valid e-mail address, like name@example.com.")
+	if msg != "" {
+		f.add("email", msg)
 	}
 	checkName(f, "given_name", "Given name", in.GivenName)
 	checkName(f, "family_name", "Family name", in.FamilyName)
@@ -113,6 +114,9 @@ func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 			return Administrator{}, err
 		}
 		f.add("role", verr.Fields["role"])
+	}
+	if role.Key == authz.TenantAdmin {
+		s.needStepUp(v, f)
 	}
 	if err := f.err(); err != nil {
 		return Administrator{}, err
@@ -302,6 +306,11 @@ func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey
 	if err != nil {
 		return err
 	}
+	if role.Key == authz.TenantAdmin {
+		if err := s.stepUpError(v); err != nil {
+			return err
+		}
+	}
 	now := s.now()
 	if expiresAt != nil && !expiresAt.After(now) {
 		return &ValidationError{Fields: map[string]string{"expires_at": "The expiry must be in the future."}}
@@ -360,10 +369,18 @@ func (s *Store) RemoveRole(ctx context.Context, v Viewer, adminID, bindingID int
 				return ErrLastTenantAdmin
 			}
 		}
+		if err := lockTenant(tx, v.Tenant.ID); err != nil {
+			return err
+		}
 		if err := tx.Delete(&b).Error; err != nil {
 			return err
 		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_removed", adminTarget(a), Changes{"role": {Before: b.RoleKey}})
+		if err := writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_removed", adminTarget(a), Changes{"role": {Before: b.RoleKey}}); err != nil {
+			return err
+		}
+		// The invitations they sent that they can no longer back go too.
+		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
+		return err
 	})
 }
 
@@ -417,7 +434,15 @@ func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status A
 		if status == AdminInactive {
 			action = "administrator.deactivated"
 		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, action, adminTarget(a), Changes{"status": {Before: a.Status, After: status}})
+		if err := writeAudit(tx, now, v.Tenant.ID, actor, action, adminTarget(a), Changes{"status": {Before: a.Status, After: status}}); err != nil {
+			return err
+		}
+		if status != AdminInactive {
+			return nil
+		}
+		// Every invitation they sent dies with their authority.
+		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
+		return err
 	})
 }
 
@@ -432,6 +457,14 @@ func (s *Store) ResendInvitation(ctx context.Context, v Viewer, adminID int64, a
 		}
 		if a.Status != AdminInvited {
 			return &ValidationError{Fields: map[string]string{"invitation": a.DisplayName() + " has already accepted an invitation."}}
+		}
+		// Whoever resends becomes the inviter, and backs the roles it carries.
+		backed, err := invitationBackedTx(tx, v.Tenant, Invitation{AdministratorID: a.ID, InvitedByID: &v.Administrator.ID}, now)
+		if err != nil {
+			return err
+		}
+		if !backed {
+			return ErrEscalation
 		}
 		if _, err := s.inviteTx(tx, now, v.Tenant, a, &v.Administrator); err != nil {
 			return err

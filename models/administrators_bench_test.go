@@ -33,10 +33,10 @@ func BenchmarkAdministratorsList(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := s.SeedAdministrators(ctx, big, 100_000, models.Actor{}); err != nil {
+			if _, err := s.SeedAdministrators(ctx, big, 100_000, "", models.Actor{}); err != nil {
 				b.Fatal(err)
 			}
-			if _, err := s.SeedAdministrators(ctx, small, 50, models.Actor{}); err != nil {
+			if _, err := s.SeedAdministrators(ctx, small, 50, "", models.Actor{}); err != nil {
 				b.Fatal(err)
 			}
 			if models.IsPostgres(db.DB) {

@@ -45,12 +45,27 @@ type SignInCodeEmail struct {
 	IP         string
 }
 
+// SecurityNoticeEmail tells an administrator that something protecting
+// their account changed (password, TOTP, recovery codes).
+type SecurityNoticeEmail struct {
+	Subject    string // e.g. "Your Gatehouse password was changed"
+	What       string // one or two sentences saying what happened
+	TenantName string
+	AdminName  string
+	AdminEmail string
+	By         string // "you", or who did it
+	When       time.Time
+	IP         string
+	AccountURL string
+}
+
 // EmailRenderer turns e-mail data into messages (implemented by views/emails).
 type EmailRenderer interface {
 	Invitation(InvitationEmail) (Email, error)
 	SignInCode(SignInCodeEmail) (Email, error)
 	PasswordReset(PasswordResetEmail) (Email, error)
 	OrganizationInvitation(OrganizationInvitationEmail) (Email, error)
+	SecurityNotice(SecurityNoticeEmail) (Email, error)
 }
 
 // OutboxEmail is a message waiting to be (or already) delivered. It is

@@ -20,8 +20,11 @@ type Invitation struct {
 	ExpiresAt       time.Time
 	AcceptedAt      *time.Time
 	RevokedAt       *time.Time
-	InvitedByID     *int64
-	CreatedAt       time.Time
+	// RevokedReason says why a revoked invitation was revoked when it was
+	// not by hand (RevokedInviterLostAuthority).
+	RevokedReason string `gorm:"size:40;not null;default:''"`
+	InvitedByID   *int64
+	CreatedAt     time.Time
 }
 
 // Errors for links that cannot be used.
@@ -36,13 +39,18 @@ type PendingInvitation struct {
 	Invitation    Invitation
 	Administrator Administrator
 	Tenant        Tenant
+	// InviterName is who sent it ("" for the command line), set when the
+	// invitation is pending or was revoked for lack of authority.
+	InviterName string
 }
 
 // InvitationByToken finds the invitation for a raw token and tells whether
 // it can still be used: ErrInvalidToken (unknown), ErrTokenUsed,
-// ErrTokenRevoked or ErrTokenExpired otherwise.
+// ErrTokenRevoked, ErrTokenExpired or ErrInviterLostAuthority (its inviter
+// was deactivated or can no longer grant the roles it carries) otherwise.
 func (s *Store) InvitationByToken(ctx context.Context, raw string) (PendingInvitation, error) {
 	var p PendingInvitation
+	var err error
 	db := s.DB.WithContext(ctx)
 	if raw == "" || len(raw) > 100 {
 		return p, ErrInvalidToken
@@ -62,12 +70,28 @@ func (s *Store) InvitationByToken(ctx context.Context, raw string) (PendingInvit
 	switch {
 	case p.Invitation.AcceptedAt != nil:
 		return p, ErrTokenUsed
+	case p.Invitation.RevokedAt != nil && p.Invitation.RevokedReason == RevokedInviterLostAuthority:
+		p.InviterName, err = inviterName(db, p.Tenant.ID, p.Invitation.InvitedByID)
+		if err != nil {
+			return p, err
+		}
+		return p, ErrInviterLostAuthority
 	case p.Invitation.RevokedAt != nil:
 		return p, ErrTokenRevoked
 	case !s.now().Before(p.Invitation.ExpiresAt):
 		return p, ErrTokenExpired
 	case p.Administrator.Status != AdminInvited:
 		return p, ErrTokenUsed
+	}
+	if p.InviterName, err = inviterName(db, p.Tenant.ID, p.Invitation.InvitedByID); err != nil {
+		return p, err
+	}
+	backed, err := invitationBackedTx(db, p.Tenant, p.Invitation, s.now())
+	if err != nil {
+		return p, err
+	}
+	if !backed {
+		return p, ErrInviterLostAuthority
 	}
 	return p, nil
 }
@@ -96,8 +120,14 @@ func (e *PasswordError) Error() string {
 
 // AcceptInvitation sets the invitee's password and activates them. The
 // token is consumed atomically: of two parallel acceptances only one wins.
+// The inviter's authority is checked again inside the transaction, under
+// the tenant lock: an invitation they no longer back is revoked (audited)
+// and the acceptance grants nothing (ErrInviterLostAuthority).
 func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm string, meta Actor) (Administrator, error) {
 	p, err := s.InvitationByToken(ctx, raw)
+	if errors.Is(err, ErrInviterLostAuthority) && p.Invitation.RevokedAt == nil {
+		return Administrator{}, s.revokeAtAcceptance(ctx, p, meta)
+	}
 	if err != nil {
 		return Administrator{}, err
 	}
@@ -107,7 +137,19 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 	}
 	now := s.now()
 	admin := p.Administrator
+	lost := false
 	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockTenant(tx, p.Tenant.ID); err != nil {
+			return err
+		}
+		backed, err := invitationBackedTx(tx, p.Tenant, p.Invitation, now)
+		if err != nil {
+			return err
+		}
+		if !backed {
+			lost = true
+			return revokeForLostAuthorityTx(tx, now, p.Tenant.ID, p.Invitation, "", inviteeActor(meta, admin))
+		}
 		res := tx.Model(&Invitation{}).
 			Where("id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", p.Invitation.ID, now).
 			Update("accepted_at", now)
@@ -129,17 +171,45 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 		if err := recordPassword(tx, admin.ID, hash, now); err != nil {
 			return err
 		}
-		actor := meta
-		actor.AdminID, actor.Email = admin.ID, admin.Email
-		return writeAudit(tx, now, admin.TenantID, actor, "administrator.invitation_accepted",
+		return writeAudit(tx, now, admin.TenantID, inviteeActor(meta, admin), "administrator.invitation_accepted",
 			adminTarget(admin), Changes{"status": {Before: AdminInvited, After: AdminActive}})
 	})
 	if err != nil {
 		return Administrator{}, err
 	}
+	if lost {
+		return Administrator{}, ErrInviterLostAuthority
+	}
 	admin.Status = AdminActive
 	admin.PasswordHash = hash
 	return admin, nil
+}
+
+// inviteeActor is the invitee acting on their invitation, from meta's address.
+func inviteeActor(meta Actor, a Administrator) Actor {
+	meta.AdminID, meta.Email = a.ID, a.Email
+	return meta
+}
+
+// revokeAtAcceptance revokes, with its audit event, a pending invitation
+// found unbacked when its invitee tried to accept it (a role of the inviter
+// expired, say); it returns ErrInviterLostAuthority.
+func (s *Store) revokeAtAcceptance(ctx context.Context, p PendingInvitation, meta Actor) error {
+	now := s.now()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockTenant(tx, p.Tenant.ID); err != nil {
+			return err
+		}
+		backed, err := invitationBackedTx(tx, p.Tenant, p.Invitation, now)
+		if err != nil || backed {
+			return err
+		}
+		return revokeForLostAuthorityTx(tx, now, p.Tenant.ID, p.Invitation, "", inviteeActor(meta, p.Administrator))
+	})
+	if err != nil {
+		return err
+	}
+	return ErrInviterLostAuthority
 }
 
 // inviteTx creates a fresh invitation for admin (killing any earlier one)

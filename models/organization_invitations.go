@@ -31,6 +31,9 @@ type OrganizationInvitation struct {
 	AcceptedAt     *time.Time
 	AcceptedUserID *int64
 	RevokedAt      *time.Time
+	// RevokedReason says why a revoked invitation was revoked when it was
+	// not by hand (RevokedInviterLostAuthority).
+	RevokedReason  string
 	FailedAttempts int
 	CreatedAt      time.Time
 }
@@ -128,10 +131,10 @@ func (s *Store) OrgInvitationLink(orgName, raw string) string {
 // the e-mail and writes the audit event. It returns the invitation and its
 // link. Members and addresses with a pending invitation are refused.
 func (s *Store) CreateOrganizationInvitation(ctx context.Context, v Viewer, orgID int64, in OrgInviteInput, actor Actor) (OrganizationInvitation, string, error) {
-	email := NormalizeEmail(in.Email)
+	email, msg := CheckEmail(in.Email)
 	f := fieldErrors{}
-	if !ValidEmail(email) {
-		f.add("email", "Enter a valid e-mail address, like name@example.com.")
+	if msg != "" {
+		f.add("email", msg)
 	}
 	days := OrgInvitationDefaultDays
 	if d := strings.TrimSpace(in.ExpiresInDays); d != "" {
@@ -430,10 +433,19 @@ func (s *Store) OrgInvitationByToken(ctx context.Context, orgName, raw string) (
 	switch {
 	case p.Invitation.AcceptedAt != nil:
 		return p, ErrTokenUsed
+	case p.Invitation.RevokedAt != nil && p.Invitation.RevokedReason == RevokedInviterLostAuthority:
+		return p, ErrInviterLostAuthority
 	case p.Invitation.RevokedAt != nil:
 		return p, ErrTokenRevoked
 	case !s.now().Before(p.Invitation.ExpiresAt):
 		return p, ErrTokenExpired
+	}
+	backed, err := orgInvitationBackedTx(db, p.Tenant, p.Invitation, s.now())
+	if err != nil {
+		return p, err
+	}
+	if !backed {
+		return p, ErrInviterLostAuthority
 	}
 	if ids := p.Invitation.Roles(); len(ids) > 0 {
 		if err := db.Where("tenant_id = ? AND id IN ?", p.Tenant.ID, ids).Order("LOWER(name)").Find(&p.Roles).Error; err != nil {
@@ -441,7 +453,7 @@ func (s *Store) OrgInvitationByToken(ctx context.Context, orgName, raw string) (
 		}
 	}
 	var u User
-	err := db.Where("tenant_id = ? AND email = ? AND email <> ''", p.Tenant.ID, p.Invitation.Email).Take(&u).Error
+	err = db.Where("tenant_id = ? AND email = ? AND email <> ''", p.Tenant.ID, p.Invitation.Email).Take(&u).Error
 	switch {
 	case err == nil:
 		p.ExistingUser = &u
@@ -453,8 +465,7 @@ func (s *Store) OrgInvitationByToken(ctx context.Context, orgName, raw string) (
 
 // AcceptOrgInvitationInput is what the invitee types on the acceptance
 // page: names and a new password (with its confirmation) for a new user;
-// the password of the existing user otherwise (or a new password for an
-// existing user who has none yet).
+// the password of the existing user otherwise.
 type AcceptOrgInvitationInput struct {
 	GivenName       string
 	FamilyName      string
@@ -474,30 +485,54 @@ type AcceptedOrgInvitation struct {
 // or inactive: they cannot sign in, so they cannot join either.
 var ErrAccountBlocked = errors.New("this account cannot sign in")
 
+// ErrNoPasswordToCheck is returned when the invitee's existing user has no
+// password (they sign in some other way, e.g. with a social connection):
+// they cannot prove who they are here, and an invitation link never sets
+// a password on an existing user.
+var ErrNoPasswordToCheck = errors.New("this account has no password to sign in with")
+
 // AcceptOrganizationInvitation lets the invitee join the organization with
 // the invitation's roles. Without a user of that e-mail in the tenant's
 // pool, one is created (e-mail from the invitation, verified; the names
 // given; a password meeting the tenant's password policy, stored as an
-// argon2id hash). With one, its password must be given (a wrong one is
-// counted; OrgInvitationMaxAttempts of them withdraw the link), except for
-// a user who has no password yet, who chooses one. In one transaction the
-// token is consumed atomically (of parallel acceptances only one wins), the
-// user is created or updated, the membership and roles are added and the
-// audit events written, with the invitee as the actor.
+// argon2id hash). With one, the invitee proves who they are with that
+// user's password (a wrong one is counted; OrgInvitationMaxAttempts of them
+// withdraw the link); the link never sets a password on an existing user,
+// so one who has none gets ErrNoPasswordToCheck. In one transaction, under
+// the tenant lock, the inviter's authority is checked again (an invitation
+// they no longer back is revoked, audited, and ErrInviterLostAuthority
+// returned), the token is consumed atomically (of parallel acceptances only
+// one wins), the user is created, the membership and roles are added and
+// the audit events written, with the invitee as the actor.
 func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw string, in AcceptOrgInvitationInput, meta Actor) (AcceptedOrgInvitation, error) {
 	p, err := s.OrgInvitationByToken(ctx, orgName, raw)
+	if errors.Is(err, ErrInviterLostAuthority) && p.Invitation.RevokedAt == nil {
+		// Found unbacked (a role of the inviter expired, say): revoke it now.
+		err = s.tx(ctx, func(tx *gorm.DB) error {
+			if err := lockTenant(tx, p.Tenant.ID); err != nil {
+				return err
+			}
+			if backed, err := orgInvitationBackedTx(tx, p.Tenant, p.Invitation, s.now()); err != nil || backed {
+				return err
+			}
+			actor := meta
+			actor.AdminID, actor.Email = 0, p.Invitation.Email
+			return revokeOrgForLostAuthorityTx(tx, s.now(), p.Tenant.ID, p.Invitation, "", actor)
+		})
+		if err == nil {
+			err = ErrInviterLostAuthority
+		}
+	}
 	if err != nil {
 		return AcceptedOrgInvitation{}, err
 	}
 	var hash string
-	newPassword := p.ExistingUser == nil || p.ExistingUser.PasswordHash == ""
 	given, family := strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
-	if newPassword {
+	switch {
+	case p.ExistingUser == nil:
 		f := fieldErrors{}
-		if p.ExistingUser == nil {
-			checkName(f, "given_name", "Given name", given)
-			checkName(f, "family_name", "Family name", family)
-		}
+		checkName(f, "given_name", "Given name", given)
+		checkName(f, "family_name", "Family name", family)
 		policy, err := s.PasswordPolicy(ctx, p.Tenant.ID)
 		if err != nil {
 			return AcceptedOrgInvitation{}, err
@@ -518,7 +553,12 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 		if hash, err = passwords.Hash(in.Password); err != nil {
 			return AcceptedOrgInvitation{}, err
 		}
-	} else {
+	case p.ExistingUser.PasswordHash == "":
+		return AcceptedOrgInvitation{}, ErrNoPasswordToCheck
+	default:
+		if len(in.Password) > passwords.MaxPasswordLength {
+			in.Password = ""
+		}
 		ok, _ := passwords.Verify(p.ExistingUser.PasswordHash, in.Password)
 		if !ok {
 			if err := s.failOrgInvitationAttempt(ctx, p.Invitation.ID); err != nil {
@@ -534,7 +574,19 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 	now := s.now()
 	actor := meta
 	actor.AdminID, actor.Email = 0, p.Invitation.Email
+	lost := false
 	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockTenant(tx, p.Tenant.ID); err != nil {
+			return err
+		}
+		backed, err := orgInvitationBackedTx(tx, p.Tenant, p.Invitation, now)
+		if err != nil {
+			return err
+		}
+		if !backed {
+			lost = true
+			return revokeOrgForLostAuthorityTx(tx, now, p.Tenant.ID, p.Invitation, "", actor)
+		}
 		res := tx.Model(&OrganizationInvitation{}).
 			Where("id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", p.Invitation.ID, now).
 			Update("accepted_at", now)
@@ -545,41 +597,21 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 			return ErrTokenUsed
 		}
 		var u User
-		switch {
-		case p.ExistingUser == nil:
-			var err error
+		if p.ExistingUser == nil {
 			u, err = s.CreateUserTx(tx, p.Tenant.ID, CreateUserInput{Email: p.Invitation.Email, GivenName: given, FamilyName: family,
 				Status: UserActive, EmailVerified: true, PasswordHash: hash}, actor)
 			if err != nil {
 				return err
 			}
 			out.CreatedUser = true
-		case hash != "": // an existing user without a password chooses one
-			u = *p.ExistingUser
-			status := u.Status
-			if status == UserNew {
-				status = UserActive
-			}
-			res := tx.Model(&User{}).Where("id = ? AND tenant_id = ? AND password_hash = ''", u.ID, p.Tenant.ID).
-				Updates(map[string]any{"password_hash": hash, "email_verified": true, "status": status, "updated_at": now})
-			if res.Error != nil {
-				return res.Error
-			}
-			if res.RowsAffected != 1 {
-				return ErrTokenUsed
-			}
-			ch := Changes{"password": {Before: "none", After: "set"}}
-			if status != u.Status {
-				ch["status"] = Change{Before: u.Status, After: status}
-			}
-			u.PasswordHash, u.EmailVerified, u.Status = hash, true, status
-			if err := writeAudit(tx, now, p.Tenant.ID, actor, "user.password_set", userTarget(u), ch); err != nil {
-				return err
-			}
-		default:
-			var err error
+		} else {
+			// Read again inside the transaction: the password checked must
+			// still be the user's.
 			if u, err = userIn(tx, p.Tenant.ID, p.ExistingUser.ID); err != nil {
 				return err
+			}
+			if u.PasswordHash != p.ExistingUser.PasswordHash {
+				return ErrTokenUsed
 			}
 		}
 		out.User = u
@@ -587,7 +619,7 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 			return err
 		}
 		var m OrganizationMember
-		err := tx.Where("organization_id = ? AND user_id = ?", p.Organization.ID, u.ID).Take(&m).Error
+		err = tx.Where("organization_id = ? AND user_id = ?", p.Organization.ID, u.ID).Take(&m).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			m = OrganizationMember{TenantID: p.Tenant.ID, OrganizationID: p.Organization.ID, UserID: u.ID, CreatedAt: now}
 			err = tx.Create(&m).Error
@@ -625,6 +657,9 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 	})
 	if err != nil {
 		return AcceptedOrgInvitation{}, err
+	}
+	if lost {
+		return AcceptedOrgInvitation{}, ErrInviterLostAuthority
 	}
 	return out, nil
 }

@@ -139,9 +139,9 @@ func membershipOf(tx *gorm.DB, tenantID, orgID, userID int64) (OrganizationMembe
 // AddOrganizationMember makes the tenant's user with this e-mail a member
 // of the organization, in one transaction with its audit event.
 func (s *Store) AddOrganizationMember(ctx context.Context, tenantID, orgID int64, email string, actor Actor) (User, error) {
-	email = NormalizeEmail(email)
-	if !ValidEmail(email) {
-		return User{}, &ValidationError{Fields: map[string]string{"email": "Enter the e-mail address of a user, like name@example.com."}}
+	email, msg := CheckEmail(email)
+	if msg != "" {
+		return User{}, &ValidationError{Fields: map[string]string{"email": msg}}
 	}
 	var u User
 	err := s.tx(ctx, func(tx *gorm.DB) error {

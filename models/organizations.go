@@ -425,16 +425,23 @@ func pairsMap(stored string) map[string]string {
 // DeleteOrganization deletes an organization with its members, their
 // roles, its invitations (whose links stop working) and its enabled
 // connections, in one transaction with its audit event. confirm must be the
-// organization's name. It returns what went with it.
-func (s *Store) DeleteOrganization(ctx context.Context, tenantID, orgID int64, confirm string, actor Actor) (OrgCounts, error) {
+// organization's name, and the viewer must have stepped up recently. It
+// returns what went with it.
+func (s *Store) DeleteOrganization(ctx context.Context, v Viewer, orgID int64, confirm string, actor Actor) (OrgCounts, error) {
 	var counts OrgCounts
+	tenantID := v.Tenant.ID
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		o, err := orgIn(tx, tenantID, orgID)
 		if err != nil {
 			return err
 		}
+		f := fieldErrors{}
 		if strings.TrimSpace(confirm) != o.Name {
-			return &ValidationError{Fields: map[string]string{"confirm": "Type the organization's name, " + o.Name + ", exactly."}}
+			f.add("confirm", "Type the organization's name, "+o.Name+", exactly.")
+		}
+		s.needStepUp(v, f)
+		if err := f.err(); err != nil {
+			return err
 		}
 		now := s.now()
 		if counts, err = orgCounts(tx, o.ID, now); err != nil {

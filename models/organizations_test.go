@@ -11,6 +11,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/modelstest"
+	"gatehouse/models/passwords"
 
 	"gorm.io/gorm"
 )
@@ -33,14 +34,18 @@ func newOrgFixture(t *testing.T, db modelstest.DB, slug string) *orgFixture {
 	t.Helper()
 	s, clk := newStore(db)
 	ctx := context.Background()
-	tn, owner, _, err := s.CreateTenant(ctx, models.CreateTenantInput{Slug: slug, Name: strings.ToUpper(slug), Plan: models.PlanEnterprise, AdminEmail: "owner@" + slug + ".example"}, models.Actor{})
+	tn, owner, link, err := s.CreateTenant(ctx, models.CreateTenantInput{Slug: slug, Name: strings.ToUpper(slug), Plan: models.PlanEnterprise, AdminEmail: "owner@" + slug + ".example"}, models.Actor{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The owner accepts: invitations are only as good as an active inviter.
+	const pw = "correct horse battery staple"
+	if _, err := s.AcceptInvitation(ctx, tokenOf(link), pw, pw, models.Actor{}); err != nil {
 		t.Fatal(err)
 	}
 	v, err := s.LoadViewer(ctx, tn, owner.ID)
 	if err != nil {
-		// The owner is only invited: build the viewer by hand.
-		v = models.Viewer{Tenant: tn, Administrator: owner}
+		t.Fatal(err)
 	}
 	f := &orgFixture{s: s, clk: clk, tenant: tn, viewer: v, actor: models.Actor{AdminID: owner.ID, Email: owner.Email, IP: "192.0.2.1"}}
 	if f.editor, err = s.CreateEndUserRole(ctx, tn.ID, models.EndUserRoleInput{Name: "Editor", Description: "Edits"}, f.actor); err != nil {
@@ -593,16 +598,30 @@ func TestOrganizationInvitations(t *testing.T) {
 		if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link4), models.AcceptOrgInvitationInput{Password: good.Password}, models.Actor{}); !errors.Is(err, models.ErrTokenRevoked) {
 			t.Fatalf("after %d wrong passwords: %v", models.OrgInvitationMaxAttempts, err)
 		}
-		// A user without a password (created in the console) chooses one.
+		// A user without a password (created in the console, or social
+		// only) cannot prove who they are here, and the link never sets one.
 		_, link5, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "bo@acme-users.example"}, f.actor)
-		bo, _ := f.s.CreateUser(ctx, f.tenant.ID, models.CreateUserInput{Email: "bo@acme-users.example"}, f.actor)
-		if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link5), models.AcceptOrgInvitationInput{Password: good.Password, PasswordConfirm: good.Password}, models.Actor{}); err != nil {
+		bo, err := f.s.CreateUser(ctx, f.tenant.ID, models.CreateUserInput{Email: "bo@acme-users.example"}, f.actor)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if bo, _ = f.s.UserByID(ctx, f.tenant.ID, bo.ID); bo.PasswordHash == "" || bo.Status != models.UserActive {
-			t.Fatalf("password not set: %+v", bo)
+		if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link5), models.AcceptOrgInvitationInput{Password: good.Password, PasswordConfirm: good.Password}, models.Actor{}); !errors.Is(err, models.ErrNoPasswordToCheck) {
+			t.Fatalf("a user without a password: %v", err)
 		}
-		// A blocked user cannot join.
+		if bo, err = f.s.UserByID(ctx, f.tenant.ID, bo.ID); err != nil || bo.PasswordHash != "" {
+			t.Fatalf("password set on an existing user: %+v %v", bo, err)
+		}
+		if _, err := f.s.RevokeOrganizationInvitation(ctx, f.tenant.ID, o.ID, mustPendingID(t, f, o.ID, "bo@acme-users.example"), f.actor); err != nil {
+			t.Fatal(err)
+		}
+		// A blocked user cannot join, even with the right password.
+		hash, err := passwords.Hash(good.Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DB.Model(&models.User{}).Where("id = ?", f.user.ID).Update("password_hash", hash).Error; err != nil {
+			t.Fatal(err)
+		}
 		f.s.BlockUser(ctx, f.tenant.ID, f.user.ID, f.actor)
 		f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.ID, f.actor)
 		_, link6, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: f.user.Email}, f.actor)
@@ -682,16 +701,20 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 		f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, f.user.ID, f.editor.ID, f.actor)
 		_, link, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "x@example.com"}, f.actor)
 		before := tableCounts(t, db.DB)
-		if _, err := f.s.DeleteOrganization(ctx, f.tenant.ID, o.ID, "Acme", f.actor); fields(err)["confirm"] == "" {
+		fv, gv := steppedUp(f.viewer, f.clk.Now()), steppedUp(g.viewer, f.clk.Now())
+		if _, err := f.s.DeleteOrganization(ctx, f.viewer, o.ID, "acme", f.actor); fields(err)["password"] != models.MsgStepUpRequired {
+			t.Fatalf("no step-up: %v", err)
+		}
+		if _, err := f.s.DeleteOrganization(ctx, fv, o.ID, "Acme", f.actor); fields(err)["confirm"] == "" {
 			t.Fatalf("wrong confirmation: %v", err)
 		}
-		if _, err := f.s.DeleteOrganization(ctx, g.tenant.ID, o.ID, "acme", g.actor); !errors.Is(err, models.ErrNotFound) {
+		if _, err := f.s.DeleteOrganization(ctx, gv, o.ID, "acme", g.actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("cross-tenant delete: %v", err)
 		}
 		if after := tableCounts(t, db.DB); after != before {
 			t.Fatalf("refused deletes changed something: %s → %s", before, after)
 		}
-		counts, err := f.s.DeleteOrganization(ctx, f.tenant.ID, o.ID, " acme ", f.actor)
+		counts, err := f.s.DeleteOrganization(ctx, fv, o.ID, " acme ", f.actor)
 		if err != nil || counts != (models.OrgCounts{Members: 1, PendingInvitations: 1, Connections: 1}) {
 			t.Fatalf("delete: %+v %v", counts, err)
 		}
@@ -759,4 +782,26 @@ func TestSeedOrganizations(t *testing.T) {
 			t.Fatalf("capped count: %d %v", it.Members, it.MoreMembers)
 		}
 	})
+}
+
+// mustPendingID is the id of the pending invitation of email to organization orgID.
+func mustPendingID(t *testing.T, f *orgFixture, orgID int64, email string) int64 {
+	t.Helper()
+	page, err := f.s.ListOrganizationInvitations(context.Background(), orgID, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range page.Items {
+		if it.Invitation.Email == email {
+			return it.Invitation.ID
+		}
+	}
+	t.Fatalf("no pending invitation of %s", email)
+	return 0
+}
+
+// steppedUp is v having confirmed who they are (step-up) at now.
+func steppedUp(v models.Viewer, now time.Time) models.Viewer {
+	v.SteppedUpAt = now
+	return v
 }

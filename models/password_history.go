@@ -137,7 +137,10 @@ func (s *Store) ChangePassword(ctx context.Context, tenantID, adminID int64, cur
 			return err
 		}
 		meta.AdminID, meta.Email = a.ID, a.Email
-		return writeAudit(tx, now, tenantID, meta, "administrator.password_changed", adminTarget(a), nil)
+		if err := writeAudit(tx, now, tenantID, meta, "administrator.password_changed", adminTarget(a), nil); err != nil {
+			return err
+		}
+		return s.notifyTx(tx, now, a, noticePasswordChanged, meta)
 	})
 }
 

@@ -211,7 +211,10 @@ func (s *Store) ResetPassword(ctx context.Context, raw, password, confirm string
 		}
 		actor := meta
 		actor.AdminID, actor.Email = admin.ID, admin.Email
-		return writeAudit(tx, now, admin.TenantID, actor, "administrator.password_reset", adminTarget(admin), nil)
+		if err := writeAudit(tx, now, admin.TenantID, actor, "administrator.password_reset", adminTarget(admin), nil); err != nil {
+			return err
+		}
+		return s.notifyTx(tx, now, admin, noticePasswordReset, actor)
 	})
 	if err != nil {
 		return Administrator{}, err

@@ -87,10 +87,17 @@ type SignInSettings struct {
 	RequireTOTP bool
 }
 
-// UpdateSignInSettings saves the tenant's sign-in method and TOTP requirement.
+// UpdateSignInSettings saves the tenant's sign-in method and TOTP
+// requirement. Like the password policy and brute-force settings, it needs
+// a recent step-up (any save of the page).
 func (s *Store) UpdateSignInSettings(ctx context.Context, v Viewer, in SignInSettings, actor Actor) error {
+	f := fieldErrors{}
 	if in.Method != MethodPassword && in.Method != MethodOTP {
-		return &ValidationError{Fields: map[string]string{"method": "Choose password or a one-time code by e-mail."}}
+		f.add("method", "Choose password or a one-time code by e-mail.")
+	}
+	s.needStepUp(v, f)
+	if err := f.err(); err != nil {
+		return err
 	}
 	return s.updateSecurity(ctx, v, actor, "tenant.sign_in_updated", func(t *TenantSecurity) Changes {
 		ch := Changes{}
@@ -114,6 +121,7 @@ func (s *Store) UpdatePasswordPolicy(ctx context.Context, v Viewer, p passwords.
 	if p.History < 0 || p.History > MaxHistory {
 		f.add("history", fmt.Sprintf("Password history must be between 0 and %d.", MaxHistory))
 	}
+	s.needStepUp(v, f)
 	if err := f.err(); err != nil {
 		return err
 	}
@@ -142,6 +150,7 @@ func (s *Store) UpdateBruteForce(ctx context.Context, v Viewer, maxAttempts, loc
 	if lockoutMinutes < MinLockoutMinutes || lockoutMinutes > MaxLockoutMinutes {
 		f.add("lockout_minutes", fmt.Sprintf("Lockout must be between %d and %d minutes.", MinLockoutMinutes, MaxLockoutMinutes))
 	}
+	s.needStepUp(v, f)
 	if err := f.err(); err != nil {
 		return err
 	}

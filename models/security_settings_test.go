@@ -15,7 +15,7 @@ func TestPasswordPolicyRejectCommonCanBeTurnedOff(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		tn, a := activeAdmin(t, s)
-		v := models.Viewer{Tenant: tn, Administrator: a}
+		v := models.Viewer{Tenant: tn, Administrator: a, SteppedUpAt: s.Now()}
 		ctx := context.Background()
 		for i, want := range []bool{false, true, false} {
 			if err := s.UpdatePasswordPolicy(ctx, v, passwords.Policy{MinLength: 12, RejectCommon: want}, models.Actor{}); err != nil {

@@ -12,10 +12,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// SeedPassword is the password every seeded active administrator gets, so
-// demo accounts can sign in.
-const SeedPassword = "gatehouse demo password"
-
 var (
 	seedGiven  = strings.Fields("Ada Alan Amara Ana Arjun Beatriz Ben Chen Chloe Daniel Dmitri Elena Emma Farah Felix Grace Hana Hugo Ines Ivan Jada Jonas Kai Kenji Lars Leila Liam Lucia Mateo Maya Mei Nadia Noah Olga Omar Priya Rafael Rosa Sam Sofia Tariq Theo Uma Victor Wei Yara Yusuf Zoe")
 	seedFamily = strings.Fields("Abe Adeyemi Almeida Bauer Becker Chen Costa Dubois Eriksen Fischer Garcia Haddad Hansen Ito Jansen Kim Kowalski Larsen Lopez Mbeki Meyer Moreau Nakamura Novak Okafor Olsen Park Petrov Quinn Rossi Sato Schmidt Silva Singh Tanaka Torres Ueda Vargas Weber Wong Xu Yamamoto Zhang")
@@ -25,13 +21,24 @@ var (
 
 // SeedAdministrators adds n realistic administrators to a tenant in bulk
 // (batches of 1,000 rows, one transaction per batch), with roles, for demos
-// and benchmarks. Most are active (password SeedPassword), some invited,
-// some inactive. It returns how many were added.
-func (s *Store) SeedAdministrators(ctx context.Context, tenant Tenant, n int, actor Actor) (int, error) {
+// and benchmarks. Most are active, some invited, some inactive. The active
+// ones sign in with password when it is given (the caller checks it against
+// the tenant's policy); with "" they get a random 256-bit password that is
+// hashed and forgotten (one per run: nobody can sign in with it; a password
+// reset gives one a password of its own). It returns how many were added.
+func (s *Store) SeedAdministrators(ctx context.Context, tenant Tenant, n int, password string, actor Actor) (int, error) {
 	if n <= 0 {
 		return 0, nil
 	}
-	hash, err := passwords.Hash(SeedPassword)
+	if password == "" {
+		raw, _, err := s.newToken()
+		if err != nil {
+			return 0, err
+		}
+		password = raw
+	}
+	hash, err := passwords.Hash(password)
+	password = ""
 	if err != nil {
 		return 0, err
 	}

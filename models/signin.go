@@ -109,6 +109,9 @@ type Viewer struct {
 	// was cut short.
 	Workspaces     []Workspace
 	MoreWorkspaces bool
+	// SteppedUpAt is when the viewer last confirmed who they are for a
+	// sensitive action (zero: not in this session); see StepUp.
+	SteppedUpAt time.Time
 	// until holds, for each grant, when it expires (nil: never); set by
 	// LoadViewer. A viewer built without it holds every grant for good.
 	until []*time.Time
@@ -171,10 +174,21 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	if err != nil {
 		return Viewer{}, err
 	}
+	v := viewerOf(tenant, a, bs)
+	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
+		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
+			return Viewer{}, err
+		}
+	}
+	return v, nil
+}
+
+// viewerOf is the viewer an administrator is with these unexpired
+// bindings: a role the tenant's plan does not allow grants nothing, however
+// the binding came to be (a plan downgrade, a seed, an edit).
+func viewerOf(tenant Tenant, a Administrator, bs []RoleBinding) Viewer {
 	v := Viewer{Tenant: tenant, Administrator: a}
 	for _, b := range bs {
-		// A role the tenant's plan does not allow grants nothing, however
-		// the binding came to be (a plan downgrade, a seed, an edit).
 		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); !ok || !r.AvailableOn(string(tenant.Plan)) {
 			continue
 		}
@@ -182,12 +196,7 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 		v.until = append(v.until, b.ExpiresAt)
 	}
 	v.Perms = authz.NewSet(v.Grants)
-	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
-		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
-			return Viewer{}, err
-		}
-	}
-	return v, nil
+	return v
 }
 
 // bindingsOf returns the administrator's unexpired role bindings in one query.

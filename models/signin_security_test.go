@@ -310,6 +310,7 @@ func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
 		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner.SteppedUpAt = s.Now()
 		if err := s.UpdateBruteForce(ctx, owner, 3, 30, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
@@ -403,6 +404,7 @@ func TestEmailedSignInCode(t *testing.T) {
 		}
 		// At most 5 tries per code: the right code on the 6th try is refused.
 		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner.SteppedUpAt = s.Now()
 		if err := s.UpdateBruteForce(ctx, owner, 100, 15, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
@@ -447,6 +449,7 @@ func TestPasswordPolicySettings(t *testing.T) {
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
 		v, _ := s.LoadViewer(ctx, tn, a.ID)
+		v.SteppedUpAt = s.Now()
 		p, _ := s.PasswordPolicy(ctx, tn.ID)
 		var verr *models.ValidationError
 		bad := p

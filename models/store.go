@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/mail"
 	"sort"
 	"strings"
 	"time"
@@ -111,13 +110,4 @@ func (f fieldErrors) err() error {
 		return nil
 	}
 	return &ValidationError{Fields: f}
-}
-
-// ValidEmail reports whether e is a plain e-mail address (no display name).
-func ValidEmail(e string) bool {
-	if len(e) > 320 || e == "" {
-		return false
-	}
-	a, err := mail.ParseAddress(e)
-	return err == nil && a.Address == e && strings.Contains(e, "@")
 }

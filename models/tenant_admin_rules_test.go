@@ -23,6 +23,7 @@ func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ov.SteppedUpAt = clk.Now()
 		second, err := s.CreateAdministrator(ctx, ov, models.CreateAdminInput{Email: "second@example.com", GivenName: "S", FamilyName: "S", Role: string(authz.TenantAuditor)}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)
@@ -64,6 +65,7 @@ func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
 		ctx := context.Background()
 		tn, owner := activeAdmin(t, s)
 		ov, _ := s.LoadViewer(ctx, tn, owner.ID)
+		ov.SteppedUpAt = clk.Now()
 		w, err := s.CreateWorkspace(ctx, ov, models.WorkspaceInput{Name: "Checkout", Slug: "checkout"}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)
@@ -124,7 +126,7 @@ func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
 		if v.Can(authz.ReadOrganizations) || v.Can(authz.ManageOrganizations) {
 			t.Fatal("Editor - Organizations grants on the free plan")
 		}
-		if _, err := s.SeedAdministrators(ctx, tn, 200, models.Actor{}); err != nil {
+		if _, err := s.SeedAdministrators(ctx, tn, 200, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		var n int64

@@ -26,7 +26,8 @@ type CreateTenantInput struct {
 func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Actor) (Tenant, Administrator, string, error) {
 	in.Slug = strings.ToLower(strings.TrimSpace(in.Slug))
 	in.Name = strings.TrimSpace(in.Name)
-	in.AdminEmail = NormalizeEmail(in.AdminEmail)
+	email, emailMsg := CheckEmail(in.AdminEmail)
+	in.AdminEmail = email
 	if in.Plan == "" {
 		in.Plan = PlanFree
 	}
@@ -42,8 +43,8 @@ func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Ac
 	if !in.Plan.Valid() {
 		f.add("plan", "Plan must be free, professional or enterprise.")
 	}
-	if !ValidEmail(in.AdminEmail) {
-		f.add("admin_email", "Enter a valid e-mail address.")
+	if emailMsg != "" {
+		f.add("admin_email", emailMsg)
 	}
 	if err := f.err(); err != nil {
 		return Tenant{}, Administrator{}, "", err

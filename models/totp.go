@@ -193,7 +193,10 @@ func (s *Store) ConfirmTOTPEnrollment(ctx context.Context, tenant Tenant, adminI
 			return err
 		}
 		meta.AdminID, meta.Email = a.ID, a.Email
-		return writeAudit(tx, now, a.TenantID, meta, "administrator.totp_enrolled", adminTarget(a), nil)
+		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.totp_enrolled", adminTarget(a), nil); err != nil {
+			return err
+		}
+		return s.notifyTx(tx, now, a, noticeTOTPEnrolled, meta)
 	})
 	if err != nil {
 		return nil, err
@@ -274,16 +277,23 @@ func (s *Store) checkSecondFactor(ctx context.Context, a Administrator, code str
 	}
 	now := s.now()
 	if len(normalizeRecovery(code)) == 10 {
-		res := db.Model(&RecoveryCode{}).Where("administrator_id = ? AND code_hash = ? AND used_at IS NULL", a.ID, HashToken(normalizeRecovery(code))).
-			Update("used_at", now)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected != 1 {
-			return ErrBadCode
-		}
-		meta.AdminID, meta.Email = a.ID, a.Email
-		return writeAudit(db, now, a.TenantID, meta, "administrator.recovery_code_used", adminTarget(a), nil)
+		// The code is spent, audited and the administrator told, all in one
+		// transaction.
+		return s.tx(ctx, func(tx *gorm.DB) error {
+			res := tx.Model(&RecoveryCode{}).Where("administrator_id = ? AND code_hash = ? AND used_at IS NULL", a.ID, HashToken(normalizeRecovery(code))).
+				Update("used_at", now)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return ErrBadCode
+			}
+			meta.AdminID, meta.Email = a.ID, a.Email
+			if err := writeAudit(tx, now, a.TenantID, meta, "administrator.recovery_code_used", adminTarget(a), nil); err != nil {
+				return err
+			}
+			return s.notifyTx(tx, now, fresh, noticeRecoveryUsed, meta)
+		})
 	}
 	plain, err := s.open(fresh.TOTPSecret)
 	if err != nil {
@@ -316,7 +326,7 @@ func (s *Store) RemoveTOTP(ctx context.Context, tenant Tenant, adminID int64, pa
 		return err
 	}
 	meta.AdminID, meta.Email = a.ID, a.Email
-	return s.clearTOTP(ctx, a, meta, "administrator.totp_removed", false)
+	return s.clearTOTP(ctx, a, meta, "administrator.totp_removed", noticeTOTPRemoved, false)
 }
 
 // ResetTOTP clears an administrator's TOTP (User Profile): they must enrol
@@ -329,10 +339,13 @@ func (s *Store) ResetTOTP(ctx context.Context, v Viewer, adminID int64, actor Ac
 	if a.TOTPEnabledAt == nil && len(a.TOTPSecret) == 0 {
 		return &ValidationError{Fields: map[string]string{"_form": a.DisplayName() + " has not set up TOTP."}}
 	}
-	return s.clearTOTP(ctx, a, actor, "administrator.totp_reset", true)
+	if err := s.stepUpError(v); err != nil {
+		return err
+	}
+	return s.clearTOTP(ctx, a, actor, "administrator.totp_reset", noticeTOTPReset, true)
 }
 
-func (s *Store) clearTOTP(ctx context.Context, a Administrator, actor Actor, action string, endSessions bool) error {
+func (s *Store) clearTOTP(ctx context.Context, a Administrator, actor Actor, action string, notice securityChange, endSessions bool) error {
 	now := s.now()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).
@@ -347,8 +360,58 @@ func (s *Store) clearTOTP(ctx context.Context, a Administrator, actor Actor, act
 				return err
 			}
 		}
-		return writeAudit(tx, now, a.TenantID, actor, action, adminTarget(a), nil)
+		if err := writeAudit(tx, now, a.TenantID, actor, action, adminTarget(a), nil); err != nil {
+			return err
+		}
+		return s.notifyTx(tx, now, a, notice, actor)
 	})
+}
+
+// RegenerateRecoveryCodes replaces the signed-in administrator's recovery
+// codes with ten new ones (returned, to be shown once): their password is
+// required, wrong ones count towards the lockout. The old codes stop
+// working; in one transaction with the audit event and the e-mail telling
+// them.
+func (s *Store) RegenerateRecoveryCodes(ctx context.Context, tenant Tenant, adminID int64, password string, meta Actor) ([]string, error) {
+	a, err := adminIn(s.DB.WithContext(ctx), tenant.ID, adminID)
+	if err != nil {
+		return nil, err
+	}
+	if a.TOTPEnabledAt == nil {
+		return nil, ErrTOTPNotEnabled
+	}
+	if len(password) > passwords.MaxPasswordLength {
+		return nil, &ValidationError{Fields: map[string]string{"password": "The password is not correct."}}
+	}
+	if err := s.reconfirmPassword(ctx, a, password, "password", "The password is not correct.", meta); err != nil {
+		return nil, err
+	}
+	codes, hashes, err := s.newRecoveryCodes()
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	meta.AdminID, meta.Email = a.ID, a.Email
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("administrator_id = ?", a.ID).Delete(&RecoveryCode{}).Error; err != nil {
+			return err
+		}
+		rows := make([]RecoveryCode, len(hashes))
+		for i, h := range hashes {
+			rows[i] = RecoveryCode{AdministratorID: a.ID, CodeHash: h, CreatedAt: now}
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return err
+		}
+		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.recovery_codes_regenerated", adminTarget(a), nil); err != nil {
+			return err
+		}
+		return s.notifyTx(tx, now, a, noticeRecoveryRegenerated, meta)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return codes, nil
 }
 
 // RecoveryCodesLeft counts an administrator's unused recovery codes.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -82,15 +83,25 @@ func NormalizeUsername(u string) string { return strings.ToLower(strings.TrimSpa
 // in phone numbers.
 func NormalizePhone(p string) string { return phoneSeps.Replace(strings.TrimSpace(p)) }
 
+// optionalEmail checks a user's e-mail as typed: blank is none; otherwise
+// CheckEmail's address and message.
+func optionalEmail(raw string) (string, string) {
+	if strings.TrimSpace(raw) == "" && utf8.ValidString(raw) {
+		return "", ""
+	}
+	return CheckEmail(raw)
+}
+
 // checkUserFields validates the identifiers and names of a user; every
-// value must already be normalised.
-func checkUserFields(f fieldErrors, email, username, phone, given, family string) {
-	if email == "" && username == "" {
+// value must already be normalised, the e-mail by optionalEmail (whose
+// message is emailMsg).
+func checkUserFields(f fieldErrors, email, emailMsg, username, phone, given, family string) {
+	if emailMsg != "" {
+		f.add("email", emailMsg)
+	}
+	if email == "" && emailMsg == "" && username == "" {
 		f.add("email", "Enter an e-mail address or a username (or both).")
 		f.add("username", "Enter a username or an e-mail address (or both).")
-	}
-	if email != "" && !ValidEmail(email) {
-		f.add("email", "Enter a valid e-mail address, like name@example.com.")
 	}
 	switch {
 	case username == "":
@@ -355,13 +366,15 @@ func (s *Store) CreateUser(ctx context.Context, tenantID int64, in CreateUserInp
 // CreateUserTx is CreateUser inside the caller's transaction, for
 // operations that create a user along with something else.
 func (s *Store) CreateUserTx(tx *gorm.DB, tenantID int64, in CreateUserInput, actor Actor) (User, error) {
-	in.Email, in.Username = NormalizeEmail(in.Email), NormalizeUsername(in.Username)
+	var emailMsg string
+	in.Email, emailMsg = optionalEmail(in.Email)
+	in.Username = NormalizeUsername(in.Username)
 	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
 	if in.Status == "" {
 		in.Status = UserNew
 	}
 	f := fieldErrors{}
-	checkUserFields(f, in.Email, in.Username, "", in.GivenName, in.FamilyName)
+	checkUserFields(f, in.Email, emailMsg, in.Username, "", in.GivenName, in.FamilyName)
 	if !in.Status.Valid() {
 		f.add("status", "Choose new, active or inactive.")
 	}
@@ -412,10 +425,12 @@ type UpdateUserInput struct {
 // attributes and metadata, in one transaction with an audit event listing
 // what changed. Changing an address clears its verification.
 func (s *Store) UpdateUser(ctx context.Context, tenantID, id int64, in UpdateUserInput, actor Actor) (User, error) {
-	in.Email, in.Username, in.Phone = NormalizeEmail(in.Email), NormalizeUsername(in.Username), NormalizePhone(in.Phone)
+	var emailMsg string
+	in.Email, emailMsg = optionalEmail(in.Email)
+	in.Username, in.Phone = NormalizeUsername(in.Username), NormalizePhone(in.Phone)
 	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
 	f := fieldErrors{}
-	checkUserFields(f, in.Email, in.Username, in.Phone, in.GivenName, in.FamilyName)
+	checkUserFields(f, in.Email, emailMsg, in.Username, in.Phone, in.GivenName, in.FamilyName)
 	if !in.Status.Valid() {
 		f.add("status", "Choose new, active or inactive.")
 	}

@@ -385,8 +385,13 @@ func (s *Store) DeleteWorkspace(ctx context.Context, v Viewer, id int64, confirm
 		if err != nil {
 			return err
 		}
+		f := fieldErrors{}
 		if strings.TrimSpace(confirm) != w.Slug {
-			return &ValidationError{Fields: map[string]string{"confirm": "Type the workspace's slug, " + w.Slug + ", to confirm."}}
+			f.add("confirm", "Type the workspace's slug, "+w.Slug+", to confirm.")
+		}
+		s.needStepUp(v, f)
+		if err := f.err(); err != nil {
+			return err
 		}
 		res := tx.Where("tenant_id = ? AND workspace_id = ?", v.Tenant.ID, w.ID).Delete(&RoleBinding{})
 		if res.Error != nil {

@@ -150,10 +150,10 @@ func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID in
 		return Administrator{}, ErrNotFound
 	}
 	now := s.now()
-	email := NormalizeEmail(in.User)
+	email, msg := CheckEmail(in.User)
 	f := fieldErrors{}
-	if !ValidEmail(email) {
-		f.add("user", "Enter the e-mail of an administrator of this tenant, like name@example.com.")
+	if msg != "" {
+		f.add("user", msg+" Enter the e-mail of an administrator of this tenant.")
 	}
 	role, ok := authz.RoleByKey(authz.RoleKey(in.Role))
 	if !ok || role.Scope != authz.ScopeWorkspace {
@@ -237,8 +237,13 @@ func (s *Store) RemoveWorkspaceRole(ctx context.Context, v Viewer, workspaceID, 
 		if err := tx.Delete(&b).Error; err != nil {
 			return err
 		}
-		return writeAuditIn(tx, now, v.Tenant.ID, w.ID, actor, "workspace.access_removed", adminTarget(a),
-			Changes{"role": {Before: b.RoleKey}, "workspace": {Before: w.Slug}})
+		if err := writeAuditIn(tx, now, v.Tenant.ID, w.ID, actor, "workspace.access_removed", adminTarget(a),
+			Changes{"role": {Before: b.RoleKey}, "workspace": {Before: w.Slug}}); err != nil {
+			return err
+		}
+		// The invitations they sent that they can no longer back go too.
+		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
+		return err
 	})
 	if err != nil {
 		return Administrator{}, err

@@ -44,6 +44,7 @@ func (w *wsWorld) viewer(t *testing.T, id int64) models.Viewer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v.SteppedUpAt = w.s.Now() // confirmed who they are (step-up), as for a delete
 	return v
 }
 

@@ -120,7 +120,10 @@ func TestChangePasswordFollowsThePolicyAndEndsOtherSessions(t *testing.T) {
 		}
 
 		// Policy changes take effect on the next password set.
-		c.Submit(policyURL, policyURL, url.Values{"min_length": {"20"}, "history": {"0"}, "require_digit": {"on"}, "reject_common": {"on"}})
+		if r := c.Submit(policyURL, policyURL, url.Values{"min_length": {"20"}, "history": {"0"}, "require_digit": {"on"}, "reject_common": {"on"},
+			"password": {webtest.Password}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("policy change: %d", r.Status)
+		}
 		mustContain(t, "account after the policy change", c.Get(accountURL).Body, "At least 20 characters", "At least one digit")
 		r = change(webtest.Password, "sixteen-chars-pw", "sixteen-chars-pw")
 		if r.Status != http.StatusUnprocessableEntity {
@@ -350,7 +353,7 @@ func TestProfileUnlockAndResetTOTP(t *testing.T) {
 		if r := auditor.Get(profile); strings.Contains(r.Body, "/totp/reset") {
 			t.Error("the auditor sees Reset TOTP")
 		}
-		if r := c.Submit(profile, profile+"/totp/reset", nil); r.Status != http.StatusSeeOther {
+		if r := c.Submit(profile, profile+"/totp/reset", url.Values{"password": {webtest.Password}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("reset TOTP: %d", r.Status)
 		}
 		if a := adminNow(t, app, target.ID); a.TOTPEnabledAt != nil || len(a.TOTPSecret) != 0 {

@@ -184,7 +184,7 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 				{"POST", base + "/" + tid + "/password-reset", nil, manage, 303},
 				{"POST", base + "/" + tid + "/sessions/" + sess.ID + "/delete", nil, manage, 303},
 				{"POST", base + "/" + tid + "/unlock", nil, manage, 303},
-				{"POST", base + "/" + tid + "/totp/reset", nil, manage, 303},
+				{"POST", base + "/" + tid + "/totp/reset", url.Values{"password": {webtest.Password}}, manage, 303},
 				{"POST", base + "/" + tid + "/status", url.Values{"status": {"inactive"}}, manage, 303},
 			} {
 				var r *webtest.Response
@@ -315,7 +315,7 @@ func TestAdministratorRules(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="e-expires_at"`) {
 			t.Fatalf("past expiry: %d", r.Status)
 		}
-		r = second.Submit(adminsURL+"/"+sid, adminsURL+"/"+sid+"/roles", url.Values{"role": {"tenant_admin"}})
+		r = second.Submit(adminsURL+"/"+sid, adminsURL+"/"+sid+"/roles", url.Values{"role": {"tenant_admin"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "already holds") {
 			t.Fatalf("duplicate role: %d", r.Status)
 		}
@@ -437,7 +437,7 @@ func TestAdministratorsPageCostsFixedQueries(t *testing.T) {
 			return n.Load()
 		}
 		small := measure(adminsURL)
-		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 300, models.Actor{}); err != nil {
+		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 300, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		large := measure(adminsURL)

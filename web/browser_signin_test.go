@@ -33,7 +33,8 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 		browsertest.Do(t, ctx, "sign-in settings", chromedp.Navigate(app.URL("/t/acme/settings/sign-in")),
 			chromedp.WaitVisible(chromedp.CSS("#f-method-otp")),
 			chromedp.Click(chromedp.CSS("#f-method-otp")),
-			chromedp.Click(chromedp.CSS("#f-require_totp")))
+			chromedp.Click(chromedp.CSS("#f-require_totp")),
+			chromedp.SendKeys(chromedp.CSS("#f-password"), webtest.Password)) // the step-up
 		browsertest.Submit(t, ctx, "save the sign-in settings", "form button[type=submit].button-primary")
 		if flash := browsertest.Text(t, ctx, ".flash span"); !strings.Contains(flash, "saved") {
 			t.Fatalf("after saving the sign-in settings: %q", flash)
@@ -161,5 +162,5 @@ func viewerOf(t *testing.T, app *webtest.App, tn models.Tenant, a models.Adminis
 	if err != nil {
 		t.Fatal(err)
 	}
-	return models.Viewer{Tenant: tn, Administrator: a, Grants: grants, Perms: authzSet(grants)}
+	return models.Viewer{Tenant: tn, Administrator: a, Grants: grants, Perms: authzSet(grants), SteppedUpAt: app.Store.Now()}
 }

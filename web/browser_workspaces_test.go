@@ -31,7 +31,7 @@ func TestBrowserWorkspaceAdminSeesOnlyTheirWorkspace(t *testing.T) {
 		app.BindInWorkspace(mia, alpha, "workspace_admin")
 		noah := app.AdminWithRoles(tn, "noah.north@acme.example", "tenant_member")
 		app.DB.DB.Model(&noah).Updates(map[string]any{"given_name": "Noah", "family_name": "North"})
-		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 40, models.Actor{}); err != nil {
+		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 40, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 

@@ -305,7 +305,7 @@ func TestOrganizationsScreens(t *testing.T) {
 		if after := orgCounts(t, db.DB); after != before {
 			t.Fatalf("a refused delete changed something: %s → %s", before, after)
 		}
-		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"customer-one"}})
+		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"customer-one"}, "password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != base {
 			t.Fatalf("delete: %d", r.Status)
 		}
@@ -408,7 +408,7 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 				{"POST", one + "/connections/" + fmt.Sprint(c1.ID), url.Values{"auto_membership": {"on"}}, false, 303},
 				{"POST", one + "/connections/" + fmt.Sprint(c1.ID) + "/delete", nil, false, 303},
 				{"GET", one + "/delete", nil, false, 200},
-				{"POST", base + "/doomed/delete", url.Values{"confirm": {"doomed"}}, false, 303},
+				{"POST", base + "/doomed/delete", url.Values{"confirm": {"doomed"}, "password": {webtest.Password}}, false, 303},
 			}
 			for _, rt := range routes {
 				allowed := vw.manage || (rt.read && vw.read)

@@ -199,6 +199,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable
 	t.need(http.MethodGet, account+"/totp", h.AccountTOTPForm, authz.SignedIn)
 	t.need(http.MethodPost, account+"/totp", h.AccountTOTPConfirm, authz.SignedIn)
 	t.need(http.MethodPost, account+"/totp/remove", h.AccountTOTPRemove, authz.SignedIn)
+	t.need(http.MethodPost, account+"/recovery-codes", h.AccountRecoveryCodes, authz.SignedIn)
 	t.need(http.MethodPost, account+"/sessions/:session/delete", h.AccountEndSession, authz.SignedIn)
 	return rt
 }

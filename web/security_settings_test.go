@@ -65,7 +65,7 @@ func TestSignInSettingsForm(t *testing.T) {
 
 		// Bad input: the message beside the field, what was typed kept, nothing saved.
 		before, events := securityOf(t, app, tn), auditCount(t, app, "tenant.sign_in_updated")
-		r = c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"method": {"sms"}, "require_totp": {"on"}})
+		r = c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"method": {"sms"}, "require_totp": {"on"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("bad method: %d", r.Status)
 		}
@@ -75,7 +75,7 @@ func TestSignInSettingsForm(t *testing.T) {
 		}
 
 		// Good input saves, audited, flash, 303 back to the page.
-		r = c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"method": {"otp"}, "require_totp": {"on"}})
+		r = c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"method": {"otp"}, "require_totp": {"on"}, "password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != signInSettingsURL {
 			t.Fatalf("save: %d %q", r.Status, r.Location)
 		}
@@ -89,12 +89,12 @@ func TestSignInSettingsForm(t *testing.T) {
 		mustContain(t, "page after saving", r.Body, "Sign In / Sign Up settings were saved.", `name="method" value="otp" checked`, `name="require_totp" type="checkbox" value="on" checked`)
 
 		// An unchecked box is not posted: it means false.
-		c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"method": {"password"}})
+		c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"method": {"password"}, "password": {webtest.Password}})
 		if sec := securityOf(t, app, tn); sec.SignInMethod != models.MethodPassword || sec.RequireTOTP {
 			t.Fatalf("unchecked require_totp: %+v", sec)
 		}
 		// Without a method, the current one stays.
-		c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"require_totp": {"on"}})
+		c.Submit(signInSettingsURL, signInSettingsURL, url.Values{"require_totp": {"on"}, "password": {webtest.Password}})
 		if sec := securityOf(t, app, tn); sec.SignInMethod != models.MethodPassword || !sec.RequireTOTP {
 			t.Fatalf("require_totp alone: %+v", sec)
 		}
@@ -122,7 +122,7 @@ func TestPasswordPolicyForm(t *testing.T) {
 			}
 		}
 		// Out of bounds: messages beside both fields, typed values kept.
-		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"7"}, "history": {"25"}, "require_symbol": {"on"}})
+		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"7"}, "history": {"25"}, "require_symbol": {"on"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("out of bounds: %d", r.Status)
 		}
@@ -132,24 +132,24 @@ func TestPasswordPolicyForm(t *testing.T) {
 			t.Error("an unposted checkbox came back checked")
 		}
 		unchanged("out of bounds")
-		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"129"}, "history": {"-1"}})
+		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"129"}, "history": {"-1"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="e-min_length"`) || !strings.Contains(r.Body, `id="e-history"`) {
 			t.Fatalf("129 / -1: %d", r.Status)
 		}
 		unchanged("129 / -1")
 		// Not numbers.
-		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"twelve"}, "history": {"3"}})
+		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"twelve"}, "history": {"3"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("not a number: %d", r.Status)
 		}
 		mustContain(t, "not-a-number page", r.Body, `id="e-min_length"`, "Enter a whole number from 8 to 128.", `value="twelve"`, `value="3"`)
-		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"12"}, "history": {""}})
+		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"12"}, "history": {""}, "password": {webtest.Password}})
 		mustContain(t, "empty history page", r.Body, `id="e-history"`, "Enter the password history")
 		unchanged("not a number")
 
 		// Good input; reject_common unchecked means false.
 		r = c.Submit(policyURL, policyURL, url.Values{"min_length": {"16"}, "history": {"3"}, "require_lowercase": {"on"},
-			"require_uppercase": {"on"}, "require_digit": {"on"}, "require_symbol": {"on"}})
+			"require_uppercase": {"on"}, "require_digit": {"on"}, "require_symbol": {"on"}, "password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != policyURL {
 			t.Fatalf("save: %d %q", r.Status, r.Location)
 		}
@@ -170,7 +170,7 @@ func TestPasswordPolicyForm(t *testing.T) {
 			t.Error("reject_common still shown checked")
 		}
 		// A post without the number fields keeps them (checkboxes absent are off).
-		if r := c.Submit(policyURL, policyURL, url.Values{"reject_common": {"on"}}); r.Status != http.StatusSeeOther {
+		if r := c.Submit(policyURL, policyURL, url.Values{"reject_common": {"on"}, "password": {webtest.Password}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("partial save: %d", r.Status)
 		}
 		if got := securityOf(t, app, tn); got.MinLength != 16 || got.History != 3 || !got.RejectCommon || got.RequireDigit {
@@ -199,14 +199,14 @@ func TestBruteForceForm(t *testing.T) {
 				t.Fatalf("%s saved something: %+v → %+v", what, before, after)
 			}
 		}
-		r = c.Submit(bruteForceURL, bruteForceURL, url.Values{"max_attempts": {"0"}, "lockout_minutes": {"1441"}})
+		r = c.Submit(bruteForceURL, bruteForceURL, url.Values{"max_attempts": {"0"}, "lockout_minutes": {"1441"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("out of bounds: %d", r.Status)
 		}
 		mustContain(t, "out-of-bounds page", r.Body, `id="e-max_attempts"`, "Maximum attempts must be between 1 and 100.",
 			`id="e-lockout_minutes"`, "Lockout must be between 1 and 1440 minutes.", `value="0"`, `value="1441"`)
 		unchanged("out of bounds")
-		r = c.Submit(bruteForceURL, bruteForceURL, url.Values{"max_attempts": {"3.5"}, "lockout_minutes": {"ten"}})
+		r = c.Submit(bruteForceURL, bruteForceURL, url.Values{"max_attempts": {"3.5"}, "lockout_minutes": {"ten"}, "password": {webtest.Password}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("not numbers: %d", r.Status)
 		}
@@ -214,7 +214,7 @@ func TestBruteForceForm(t *testing.T) {
 			"Enter a whole number from 1 to 1440.", `value="3.5"`, `value="ten"`)
 		unchanged("not numbers")
 
-		r = c.Submit(bruteForceURL, bruteForceURL, url.Values{"max_attempts": {"3"}, "lockout_minutes": {" 30 "}})
+		r = c.Submit(bruteForceURL, bruteForceURL, url.Values{"max_attempts": {"3"}, "lockout_minutes": {" 30 "}, "password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != bruteForceURL {
 			t.Fatalf("save: %d %q", r.Status, r.Location)
 		}
@@ -226,7 +226,7 @@ func TestBruteForceForm(t *testing.T) {
 		}
 		mustContain(t, "page after saving", c.Get(bruteForceURL).Body, "Brute Force Protection settings were saved.", `value="3"`, `value="30"`)
 		// A post of one field keeps the other.
-		if r := c.Submit(bruteForceURL, bruteForceURL, url.Values{"lockout_minutes": {"45"}}); r.Status != http.StatusSeeOther {
+		if r := c.Submit(bruteForceURL, bruteForceURL, url.Values{"lockout_minutes": {"45"}, "password": {webtest.Password}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("partial save: %d", r.Status)
 		}
 		if sec := securityOf(t, app, tn); sec.MaxAttempts != 3 || sec.LockoutMinutes != 45 {
@@ -247,9 +247,9 @@ func TestSecuritySettingsRoutesByRole(t *testing.T) {
 			path string
 			good url.Values
 		}{
-			{signInSettingsURL, url.Values{"method": {"otp"}, "require_totp": {"on"}}},
-			{policyURL, url.Values{"min_length": {"14"}, "history": {"2"}, "require_digit": {"on"}}},
-			{bruteForceURL, url.Values{"max_attempts": {"7"}, "lockout_minutes": {"20"}}},
+			{signInSettingsURL, url.Values{"method": {"otp"}, "require_totp": {"on"}, "password": {webtest.Password}}},
+			{policyURL, url.Values{"min_length": {"14"}, "history": {"2"}, "require_digit": {"on"}, "password": {webtest.Password}}},
+			{bruteForceURL, url.Values{"max_attempts": {"7"}, "lockout_minutes": {"20"}, "password": {webtest.Password}}},
 		}
 		// Refused roles first, so that the settings are still the defaults.
 		for _, role := range []string{"tenant_auditor", "tenant_member", "editor_organizations", "editor_users", "editor_connections", "tenant_admin"} {

@@ -46,7 +46,7 @@ func setSecurity(t *testing.T, app *webtest.App, tn models.Tenant, method string
 	t.Helper()
 	var owner models.Administrator
 	app.DB.DB.Where("tenant_id = ?", tn.ID).Order("id").Take(&owner)
-	v := models.Viewer{Tenant: tn, Administrator: owner}
+	v := models.Viewer{Tenant: tn, Administrator: owner, SteppedUpAt: app.Store.Now()}
 	if err := app.Store.UpdateSignInSettings(webtest.Ctx(), v, models.SignInSettings{Method: method, RequireTOTP: requireTOTP}, models.Actor{}); err != nil {
 		t.Fatal(err)
 	}

@@ -258,9 +258,9 @@ func TestInvitationPage(t *testing.T) {
 		if a, _ := app.Store.AdministratorByID(webtest.Ctx(), admin.TenantID, admin.ID); a.Status != models.AdminInvited {
 			t.Fatal("bad input changed the administrator")
 		}
-		// Fields the form does not offer are ignored; a post without the
-		// confirmation field (a script) has nothing to mistype.
-		r = c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"password": {webtest.Password},
+		// Fields the form does not offer are ignored. (A post without the
+		// confirmation is refused: TestConfirmationFieldsAreRequired.)
+		r = c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"password": {webtest.Password}, "password_confirm": {webtest.Password},
 			"email": {"attacker@example.com"}, "status": {"inactive"}, "tenant_id": {"99"}})
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/login?email=owner%40example.com" {
 			t.Fatalf("accept: %d %q", r.Status, r.Location)
@@ -474,7 +474,7 @@ func TestCookiesUnderHTTPS(t *testing.T) {
 		return res
 	}
 	_, _, tok := app.Tenant("secure", models.PlanFree, "sec@example.com")
-	if res := post("/invitations/"+tok, url.Values{"password": {webtest.Password}}); res.StatusCode != http.StatusSeeOther {
+	if res := post("/invitations/"+tok, url.Values{"password": {webtest.Password}, "password_confirm": {webtest.Password}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept under https: %d", res.StatusCode)
 	}
 	res = post("/t/secure/login", url.Values{"email": {"sec@example.com"}, "password": {webtest.Password}})

@@ -127,7 +127,7 @@ func TestWorkspaceRoutesByRole(t *testing.T) {
 				{"GET", "/workspaces/:workspace/audit", one + "/audit", nil, see, 200, true},
 				{"GET", "/workspaces/:workspace/audit/export.csv", one + "/audit/export.csv", nil, see, 200, true},
 				{"GET", "/workspaces/:workspace/delete", one + "/delete", nil, ta, 200, true},
-				{"POST", "/workspaces/:workspace/delete", one + "/delete", url.Values{"confirm": {"alpha"}}, ta, 303, true},
+				{"POST", "/workspaces/:workspace/delete", one + "/delete", url.Values{"confirm": {"alpha"}, "password": {webtest.Password}}, ta, 303, true},
 			} {
 				covered[rt.method+" /t/:tenant"+rt.route] = true
 				before := wsCounts(t, db.DB)
@@ -372,8 +372,12 @@ func TestWorkspaceLifecycle(t *testing.T) {
 		if r := c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {""}}); r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("delete with an empty confirmation: %d", r.Status)
 		}
-		// A post without the field at all (a script) is taken as confirmed.
-		r = c.Submit(one+"/delete", one+"/delete", nil)
+		// A post without the field at all is refused too (Part 2: confirmation
+		// fields are required).
+		if r := c.Submit(one+"/delete", one+"/delete", nil); r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("delete without a confirmation: %d", r.Status)
+		}
+		r = c.Submit(one+"/delete", one+"/delete", url.Values{"confirm": {"marketing-eu"}, "password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/workspaces" {
 			t.Fatalf("delete: %d %q", r.Status, r.Location)
 		}
@@ -479,7 +483,7 @@ func TestWorkspaceCandidatesPicker(t *testing.T) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
 		app.Workspace(tn, "alpha", "Alpha")
-		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 60, models.Actor{}); err != nil {
+		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 60, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		app.AdminWithRoles(tn, "zed.unique@example.com", "tenant_member")

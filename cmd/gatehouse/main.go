@@ -34,9 +34,9 @@ Commands:
   healthcheck                exit 0 if the server on GATEHOUSE_ADDR is ready (container health checks)
   tenant create --slug S --name N --plan P --admin-email E
                              create a tenant and invite its first Tenant Admin
-  seed --tenant S [--administrators N] [--workspaces N] [--organizations N] [--users N]
-                             fill a tenant with demo data; --members N [--organization NAME]
-                             makes N of its users members of one organization (the first by name)
+  seed --tenant S --demo [--demo-password P] [--administrators N] [--workspaces N]
+       [--organizations N] [--users N] [--members N [--organization NAME]]
+                             fill a demo tenant with data (see gatehouse seed --help)
 
 Configuration comes from the environment: GATEHOUSE_ADDR, DATABASE_URL,
 GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL;
@@ -218,8 +218,8 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 	email := fs.String("admin-email", "", "e-mail of the first Tenant Admin")
 	given := fs.String("admin-given-name", "", "given name of the first Tenant Admin")
 	family := fs.String("admin-family-name", "", "family name of the first Tenant Admin")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	if done, err := parseFlags(fs, args, stdout, tenantCreateIntro); done || err != nil {
+		return err
 	}
 	a, err := open(ctx, getenv, logger)
 	if err != nil {
@@ -257,18 +257,64 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 	return nil
 }
 
+const tenantCreateIntro = `Usage: gatehouse tenant create --slug S --name N [--plan P] --admin-email E
+
+Creates a tenant and invites its first Tenant Admin; the last line printed is
+the invitation link.
+`
+
+const seedIntro = `Usage: gatehouse seed --tenant S --demo [--demo-password P] [--administrators N]
+       [--workspaces N] [--organizations N] [--users N] [--members N [--organization NAME]]
+
+Fills an existing tenant with realistic demo data in bulk, for demos and
+benchmarks. Seeded administrators have predictable addresses, so seed only a
+demo tenant: the command refuses to run without --demo. Active seeded
+administrators get a random password nobody knows, unless --demo-password
+names one (it must meet the tenant's password policy).
+`
+
+// parseFlags parses a command's flags. For -h or --help it writes the
+// command's usage (intro and flags) to stdout in one write and reports done.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, intro string) (done bool, err error) {
+	err = fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		var b strings.Builder
+		b.WriteString(intro)
+		b.WriteString("\nFlags:\n")
+		fs.VisitAll(func(f *flag.Flag) {
+			name, usage := flag.UnquoteUsage(f)
+			fmt.Fprintf(&b, "  --%s", f.Name)
+			if name != "" {
+				fmt.Fprintf(&b, " %s", name)
+			}
+			fmt.Fprintf(&b, "\n        %s\n", usage)
+		})
+		_, err = io.WriteString(stdout, b.String())
+		return true, err
+	}
+	if err != nil {
+		return true, usageError{err.Error()}
+	}
+	return false, nil
+}
+
 func seed(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, logger *slog.Logger) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	slug := fs.String("tenant", "", "slug of an existing tenant")
+	slug := fs.String("tenant", "", "slug of an existing `tenant`")
+	demo := fs.Bool("demo", false, "confirm that the tenant is a demo tenant (required)")
+	demoPassword := fs.String("demo-password", "", "the `password` active seeded administrators sign in with (default: a random one nobody knows)")
 	admins := fs.Int("administrators", 0, "administrators to add")
 	workspaces := fs.Int("workspaces", 0, "workspaces to add")
 	orgs := fs.Int("organizations", 0, "organizations to add")
 	users := fs.Int("users", 0, "identity-pool users to add")
 	members := fs.Int("members", 0, "users to make members of one organization (--organization, else the first by name)")
-	orgName := fs.String("organization", "", "the organization --members go to")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	orgName := fs.String("organization", "", "the `organization` --members go to")
+	if done, err := parseFlags(fs, args, stdout, seedIntro); done || err != nil {
+		return err
+	}
+	if !*demo {
+		return usageError{"seed makes administrators with predictable addresses: it runs only with --demo, on a demo tenant"}
 	}
 	if *slug == "" {
 		return usageError{"--tenant is required"}
@@ -288,12 +334,31 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	n, err := a.store.SeedAdministrators(ctx, t, *admins, models.Actor{Email: "gatehouse seed", IP: "cli"})
-	if err != nil {
-		return err
+	if *demoPassword != "" {
+		policy, err := a.store.PasswordPolicy(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if v := policy.Check(*demoPassword); len(v) > 0 {
+			msgs := make([]string, len(v))
+			for i, x := range v {
+				msgs[i] = x.Message
+			}
+			return usageError{"--demo-password does not meet " + t.Slug + "'s password policy: " + strings.Join(msgs, " ")}
+		}
 	}
-	fmt.Fprintf(stdout, "Added %d administrators to %s in %s (active ones sign in with %q).\n", n, t.Slug, time.Since(start).Round(time.Millisecond), models.SeedPassword)
+	if *admins > 0 {
+		start := time.Now()
+		n, err := a.store.SeedAdministrators(ctx, t, *admins, *demoPassword, models.Actor{Email: "gatehouse seed", IP: "cli"})
+		if err != nil {
+			return err
+		}
+		signIn := "they have a random password nobody knows: send one a password reset, or seed with --demo-password"
+		if *demoPassword != "" {
+			signIn = fmt.Sprintf("active ones sign in with %q", *demoPassword)
+		}
+		fmt.Fprintf(stdout, "Added %d administrators to %s in %s (%s).\n", n, t.Slug, time.Since(start).Round(time.Millisecond), signIn)
+	}
 	if *users > 0 {
 		start := time.Now()
 		n, err := a.store.SeedUsers(ctx, t, *users, models.Actor{Email: "gatehouse seed", IP: "cli"})

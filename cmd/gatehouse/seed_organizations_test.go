@@ -14,12 +14,12 @@ func TestSeedOrganizationsAndMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err := run(ctx, []string{"seed", "--tenant", "acme", "--members", "5"}, e, &out, quiet())
+	err := run(ctx, []string{"seed", "--demo", "--tenant", "acme", "--members", "5"}, e, &out, quiet())
 	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "--organizations") {
 		t.Fatalf("members without organizations: %v", err)
 	}
 	out.Reset()
-	if err := run(ctx, []string{"seed", "--tenant", "acme", "--organizations", "120", "--users", "40", "--members", "50"}, e, &out, quiet()); err != nil {
+	if err := run(ctx, []string{"seed", "--demo", "--tenant", "acme", "--organizations", "120", "--users", "40", "--members", "50"}, e, &out, quiet()); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Added 120 organizations to acme", "Added 40 members to the organization", "Only 40 users of acme were not members yet"} {
@@ -27,7 +27,7 @@ func TestSeedOrganizationsAndMembers(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	err = run(ctx, []string{"seed", "--tenant", "acme", "--members", "5", "--organization", "nope"}, e, &out, quiet())
+	err = run(ctx, []string{"seed", "--demo", "--tenant", "acme", "--members", "5", "--organization", "nope"}, e, &out, quiet())
 	if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), `"nope"`) {
 		t.Fatalf("unknown organization: %v", err)
 	}

@@ -23,6 +23,7 @@ func all() []*gormigrate.Migration {
 		auditIndexes(),
 		organizations(),
 		outboxPendingIndex(),
+		invitationAuthority(),
 	}
 }
 

@@ -12,3 +12,11 @@ func inputType(t string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// id is what the field's ids are built from: ID, else Name.
+func (in Input) id() string {
+	if in.ID != "" {
+		return in.ID
+	}
+	return in.Name
+}

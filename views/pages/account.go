@@ -22,6 +22,7 @@ type AccountData struct {
 	TOTPRequired bool
 	Sessions     []SessionRow
 	// Errors of the password form (current_password, new_password,
-	// new_password_confirm), of Remove TOTP (password) and of the page (_form).
+	// new_password_confirm), of Remove TOTP (password), of New recovery
+	// codes (recovery-password) and of the page (_form).
 	Errors map[string]string
 }

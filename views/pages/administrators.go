@@ -1,5 +1,7 @@
 package pages
 
+import "gatehouse/views/components"
+
 // RoleBadge is a role as a badge: its name, and whether it has expired.
 type RoleBadge struct {
 	Name    string
@@ -42,6 +44,9 @@ type AdminNewData struct {
 	Role       string
 	Roles      []Option
 	Errors     map[string]string
+	// AskStepUp: the viewer may grant Tenant Admin, which needs a step-up.
+	AskStepUp bool
+	StepUp    components.StepUp
 }
 
 // BindingRow is a role binding on the User Profile.
@@ -92,4 +97,9 @@ type AdminProfileData struct {
 	// Locked: locked out by brute force protection until LockedUntil.
 	Locked      bool
 	LockedUntil string
+	// The step-ups of the role form (granting Tenant Admin needs one; asked
+	// when the viewer may grant it) and of Reset TOTP.
+	AskRoleStepUp bool
+	RoleStepUp    components.StepUp
+	TOTPStepUp    components.StepUp
 }

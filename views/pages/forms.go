@@ -7,7 +7,9 @@ type LoginForm struct {
 	Email string
 	Next  string
 	Error string
-	Info  string
+	// EmailError is said beside the e-mail field (not an address at all).
+	EmailError string
+	Info       string
 }
 
 // TOTPSetupData is the TOTP enrolment form: the QR code and the secret.

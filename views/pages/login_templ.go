@@ -215,7 +215,7 @@ func Login(p layout.Page, f LoginForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			case "email":
-				templ_7745c5c3_Err = components.Field(components.Input{Label: "E-mail", Name: "email", Type: "email", Value: f.Email, Autocomplete: "username", Required: true, Autofocus: true, MaxLength: 320, Help: "We will e-mail you a one-time code."}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Field(components.Input{Label: "E-mail", Name: "email", Type: "email", Value: f.Email, Autocomplete: "username", Required: true, Autofocus: true, MaxLength: 320, Help: "We will e-mail you a one-time code.", Error: f.EmailError}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -224,7 +224,7 @@ func Login(p layout.Page, f LoginForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			default:
-				templ_7745c5c3_Err = components.Field(components.Input{Label: "E-mail", Name: "email", Type: "email", Value: f.Email, Autocomplete: "username", Required: true, Autofocus: f.Email == "", MaxLength: 320}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = components.Field(components.Input{Label: "E-mail", Name: "email", Type: "email", Value: f.Email, Autocomplete: "username", Required: true, Autofocus: f.Email == "", MaxLength: 320, Error: f.EmailError}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

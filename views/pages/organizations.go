@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"gatehouse/views/components"
 	"regexp"
 	"strconv"
 )
@@ -220,12 +221,13 @@ type OrgDeleteData struct {
 	Connections int64
 	Confirm     string
 	Errors      map[string]string
+	StepUp      components.StepUp
 }
 
 // OrgInvitationPageData is /o/{organization}/invitations/{token}: join the
-// organization by creating a user (Mode "create"), signing in with the
-// existing one ("signin") or choosing a password for an existing user who
-// has none ("set-password").
+// organization by creating a user (Mode "create") or signing in with the
+// existing one ("signin"); an existing user who has no password
+// ("no-password") is told what to do instead, with no form.
 type OrgInvitationPageData struct {
 	Action         string
 	Mode           string

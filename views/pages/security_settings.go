@@ -1,11 +1,14 @@
 package pages
 
+import "gatehouse/views/components"
+
 // SignInSettingsData is Tenant Settings > Sign In / Sign Up.
 type SignInSettingsData struct {
 	Method      string // "password" or "otp"
 	RequireTOTP bool
 	CanManage   bool // false: the page is read-only (disabled inputs, no Save)
 	Errors      map[string]string
+	StepUp      components.StepUp
 }
 
 // PasswordPolicyData is Tenant Settings > Password Policy, as typed.
@@ -19,6 +22,7 @@ type PasswordPolicyData struct {
 	History          string
 	CanManage        bool
 	Errors           map[string]string
+	StepUp           components.StepUp
 }
 
 // BruteForceData is Tenant Settings > Brute Force Protection, as typed.
@@ -27,4 +31,5 @@ type BruteForceData struct {
 	LockoutMinutes string
 	CanManage      bool
 	Errors         map[string]string
+	StepUp         components.StepUp
 }

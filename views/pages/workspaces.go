@@ -1,5 +1,7 @@
 package pages
 
+import "gatehouse/views/components"
+
 // WorkspaceRow is one row of the Workspaces list.
 type WorkspaceRow struct {
 	Href        string
@@ -98,6 +100,7 @@ type WorkspaceDeleteData struct {
 	People   []AccessRow // the first of them, to name who loses access
 	Confirm  string
 	Errors   map[string]string
+	StepUp   components.StepUp
 }
 
 // OverviewTemplate is one e-mail the system sends, as a sample.

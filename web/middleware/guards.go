@@ -67,6 +67,7 @@ func (g *Guards) SignedIn(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		v.SteppedUpAt = sess.SteppedUpAt()
 		render.SetViewer(c, &v)
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return next(c)

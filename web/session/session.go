@@ -3,6 +3,7 @@ package session
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -15,6 +16,7 @@ const (
 	keyStage   = "stage"
 	keyEmail   = "email"
 	keyNext    = "next"
+	keyStepUp  = "step_up_at"
 	keyCreated = "_created"
 )
 
@@ -137,4 +139,25 @@ func (s *Store) ClearCookie(w http.ResponseWriter) {
 	o := s.options()
 	o.MaxAge = -1
 	http.SetCookie(w, sessions.NewCookie(s.cookieName(), "", o))
+}
+
+// SteppedUpAt is when the signed-in administrator last confirmed who they
+// are for a sensitive action in this session (zero: never). A new session
+// (every sign-in makes one) starts without: signing in does not count.
+func (s *Session) SteppedUpAt() time.Time {
+	if n, ok := int64Value(s.raw.Values[keyStepUp]); ok {
+		return time.UnixMilli(n).UTC()
+	}
+	return time.Time{}
+}
+
+// SetSteppedUp records (or, with the zero time, forgets) a step-up and
+// saves the session.
+func (s *Session) SetSteppedUp(at time.Time) error {
+	if at.IsZero() {
+		delete(s.raw.Values, keyStepUp)
+	} else {
+		s.raw.Values[keyStepUp] = at.UnixMilli()
+	}
+	return s.store.Save(s.c.Request(), s.c.Response(), s.raw)
 }
