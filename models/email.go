@@ -51,6 +51,7 @@ type EmailRenderer interface {
 	SignInCode(SignInCodeEmail) (Email, error)
 	PasswordReset(PasswordResetEmail) (Email, error)
 	OrganizationInvitation(OrganizationInvitationEmail) (Email, error)
+	NewDevice(NewDeviceEmail) (Email, error)
 }
 
 // OutboxEmail is a message waiting to be (or already) delivered. It is

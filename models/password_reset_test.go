@@ -41,7 +41,7 @@ func newResetFixture(t *testing.T, db modelstest.DB) resetFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := passwords.Hash(oldPassword)
+	hash, err := passwords.Hash(context.Background(), oldPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (s *Store) SeedAdministrators(ctx context.Context, tenant Tenant, n int, ac
 	if n <= 0 {
 		return 0, nil
 	}
-	hash, err := passwords.Hash(SeedPassword)
+	hash, err := passwords.Hash(ctx, SeedPassword)
 	if err != nil {
 		return 0, err
 	}

@@ -13,6 +13,9 @@ type Session struct {
 	TenantID        *int64
 	AdministratorID *int64 `gorm:"index"`
 	Data            []byte
+	// Pending marks a sign-in in progress: the first factor passed, a
+	// second factor (or its enrolment) to come. A lockout deletes these.
+	Pending   bool   `gorm:"not null;default:false"`
 	IP              string `gorm:"size:64;not null;default:''"`
 	UserAgent       string `gorm:"size:500;not null;default:''"`
 	CreatedAt       time.Time

@@ -48,32 +48,35 @@ func (r tenantRoutes) needAnywhere(method, path string, h echo.HandlerFunc, p au
 }
 
 // public registers a tenant route that needs no sign-in (sign-in itself).
-func (r tenantRoutes) public(method, path string, h echo.HandlerFunc) {
-	r.g.Add(method, path, h)
+func (r tenantRoutes) public(method, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	r.g.Add(method, path, h, m...)
 	r.t.Public[method+" /t/:tenant"+path] = true
 }
 
 // routes is THE URL map.
-func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable {
+func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits routeLimits) *RouteTable {
 	rt := &RouteTable{Perms: map[string]authz.Permission{}, Public: map[string]bool{}}
 
+	// Posts anyone may send (sign-in steps, invitations, password resets)
+	// are rate limited per client address; e-mailed code requests have a
+	// limit of their own, checked by the sign-in handler.
 	app.GET("/", h.Home)
 	app.GET("/go", h.Go)
 	app.GET("/invitations/:token", h.InvitationShow)
-	app.POST("/invitations/:token", h.InvitationAccept)
+	app.POST("/invitations/:token", h.InvitationAccept, limits.invitations.Middleware)
 	app.GET("/password-reset/:token", h.PasswordResetShow)
-	app.POST("/password-reset/:token", h.PasswordReset)
+	app.POST("/password-reset/:token", h.PasswordReset, limits.passwordReset.Middleware)
 	// Organization invitations: the organization is found through the invitation.
 	app.GET("/o/:organization/invitations/:token", h.OrgInvitationShow)
-	app.POST("/o/:organization/invitations/:token", h.OrgInvitationAccept)
+	app.POST("/o/:organization/invitations/:token", h.OrgInvitationAccept, limits.invitations.Middleware)
 
 	t := tenantRoutes{g: app.Group("/t/:tenant", guards.Tenant), guards: guards, t: rt}
 	t.public(http.MethodGet, "/login", h.LoginForm)
-	t.public(http.MethodPost, "/login", h.Login)
+	t.public(http.MethodPost, "/login", h.Login, limits.signIn.Middleware)
 	t.public(http.MethodPost, "/logout", h.Logout)
-	t.public(http.MethodPost, "/login/restart", h.LoginRestart)
+	t.public(http.MethodPost, "/login/restart", h.LoginRestart, limits.signIn.Middleware)
 	t.public(http.MethodGet, "/login/enroll", h.EnrollForm)
-	t.public(http.MethodPost, "/login/enroll", h.Enroll)
+	t.public(http.MethodPost, "/login/enroll", h.Enroll, limits.signIn.Middleware)
 
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)

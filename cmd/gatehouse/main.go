@@ -81,8 +81,18 @@ func open(ctx context.Context, getenv func(string) string, logger *slog.Logger) 
 		models.Close(db)
 		return nil, err
 	}
-	store := models.NewStore(db, cfg.BaseURL, emails.Renderer{})
-	store.InvitationTTL, store.ResetTTL = cfg.InvitationTTL, cfg.ResetTTL
+	// Every command uses the keys serve uses (the development key kept in
+	// the data directory when GATEHOUSE_SECRET_KEY is unset).
+	if err := cfg.EnsureSecretKey(logger); err != nil {
+		models.Close(db)
+		return nil, err
+	}
+	store, err := models.NewStore(db, cfg.BaseURL, emails.Renderer{}, cfg.StoreKeys())
+	if err != nil {
+		models.Close(db)
+		return nil, err
+	}
+	store.InvitationTTL, store.ResetTTL, store.Logger = cfg.InvitationTTL, cfg.ResetTTL, logger
 	return &app{cfg: cfg, db: db, store: store, logger: logger}, nil
 }
 
@@ -121,10 +131,6 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer models.Close(a.db)
-	if err := a.cfg.EnsureSecretKey(logger); err != nil {
-		return err
-	}
-	a.store.TOTPKey, a.store.CodeKey = a.cfg.Key("totp-secrets"), a.cfg.Key("sign-in-codes")
 	sender, err := mail.NewSender(a.cfg.SMTPURL, a.cfg.MailFrom, logger)
 	if err != nil {
 		return err

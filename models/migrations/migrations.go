@@ -22,6 +22,7 @@ func all() []*gormigrate.Migration {
 		usersConnectionsRoles(),
 		auditIndexes(),
 		organizations(),
+		signinHardening(),
 	}
 }
 

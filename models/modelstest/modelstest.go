@@ -95,3 +95,17 @@ func Postgres(t testing.TB) DB {
 	}
 	return DB{Name: "postgres", DB: db, URL: u.String()}
 }
+
+// Keys are fixed store keys for tests (models.NewStore needs keys).
+func Keys() models.Keys {
+	return models.Keys{TOTP: []byte("modelstest totp key 32 bytes ..."), Code: []byte("modelstest code key 32 bytes ...")}
+}
+
+// Store returns a store over db with the test keys.
+func Store(db DB, baseURL string, emails models.EmailRenderer) *models.Store {
+	s, err := models.NewStore(db.DB, baseURL, emails, Keys())
+	if err != nil {
+		panic(err) // the test keys are always given
+	}
+	return s
+}

@@ -57,6 +57,13 @@ type Options struct {
 	// HTTPS gives the app an https:// base URL (the test server still
 	// speaks plain HTTP): Secure cookies, HSTS.
 	HTTPS bool
+	// Env adds configuration variables (GATEHOUSE_TRUSTED_PROXIES, ...).
+	Env map[string]string
+	// Limits replace the default rate limits when set.
+	Limits *web.Limits
+	// Logger receives the app's logs (default: discarded, or the test log
+	// at warning level under -v).
+	Logger *slog.Logger
 }
 
 // Start runs the app over db.
@@ -75,21 +82,30 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 		case "GATEHOUSE_SECRET_KEY":
 			return "test-secret-key-test-secret-key-0123456789"
 		}
-		return ""
+		return opts.Env[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts.Limits != nil {
+		cfg.Limits = *opts.Limits
+	}
 	clk := &Clock{t: time.Now().UTC()}
-	store := models.NewStore(db.DB, cfg.BaseURL, emails.Renderer{})
+	store, err := models.NewStore(db.DB, cfg.BaseURL, emails.Renderer{}, cfg.StoreKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !opts.RealClock {
 		store.Now = clk.Now
 	}
-	store.TOTPKey, store.CodeKey = cfg.Key("totp-secrets"), cfg.Key("sign-in-codes")
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	if opts.Logger != nil {
+		logger = opts.Logger
+	}
+	store.Logger = logger
 	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail})
 	srv.Config.Handler = ws.Echo
 	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg}
@@ -249,7 +265,7 @@ func Ctx() context.Context { return context.Background() }
 // role keys (tenant-wide) and the test password, bypassing the UI.
 func (a *App) AdminWithRoles(tenant models.Tenant, email string, roles ...string) models.Administrator {
 	a.T.Helper()
-	hash, err := passwords.Hash(Password)
+	hash, err := passwords.Hash(context.Background(), Password)
 	if err != nil {
 		a.T.Fatal(err)
 	}
