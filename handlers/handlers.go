@@ -9,8 +9,8 @@ import (
 	"gatehouse/models"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
-	"gatehouse/web/render"
 	"gatehouse/web/limit"
+	"gatehouse/web/render"
 	"gatehouse/web/session"
 
 	"github.com/labstack/echo/v4"

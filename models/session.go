@@ -15,12 +15,12 @@ type Session struct {
 	Data            []byte
 	// Pending marks a sign-in in progress: the first factor passed, a
 	// second factor (or its enrolment) to come. A lockout deletes these.
-	Pending   bool   `gorm:"not null;default:false"`
-	IP              string `gorm:"size:64;not null;default:''"`
-	UserAgent       string `gorm:"size:500;not null;default:''"`
-	CreatedAt       time.Time
-	LastSeenAt      time.Time
-	ExpiresAt       time.Time `gorm:"index"`
+	Pending    bool   `gorm:"not null;default:false"`
+	IP         string `gorm:"size:64;not null;default:''"`
+	UserAgent  string `gorm:"size:500;not null;default:''"`
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time `gorm:"index"`
 }
 
 // SessionByID loads a stored session by its hashed id.

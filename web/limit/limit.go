@@ -47,7 +47,7 @@ type Limiter struct {
 func New(r Rate) *Limiter {
 	perSecond := r.PerMinute / 60
 	refill := time.Duration(float64(time.Second) / perSecond) // one more request after
-	full := time.Duration(float64(r.Burst)) * refill           // a whole burst back after
+	full := time.Duration(float64(r.Burst)) * refill          // a whole burst back after
 	return &Limiter{
 		store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(perSecond), Burst: r.Burst, ExpiresIn: full + time.Minute,
