@@ -200,6 +200,23 @@ func (c *Client) Submit(page, action string, vals url.Values) *Response {
 	return c.Post(action, v)
 }
 
+// SubmitPage posts vals to action with the CSRF token of a page already
+// fetched, as a browser submitting that page's form would (without loading
+// the page again: some pages, like TOTP enrolment, change when reloaded).
+func (c *Client) SubmitPage(page *Response, action string, vals url.Values) *Response {
+	c.app.T.Helper()
+	tok := CSRFToken(page.Body)
+	if tok == "" {
+		c.app.T.Fatalf("no CSRF token on the page (status %d)", page.Status)
+	}
+	v := url.Values{}
+	for k, vs := range vals {
+		v[k] = vs
+	}
+	v.Set("_csrf", tok)
+	return c.Post(action, v)
+}
+
 func (c *Client) do(method, path string, body io.Reader, ctype string) *Response {
 	c.app.T.Helper()
 	req, err := http.NewRequest(method, c.app.URL(path), body)
