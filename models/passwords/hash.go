@@ -58,10 +58,10 @@ var currentParams = params{memory: argonMemory, time: argonTime, threads: argonT
 // before a slot is free.
 func derive(ctx context.Context, password string, salt []byte, p params) ([]byte, error) {
 	q := currentQueue()
-	if err := q.acquire(ctx); err != nil {
+	if err := q.Acquire(ctx); err != nil {
 		return nil, err
 	}
-	defer q.release()
+	defer q.Release()
 	return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, p.keyLen), nil
 }
 

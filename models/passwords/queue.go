@@ -57,9 +57,11 @@ func currentQueue() *Queue {
 	return queue
 }
 
-// acquire takes a slot: at once when one is free, else after waiting in
-// the queue; ErrBusy when the queue is full, ctx.Err() when ctx ends first.
-func (q *Queue) acquire(ctx context.Context) error {
+// Acquire takes a slot (as every derivation does; callers with heavy work
+// of their own, and tests, may too): at once when one is free, else after
+// waiting in the queue; ErrBusy when the queue is full, ctx.Err() when ctx
+// ends first. Release gives it back.
+func (q *Queue) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -86,4 +88,5 @@ func (q *Queue) acquire(ctx context.Context) error {
 	}
 }
 
-func (q *Queue) release() { <-q.slots }
+// Release gives back a slot taken with Acquire.
+func (q *Queue) Release() { <-q.slots }

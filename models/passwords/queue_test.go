@@ -19,11 +19,11 @@ func useQueue(t *testing.T, q *Queue) {
 func TestQueueFullAnswersBusyAtOnce(t *testing.T) {
 	q := NewQueue(1, 1)
 	useQueue(t, q)
-	if err := q.acquire(ctx); err != nil { // the one slot
+	if err := q.Acquire(ctx); err != nil { // the one slot
 		t.Fatal(err)
 	}
 	waiterIn := make(chan error, 1)
-	go func() { waiterIn <- q.acquire(ctx) }() // the one waiting place
+	go func() { waiterIn <- q.Acquire(ctx) }() // the one waiting place
 	waitFor(t, func() bool { return len(q.waiting) == 1 })
 
 	start := time.Now()
@@ -40,11 +40,11 @@ func TestQueueFullAnswersBusyAtOnce(t *testing.T) {
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Fatalf("ErrBusy took %v: it must come at once", d)
 	}
-	q.release()
+	q.Release()
 	if err := <-waiterIn; err != nil {
 		t.Fatalf("the waiting request: %v", err)
 	}
-	q.release()
+	q.Release()
 	if ok, err := Verify(ctx, dummyHash, "anything"); err != nil || ok {
 		t.Fatalf("Verify once the queue drained: %v %v", ok, err)
 	}
@@ -55,7 +55,7 @@ func TestQueueFullAnswersBusyAtOnce(t *testing.T) {
 func TestQueueDropsCancelledWaiters(t *testing.T) {
 	q := NewQueue(1, 1)
 	useQueue(t, q)
-	if err := q.acquire(ctx); err != nil {
+	if err := q.Acquire(ctx); err != nil {
 		t.Fatal(err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
@@ -81,7 +81,7 @@ func TestQueueDropsCancelledWaiters(t *testing.T) {
 	if _, err := Hash(cctx, "anything at all"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Hash with a cancelled context: %v", err)
 	}
-	q.release()
+	q.Release()
 }
 
 func waitFor(t *testing.T, cond func() bool) {
