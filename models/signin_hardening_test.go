@@ -183,5 +183,3 @@ func TestCodesForUnknownAddressesGoNowhere(t *testing.T) {
 		}
 	})
 }
-
-
