@@ -21,6 +21,9 @@ import (
 // count towards the lockout. When the hashing queue is full the error is
 // passwords.ErrBusy (nothing is counted).
 func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, password string, meta Actor) (Administrator, error) {
+	if passwords.Busy() { // no room to check it: turn it away before any other work
+		return Administrator{}, passwords.ErrBusy
+	}
 	if len(password) > passwords.MaxPasswordLength {
 		if err := passwords.VerifyDummy(ctx, password); err != nil {
 			return Administrator{}, err

@@ -48,6 +48,9 @@ type Limits struct {
 	Codes         limit.Rate // e-mailed sign-in codes asked for (first step and resend)
 	Invitations   limit.Rate // accepting administrator and organization invitations
 	PasswordReset limit.Rate // setting a password from a reset link
+	// SignInInFlight bounds the sign-in steps worked on at once, over all
+	// addresses; more are answered 429 at once.
+	SignInInFlight int
 }
 
 // DefaultLimits leave room for a busy office behind one address (a few
@@ -58,6 +61,10 @@ var DefaultLimits = Limits{
 	Codes:         limit.Rate{PerMinute: 6, Burst: 6},
 	Invitations:   limit.Rate{PerMinute: 10, Burst: 10},
 	PasswordReset: limit.Rate{PerMinute: 10, Burst: 10},
+	// A few times the password hashing queue (passwords.DefaultSlots +
+	// DefaultWaiting): enough to keep it busy, few enough that each step
+	// let in is answered quickly.
+	SignInInFlight: 16,
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in production).

@@ -49,10 +49,12 @@ func New(cfg Config, deps Deps) *Server {
 		Secure: cfg.SecureCookies(), Now: deps.Models.Now, ClientIP: e.IPExtractor}
 	flashes := session.NewFlashes(cfg.Key("flash"), cfg.SecureCookies())
 	renderer := &render.Renderer{Flashes: flashes}
-	limits := routeLimits{
+	limits := &routeLimits{
 		signIn:        limit.New(cfg.Limits.SignIn),
 		invitations:   limit.New(cfg.Limits.Invitations),
 		passwordReset: limit.New(cfg.Limits.PasswordReset),
+		signInFlight:  limit.NewInFlight(cfg.Limits.SignInInFlight),
+		byRoute:       map[string]*limit.Limiter{},
 	}
 	h := &handlers.Handler{Models: deps.Models, Sessions: sessions, Flashes: flashes, R: renderer,
 		Logger: logger, WakeMail: deps.WakeMail, CodeLimit: limit.New(cfg.Limits.Codes)}
@@ -88,7 +90,9 @@ func New(cfg Config, deps Deps) *Server {
 	if err != nil {
 		panic("web.New: GATEHOUSE_BASE_URL: " + err.Error()) // LoadConfig has checked it
 	}
-	app := e.Group("", csrf.Middleware)
+	// The rate limits come first: a request over its limit costs nothing
+	// more (no tenant lookup, no session).
+	app := e.Group("", limits.middleware, csrf.Middleware)
 	rt := routes(app, h, guards, limits)
 	return &Server{Echo: e, Routes: rt}
 }
@@ -108,9 +112,39 @@ func ipExtractor(cfg Config) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// routeLimits are the per-address rate limiters of the routes.
+// routeLimits are the per-address rate limiters of the routes: routes.go
+// names the limiter of each limited route (limit), and middleware applies
+// it before anything else runs for the request.
 type routeLimits struct {
 	signIn, invitations, passwordReset *limit.Limiter
+	signInFlight                       *limit.InFlight // sign-in steps worked on at once
+	byRoute                            map[string]*limit.Limiter // "METHOD path" → limiter
+}
+
+// limit puts the route method path (as registered, e.g.
+// "/t/:tenant/login") under l.
+func (rl *routeLimits) limit(l *limit.Limiter, method, path string) {
+	rl.byRoute[method+" "+path] = l
+}
+
+func (rl *routeLimits) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		l := rl.byRoute[c.Request().Method+" "+c.Path()]
+		if l == nil {
+			return next(c)
+		}
+		if err := l.Allow(c); err != nil {
+			return err
+		}
+		if l == rl.signIn {
+			release, err := rl.signInFlight.Enter()
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
+		return next(c)
+	}
 }
 
 // isTenantRoot reports whether path is /t/{tenant}/ (which keeps its slash).

@@ -232,7 +232,7 @@ func TestLockoutEndsThePendingSignIn(t *testing.T) {
 func TestHashingQueueFullAnswers429AtOnce(t *testing.T) {
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	_, _, owner := app.Owner("acme", "owner@example.com")
-	q := passwords.NewQueue(1, 0)
+	q := passwords.NewQueue(1, 0, 0)
 	old := passwords.SetQueue(q)
 	t.Cleanup(func() { passwords.SetQueue(old) })
 	if err := q.Acquire(context.Background()); err != nil {
@@ -272,10 +272,11 @@ func TestHashingQueueFullAnswers429AtOnce(t *testing.T) {
 // Retry-After); X-Forwarded-For counts only from GATEHOUSE_TRUSTED_PROXIES.
 func TestRateLimitsPerClientAddress(t *testing.T) {
 	limits := web.Limits{
-		SignIn:        limit.Rate{PerMinute: 3, Burst: 3},
-		Codes:         limit.Rate{PerMinute: 2, Burst: 2},
-		Invitations:   limit.Rate{PerMinute: 2, Burst: 2},
-		PasswordReset: limit.Rate{PerMinute: 2, Burst: 2},
+		SignIn:         limit.Rate{PerMinute: 3, Burst: 3},
+		Codes:          limit.Rate{PerMinute: 2, Burst: 2},
+		Invitations:    limit.Rate{PerMinute: 2, Burst: 2},
+		PasswordReset:  limit.Rate{PerMinute: 2, Burst: 2},
+		SignInInFlight: 16,
 	}
 	post := func(c *webtest.Client, app *webtest.App, page, action string, vals url.Values, xff string) *webtest.Response {
 		t.Helper()

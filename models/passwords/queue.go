@@ -5,6 +5,7 @@ import (
 	"errors"
 	"runtime"
 	"sync"
+	"time"
 )
 
 // ErrBusy is returned when every hashing slot is taken and the queue of
@@ -12,34 +13,48 @@ import (
 // Retry-After) rather than wait.
 var ErrBusy = errors.New("passwords: too many password checks in progress")
 
-// Queue bounds argon2 work: at most Slots derivations run at once (each
-// holds ~19 MiB for its duration) and at most Waiting more wait for a slot.
-// A request that finds the queue full gets ErrBusy at once; one whose
-// context ends while it waits (the client went away) leaves the queue and
-// does no hashing.
+// Queue bounds argon2 work: at most slots derivations run at once (each
+// holds ~19 MiB for its duration) and at most waiting more wait for a slot,
+// each for at most MaxWait. A request that finds the queue full gets
+// ErrBusy at once, one that waited MaxWait in vain gets ErrBusy then, and
+// one whose context ends while it waits (the client went away) leaves the
+// queue and does no hashing.
 type Queue struct {
 	slots   chan struct{}
 	waiting chan struct{}
+	maxWait time.Duration
 }
 
-// NewQueue returns a queue of slots running derivations and waiting places.
-func NewQueue(slots, waiting int) *Queue {
-	return &Queue{slots: make(chan struct{}, max(1, slots)), waiting: make(chan struct{}, max(0, waiting))}
+// NewQueue returns a queue of slots running derivations and waiting
+// places, where nobody waits longer than maxWait (0: no limit).
+func NewQueue(slots, waiting int, maxWait time.Duration) *Queue {
+	return &Queue{slots: make(chan struct{}, max(1, slots)), waiting: make(chan struct{}, max(0, waiting)), maxWait: maxWait}
 }
 
-// DefaultSlots and DefaultWaiting size the package's queue: one derivation
-// per core (at least two) and four waiting per slot, so that a request at
-// the back of a full queue waits about five derivations (a quarter of a
-// second on a loaded core) before its own.
+// The package's queue: one derivation per core (at least two) and two
+// waiting per slot, so that a request at the back of a full queue waits
+// about two derivations (a tenth of a second on an idle core), and on an
+// overloaded machine never more than a third of a second: a sign-in is
+// either checked within a second or turned away (429) at once.
 var (
 	DefaultSlots   = max(2, runtime.NumCPU())
-	DefaultWaiting = 4 * DefaultSlots
+	DefaultWaiting = 2 * DefaultSlots
+	DefaultMaxWait = 300 * time.Millisecond
 )
 
 var (
 	queueMu sync.RWMutex
-	queue   = NewQueue(DefaultSlots, DefaultWaiting)
+	queue   = NewQueue(DefaultSlots, DefaultWaiting, DefaultMaxWait)
 )
+
+// Busy reports whether a check started now would be refused with ErrBusy
+// (every slot taken, every waiting place filled), so that callers can
+// turn a request away before doing any other work for it. It is only a
+// hint: the queue itself is the bound.
+func Busy() bool {
+	q := currentQueue()
+	return len(q.slots) == cap(q.slots) && len(q.waiting) == cap(q.waiting)
+}
 
 // SetQueue replaces the package's queue (wiring and tests); it returns the
 // previous one.
@@ -76,6 +91,12 @@ func (q *Queue) Acquire(ctx context.Context) error {
 		return ErrBusy
 	}
 	defer func() { <-q.waiting }()
+	var timeout <-chan time.Time
+	if q.maxWait > 0 {
+		t := time.NewTimer(q.maxWait)
+		defer t.Stop()
+		timeout = t.C
+	}
 	select {
 	case q.slots <- struct{}{}:
 		if err := ctx.Err(); err != nil { // both were ready: the client has gone, do no work
@@ -85,6 +106,8 @@ func (q *Queue) Acquire(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-timeout:
+		return ErrBusy
 	}
 }
 

@@ -17,7 +17,7 @@ func useQueue(t *testing.T, q *Queue) {
 // TestQueueFullAnswersBusyAtOnce: with every slot taken and every waiting
 // place filled, the next check fails with ErrBusy without waiting.
 func TestQueueFullAnswersBusyAtOnce(t *testing.T) {
-	q := NewQueue(1, 1)
+	q := NewQueue(1, 1, 0)
 	useQueue(t, q)
 	if err := q.Acquire(ctx); err != nil { // the one slot
 		t.Fatal(err)
@@ -25,6 +25,9 @@ func TestQueueFullAnswersBusyAtOnce(t *testing.T) {
 	waiterIn := make(chan error, 1)
 	go func() { waiterIn <- q.Acquire(ctx) }() // the one waiting place
 	waitFor(t, func() bool { return len(q.waiting) == 1 })
+	if !Busy() {
+		t.Fatal("a full queue is not busy")
+	}
 
 	start := time.Now()
 	_, err := Verify(ctx, dummyHash, "anything")
@@ -53,7 +56,7 @@ func TestQueueFullAnswersBusyAtOnce(t *testing.T) {
 // TestQueueDropsCancelledWaiters: a waiting request whose context ends
 // leaves the queue (its place is free again) and does no hashing.
 func TestQueueDropsCancelledWaiters(t *testing.T) {
-	q := NewQueue(1, 1)
+	q := NewQueue(1, 1, 0)
 	useQueue(t, q)
 	if err := q.Acquire(ctx); err != nil {
 		t.Fatal(err)
@@ -92,5 +95,29 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestQueueBoundsTheWait: a waiter that gets no slot within the queue's
+// longest wait gives up with ErrBusy.
+func TestQueueBoundsTheWait(t *testing.T) {
+	q := NewQueue(1, 4, 50*time.Millisecond)
+	useQueue(t, q)
+	if err := q.Acquire(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Release()
+	if Busy() {
+		t.Fatal("busy with waiting places free")
+	}
+	start := time.Now()
+	if _, err := Hash(ctx, "anything at all"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("after the longest wait: %v", err)
+	}
+	if d := time.Since(start); d < 50*time.Millisecond || d > time.Second {
+		t.Fatalf("gave up after %v", d)
+	}
+	if len(q.waiting) != 0 {
+		t.Fatal("the waiter kept its place")
 	}
 }

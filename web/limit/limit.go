@@ -1,5 +1,6 @@
 // Package limit rate-limits requests per client address (Echo's memory
-// store over golang.org/x/time/rate token buckets). The client address is
+// store over golang.org/x/time/rate token buckets) and bounds how many are
+// worked on at once (golang.org/x/sync/semaphore). The client address is
 // Echo's RealIP, which believes X-Forwarded-For only from the proxies named
 // by GATEHOUSE_TRUSTED_PROXIES (see web.New). Each replica counts on its
 // own: the limits bound the work one address can cause on one replica,
@@ -9,10 +10,10 @@ package limit
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/sync/semaphore"
 	"github.com/labstack/echo/v4/middleware"
 	"golang.org/x/time/rate"
 )
@@ -68,17 +69,24 @@ func (l *Limiter) Allow(c echo.Context) error {
 	return nil
 }
 
-// Middleware limits the routes it is attached to. Only unsafe requests
-// count: the pages themselves (GET) are not limited.
-func (l *Limiter) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		switch c.Request().Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-			return next(c)
-		}
-		if err := l.Allow(c); err != nil {
-			return err
-		}
-		return next(c)
+// InFlight bounds how many requests of a kind are worked on at once (over
+// all addresses): one more is turned away at once (*TooMany), before any
+// work is done for it, so a flood from many addresses cannot make every
+// request wait behind it.
+type InFlight struct {
+	sem *semaphore.Weighted
+}
+
+// NewInFlight lets n requests in at once.
+func NewInFlight(n int) *InFlight {
+	return &InFlight{sem: semaphore.NewWeighted(int64(max(1, n)))}
+}
+
+// Enter lets a request in (call the returned release when it is done) or
+// refuses it with *TooMany.
+func (f *InFlight) Enter() (release func(), err error) {
+	if !f.sem.TryAcquire(1) {
+		return nil, &TooMany{RetryAfter: time.Second}
 	}
+	return func() { f.sem.Release(1) }, nil
 }
