@@ -117,7 +117,7 @@ func ipExtractor(cfg Config) echo.IPExtractor {
 // it before anything else runs for the request.
 type routeLimits struct {
 	signIn, invitations, passwordReset *limit.Limiter
-	signInFlight                       *limit.InFlight // sign-in steps worked on at once
+	signInFlight                       *limit.InFlight           // sign-in steps worked on at once
 	byRoute                            map[string]*limit.Limiter // "METHOD path" → limiter
 }
 

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/sync/semaphore"
 	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/sync/semaphore"
 	"golang.org/x/time/rate"
 )
 
