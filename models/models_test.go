@@ -197,6 +197,7 @@ func TestInvitationAcceptedOnceUnderConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 4
+		modelstest.RoomyHashing(t)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for i := 0; i < n; i++ {

@@ -13,6 +13,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/migrations"
+	"gatehouse/models/passwords"
 
 	"gorm.io/gorm"
 )
@@ -108,4 +109,13 @@ func Store(db DB, baseURL string, emails models.EmailRenderer) *models.Store {
 		panic(err) // the test keys are always given
 	}
 	return s
+}
+
+// RoomyHashing gives the test a password hashing queue where every request
+// waits its turn (no ErrBusy), for tests of what many parallel requests
+// do to the data rather than of the queue; the usual queue is put back
+// when the test ends.
+func RoomyHashing(t testing.TB) {
+	old := passwords.SetQueue(passwords.NewQueue(passwords.DefaultSlots, 1024, 0))
+	t.Cleanup(func() { passwords.SetQueue(old) })
 }

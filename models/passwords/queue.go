@@ -34,12 +34,12 @@ func NewQueue(slots, waiting int, maxWait time.Duration) *Queue {
 // The package's queue: one derivation per core (at least two) and two
 // waiting per slot, so that a request at the back of a full queue waits
 // about two derivations (a tenth of a second on an idle core), and on an
-// overloaded machine never more than a third of a second: a sign-in is
-// either checked within a second or turned away (429) at once.
+// overloaded machine never more than half a second: a sign-in is either
+// checked within about a second or turned away (429).
 var (
 	DefaultSlots   = max(2, runtime.NumCPU())
 	DefaultWaiting = 2 * DefaultSlots
-	DefaultMaxWait = 300 * time.Millisecond
+	DefaultMaxWait = 500 * time.Millisecond
 )
 
 var (
