@@ -92,7 +92,7 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	// The rate limits come first: a request over its limit costs nothing
 	// more (no tenant lookup, no session).
-	app := e.Group("", limits.middleware, csrf.Middleware)
+	app := e.Group("", csrf.Provide, limits.middleware, csrf.Middleware)
 	rt := routes(app, h, guards, limits)
 	return &Server{Echo: e, Routes: rt}
 }

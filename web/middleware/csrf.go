@@ -105,7 +105,18 @@ func originOf(raw string) (string, error) {
 	return scheme + "://" + host, nil
 }
 
-// Middleware applies the checks and leaves the token for the pages.
+// Provide leaves the token for the pages (worked out when a page asks for
+// it: after the handler ran, the session may have a new id, a sign-in
+// step), without checking anything: it runs first, so that even a page
+// answering a request refused before the checks (a rate limit) has it.
+func (m *CSRF) Provide(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		render.SetCSRF(c, func() string { return m.token(c) })
+		return next(c)
+	}
+}
+
+// Middleware applies the checks (and provides the token, as Provide).
 func (m *CSRF) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if m.Skip != nil && m.Skip(c) {
@@ -118,8 +129,6 @@ func (m *CSRF) Middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		}
-		// The token is worked out when a page asks for it: after the
-		// handler ran, the session may have a new id (a sign-in step).
 		render.SetCSRF(c, func() string { return m.token(c) })
 		if unsafe {
 			sent := r.Header.Get("X-CSRF-Token")
