@@ -128,18 +128,20 @@ func (s *Store) RequestSignInCode(ctx context.Context, tenant Tenant, email stri
 // VerifySignInCode checks the e-mailed code typed for an address: the
 // latest unexpired, unused code asked for it, within its tries; it is
 // consumed on success and the administrator is returned. Failures count
-// towards the account's lockout. An address nobody (active) has takes the
-// same statements as a real one and always fails with ErrBadCode.
+// towards the account's lockout. An address nobody (active and not locked
+// out) has takes the same statements as a real one and always fails with
+// ErrBadCode.
 func (s *Store) VerifySignInCode(ctx context.Context, tenant Tenant, email, code string, meta Actor) (Administrator, error) {
 	email = cleanText(email)
 	a, err := s.AdministratorByEmail(ctx, tenant.ID, email)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Administrator{}, err
 	}
-	real := err == nil && a.Status == AdminActive
-	target := a
-	if !real {
-		target = ghostAdmin(tenant.ID, email)
+	real := err == nil && a.Status == AdminActive && !a.Locked(s.now())
+	ghost := ghostAdmin(tenant.ID, email)
+	target := ghost
+	if real {
+		target = a
 	}
 	sec, err := s.Security(ctx, tenant.ID)
 	if err != nil {
@@ -149,8 +151,8 @@ func (s *Store) VerifySignInCode(ctx context.Context, tenant Tenant, email, code
 	if err != nil {
 		return Administrator{}, err
 	}
-	if real && !reserved { // locked out: nothing is checked
-		return Administrator{}, ErrBadCode
+	if real && !reserved { // out of attempts (parallel guesses locked it): as locked
+		real, target = false, ghost
 	}
 	if err := s.checkSignInCode(ctx, tenant.ID, target.ID, s.recipient(tenant.ID, email), code); err != nil || !real {
 		if err == nil || errors.Is(err, ErrBadCode) {

@@ -32,11 +32,12 @@ func (s *Store) reserveAttempt(ctx context.Context, a Administrator, sec TenantS
 // the password is needed again once the lockout ends.
 var ErrLockedOut = errors.New("the account is locked out: the sign-in in progress has ended")
 
-// attemptFailed records a checked attempt that failed (audited, so
-// auditors see failed sign-ins; at most max_attempts per lockout period can
-// be recorded) and locks the account when the failures reached the limit,
-// leaving the counter at zero for when the lockout ends. locked reports
-// that this failure locked the account.
+// attemptFailed records an attempt that failed (audited, so auditors see
+// failed sign-ins) and locks the account when the failures reached the
+// limit, leaving the counter at zero for when the lockout ends. locked
+// reports that this failure locked the account. Attempts while locked out
+// (and for unknown addresses) are recorded against nobody (a ghostAdmin):
+// audited with the address typed, counted nowhere.
 func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) (locked bool, err error) {
 	meta.AdminID, meta.Email = 0, ""
 	return s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed")

@@ -14,11 +14,12 @@ import (
 // Authenticate checks an administrator's e-mail and password. Every failure
 // (unknown e-mail, wrong password, locked out, not active) is
 // ErrBadCredentials and costs the same password hashing, so answers reveal
-// nothing. An unknown address (or an administrator without a password)
-// takes the very path of a wrong password, statement for statement: its
-// attempt is reserved and its failure recorded against nobody (the audit
-// log shows the failed sign-in with the address typed). Wrong passwords
-// count towards the lockout. When the hashing queue is full the error is
+// nothing. An unknown address, an administrator without a password and a
+// locked-out one all take the very path of a wrong password, statement for
+// statement: the attempt is reserved and its failure recorded against
+// nobody (the audit log shows the failed sign-in with the address typed
+// and no administrator), and nothing is checked. Wrong passwords count
+// towards the lockout. When the hashing queue is full the error is
 // passwords.ErrBusy (nothing is counted).
 func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, password string, meta Actor) (Administrator, error) {
 	if passwords.Busy() { // no room to check it: turn it away before any other work
@@ -35,10 +36,11 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Administrator{}, err
 	}
-	known := err == nil && a.PasswordHash != ""
-	target, hash := a, a.PasswordHash
-	if !known {
-		target, hash = ghostAdmin(tenantID, email), passwords.DummyHash()
+	real := err == nil && a.PasswordHash != "" && !a.Locked(s.now())
+	ghost := ghostAdmin(tenantID, email)
+	target := ghost
+	if real {
+		target = a
 	}
 	sec, err := s.Security(ctx, tenantID)
 	if err != nil {
@@ -48,17 +50,18 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if err != nil {
 		return Administrator{}, err
 	}
-	if known && !reserved { // locked out: the same hashing and the same answer, nothing checked
-		if err := passwords.VerifyDummy(ctx, password); err != nil {
-			return Administrator{}, err
-		}
-		return Administrator{}, ErrBadCredentials
+	if real && !reserved { // out of attempts (parallel guesses locked it): as locked
+		real, target = false, ghost
+	}
+	hash := passwords.DummyHash()
+	if real {
+		hash = a.PasswordHash
 	}
 	good, err := passwords.Verify(ctx, hash, password)
 	if notChecked(err) {
 		return Administrator{}, s.giveBack(ctx, target, err)
 	}
-	if err != nil || !good || !known || a.Status != AdminActive {
+	if !real || err != nil || !good || a.Status != AdminActive {
 		if _, ferr := s.attemptFailed(ctx, target, sec, meta); ferr != nil {
 			return Administrator{}, ferr
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -343,12 +344,21 @@ func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
 		if got.LockedUntil == nil {
 			t.Fatal("not locked")
 		}
-		// Exactly max_attempts guesses were checked; the others were refused unchecked.
-		var checked, locks int64
-		db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.sign_in_failed").Count(&checked)
-		db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&locks)
-		if checked != 3 || locks != 1 {
-			t.Fatalf("%d guesses checked and %d lockouts for 12 parallel guesses with a limit of 3", checked, locks)
+		// Exactly max_attempts guesses were checked (failures recorded
+		// against the administrator); the others (and the right password
+		// after them) were refused unchecked, recorded against nobody.
+		var checked, unchecked, locks int64
+		if err := db.DB.Model(&models.AuditEvent{}).Where("action = ? AND target_id = ?", "administrator.sign_in_failed", strconv.FormatInt(a.ID, 10)).Count(&checked).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DB.Model(&models.AuditEvent{}).Where("action = ? AND target_id = ?", "administrator.sign_in_failed", "").Count(&unchecked).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&locks).Error; err != nil {
+			t.Fatal(err)
+		}
+		if checked != 3 || unchecked != 10 || locks != 1 {
+			t.Fatalf("%d guesses checked, %d not, and %d lockouts for 12 parallel guesses and the password with a limit of 3", checked, unchecked, locks)
 		}
 		// An admin can unlock.
 		second := models.Viewer{Tenant: tn, Administrator: models.Administrator{ID: 999}, Perms: owner.Perms}

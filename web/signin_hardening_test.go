@@ -86,7 +86,9 @@ func sameStatements(t *testing.T, what string, known, unknown []string) {
 // stands in for the difference).
 func TestKnownAndUnknownAddressesTakeTheSamePath(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
-		app := webtest.Start(t, db, webtest.Options{})
+		lim := web.DefaultLimits // every client here shares one address
+		lim.Codes = limit.Rate{PerMinute: 100, Burst: 100}
+		app := webtest.Start(t, db, webtest.Options{Limits: &lim})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
 		log := recordQueries(t, db.DB)
 		login := func(c *webtest.Client, vals url.Values) *webtest.Response {
@@ -114,6 +116,16 @@ func TestKnownAndUnknownAddressesTakeTheSamePath(t *testing.T) {
 		}
 		noPassword := login(app.Client(), url.Values{"email": {"invited@example.com"}, "password": {"not the password"}})
 		sameStatements(t, "password step, administrator without a password", statements(noPassword), statements(unknown))
+		locked := app.AdminWithRoles(tn, "locked@example.com", "tenant_member")
+		if err := db.DB.Model(&models.Administrator{}).Where("id = ?", locked.ID).
+			UpdateColumn("locked_until", app.Clock.Now().Add(time.Hour)).Error; err != nil {
+			t.Fatal(err)
+		}
+		lockedOut := login(app.Client(), url.Values{"email": {"locked@example.com"}, "password": {webtest.Password}})
+		if lockedOut.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("locked out, right password: %d", lockedOut.Status)
+		}
+		sameStatements(t, "password step, locked out", statements(lockedOut), statements(unknown))
 
 		// Passwordless: the first step, a wrong code, a resend (sent, and
 		// held back by the throttle).
@@ -125,6 +137,10 @@ func TestKnownAndUnknownAddressesTakeTheSamePath(t *testing.T) {
 			t.Fatalf("first step: %d %q / %d %q", known.Status, known.Location, unknown.Status, unknown.Location)
 		}
 		sameStatements(t, "passwordless first step", statements(known), statements(unknown))
+		lc := app.Client()
+		lockedOut = login(lc, url.Values{"email": {"locked@example.com"}})
+		sameStatements(t, "passwordless first step, locked out", statements(lockedOut), statements(unknown))
+		lockedOut = login(lc, url.Values{"code": {"000000"}})
 		code := latestCode(t, app, "owner@example.com")
 		wrong := "000000"
 		if code == wrong {
@@ -136,6 +152,7 @@ func TestKnownAndUnknownAddressesTakeTheSamePath(t *testing.T) {
 			t.Fatalf("wrong code: %d / %d", known.Status, unknown.Status)
 		}
 		sameStatements(t, "wrong code", statements(known), statements(unknown))
+		sameStatements(t, "code, locked out", statements(lockedOut), statements(unknown))
 		known = login(kc, url.Values{"resend": {"1"}})
 		unknown = login(uc, url.Values{"resend": {"1"}})
 		sameStatements(t, "resend held back by the throttle", statements(known), statements(unknown))
