@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/passwords"
 	"gatehouse/web/limit"
 )
 
@@ -61,10 +62,11 @@ var DefaultLimits = Limits{
 	Codes:         limit.Rate{PerMinute: 6, Burst: 6},
 	Invitations:   limit.Rate{PerMinute: 10, Burst: 10},
 	PasswordReset: limit.Rate{PerMinute: 10, Burst: 10},
-	// A few times the password hashing queue (passwords.DefaultSlots +
-	// DefaultWaiting): enough to keep it busy, few enough that each step
-	// let in is answered quickly.
-	SignInInFlight: 16,
+	// The password hashing queue (every slot and waiting place) and as
+	// many again for steps that hash nothing (TOTP, e-mailed codes):
+	// enough to keep the queue busy, few enough that each step let in is
+	// answered quickly.
+	SignInInFlight: 2*passwords.DefaultSlots + passwords.DefaultWaiting,
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in production).

@@ -298,9 +298,12 @@ func stats(ds []time.Duration) string {
 func round(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
 
 // legitimate signs in n times (every apart, or until stop closes when n is
-// 0), each from a fresh browser at address xff, timing the password post.
+// 0), each time in a new session of the same browser (its device cookie
+// kept) at address xff, timing the password post.
 func legitimate(base, xff string, n int, every time.Duration, stop <-chan struct{}) legitResult {
 	var r legitResult
+	var device []*http.Cookie
+	u, _ := url.Parse(base)
 	for i := 0; n == 0 || i < n; i++ {
 		if stop != nil {
 			select {
@@ -310,6 +313,7 @@ func legitimate(base, xff string, n int, every time.Duration, stop <-chan struct
 			}
 		}
 		c := newClient(base, xff)
+		c.http.Jar.SetCookies(u, device)
 		hstart := time.Now()
 		if res, err := c.http.Get(base + "/healthz"); err == nil {
 			res.Body.Close()
@@ -328,6 +332,11 @@ func legitimate(base, xff string, n int, every time.Duration, stop <-chan struct
 			r.errs++
 		case st == http.StatusSeeOther:
 			r.ok = append(r.ok, took)
+			for _, ck := range c.http.Jar.Cookies(u) {
+				if ck.Name == "gatehouse_device" {
+					device = []*http.Cookie{{Name: ck.Name, Value: ck.Value, Path: "/"}}
+				}
+			}
 		case st == http.StatusTooManyRequests:
 			r.busy = append(r.busy, took)
 		default:

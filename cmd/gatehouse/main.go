@@ -37,7 +37,8 @@ Commands:
                              makes N of its users members of one organization (the first by name)
 
 Configuration comes from the environment: GATEHOUSE_ADDR, DATABASE_URL,
-GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL.
+GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL,
+GATEHOUSE_TRUSTED_PROXIES.
 `
 
 func main() {
