@@ -48,6 +48,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -179,7 +180,8 @@ func run(dbURL string, attackers int, duration, every time.Duration) error {
 	if st, err := c.submit(link[strings.Index(link, "/invitations/"):], url.Values{"password": {password}, "password_confirm": {password}}); err != nil || st != http.StatusSeeOther {
 		return fmt.Errorf("accept invitation: %d %v", st, err)
 	}
-	fmt.Printf("one replica at %s on PostgreSQL (schema %s), %d attackers, %s per flood\n\n", base, schema, attackers, duration)
+	fmt.Printf("one replica at %s on PostgreSQL (schema %s), %d attackers, %s per flood; %d CPUs, load average %s\n\n",
+		base, schema, attackers, duration, runtime.NumCPU(), loadavg())
 
 	calm := legitimate(base, "192.0.2.10", 5, 0, nil)
 	fmt.Printf("no flood:          %s\n\n", calm)
@@ -190,7 +192,7 @@ func run(dbURL string, attackers int, duration, every time.Duration) error {
 		distinct bool
 	}{{"many addresses", true}, {"one address", false}} {
 		res := flood(base, attackers, duration, every, mode.distinct)
-		fmt.Printf("flood from %s:\n  attackers: %s\n  legitimate: %s\n\n", mode.name, res.attack, res.legit)
+		fmt.Printf("flood from %s (load average after: %s):\n  attackers: %s\n  legitimate: %s\n\n", mode.name, loadavg(), res.attack, res.legit)
 		ok = ok && res.legit.within(time.Second)
 	}
 	if !ok {
@@ -446,6 +448,20 @@ func attackFor(base string, attackers int, d time.Duration, distinct bool) *atta
 	}
 	wg.Wait()
 	return res
+}
+
+// loadavg is the machine's load average (1, 5, 15 minutes), when known:
+// other work on the machine shows in every figure.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func freeAddr() (string, error) {
