@@ -15,13 +15,16 @@
 // legitimate answer within 1 s, either signed in (303) or turned away at
 // once (429 with Retry-After).
 //
-// Two floods are run:
-//   - "many addresses": each attacker comes from its own address (the
+// Three floods are run:
+//   - from many addresses, each attacker sending its next sign-in as soon
+//     as it has an answer: each attacker comes from its own address (the
 //     replica believes X-Forwarded-For from 127.0.0.1, as behind a load
-//     balancer), so the per-address limits do not apply and the bounded
-//     hashing queue is what protects the legitimate sign-in;
-//   - "one address": every attacker shares one address, which the
-//     per-address limit cuts down at once.
+//     balancer), so the per-address limits hardly apply and the bounds on
+//     sign-in work (steps in flight, the hashing queue) are what protect
+//     the legitimate sign-in;
+//   - the same from one address, which the per-address limit cuts down;
+//   - from many addresses, every attacker sending one sign-in at the same
+//     moment each second (-attackers parallel sign-ins a second).
 //
 // Run from the repository root:
 //
@@ -71,9 +74,10 @@ func main() {
 	every := flag.Duration("every", 250*time.Millisecond, "how often the legitimate administrator signs in")
 	attack := flag.String("attack", "", "internal: run the flood against this base URL (one address per attacker when -distinct)")
 	distinct := flag.Bool("distinct", false, "internal: with -attack, one address per attacker")
+	bursts := flag.Bool("bursts", false, "internal: with -attack, each attacker sends one sign-in a second, all at once")
 	flag.Parse()
 	if *attack != "" {
-		res := attackFor(*attack, *attackers, *duration, *distinct)
+		res := attackFor(*attack, *attackers, *duration, *distinct, *bursts)
 		fmt.Println(res)
 		return
 	}
@@ -188,10 +192,14 @@ func run(dbURL string, attackers int, duration, every time.Duration) error {
 
 	ok := true
 	for _, mode := range []struct {
-		name     string
-		distinct bool
-	}{{"many addresses", true}, {"one address", false}} {
-		res := flood(base, attackers, duration, every, mode.distinct)
+		name             string
+		distinct, bursts bool
+	}{
+		{fmt.Sprintf("%d addresses, each sending its next sign-in as soon as it has an answer", attackers), true, false},
+		{"one address, the same", false, false},
+		{fmt.Sprintf("%d addresses, %d sign-ins at once every second", attackers, attackers), true, true},
+	} {
+		res := flood(base, attackers, duration, every, mode.distinct, mode.bursts)
 		fmt.Printf("flood from %s (load average after: %s):\n  attackers: %s\n  legitimate: %s\n\n", mode.name, loadavg(), res.attack, res.legit)
 		ok = ok && res.legit.within(time.Second)
 	}
@@ -386,14 +394,14 @@ type floodResult struct {
 // own limited to one core (the attacker's machine: its goroutines do not
 // delay the legitimate client's, nor take every core from the replica),
 // while the legitimate administrator signs in every every.
-func flood(base string, attackers int, d, every time.Duration, distinct bool) floodResult {
+func flood(base string, attackers int, d, every time.Duration, distinct, bursts bool) floodResult {
 	var res floodResult
 	self, err := os.Executable()
 	if err != nil {
 		res.attack = err.Error()
 		return res
 	}
-	cmd := exec.Command(self, "-attack", base, "-attackers", fmt.Sprint(attackers), "-duration", d.String(), fmt.Sprintf("-distinct=%v", distinct))
+	cmd := exec.Command(self, "-attack", base, "-attackers", fmt.Sprint(attackers), "-duration", d.String(), fmt.Sprintf("-distinct=%v", distinct), fmt.Sprintf("-bursts=%v", bursts))
 	cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, os.Stderr
@@ -415,7 +423,7 @@ func flood(base string, attackers int, d, every time.Duration, distinct bool) fl
 }
 
 // attackFor runs the flood (in the attacker process).
-func attackFor(base string, attackers int, d time.Duration, distinct bool) *attackResult {
+func attackFor(base string, attackers int, d time.Duration, distinct, bursts bool) *attackResult {
 	res := &attackResult{statuses: map[int]int{}}
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
@@ -434,7 +442,15 @@ func attackFor(base string, attackers int, d time.Duration, distinct bool) *atta
 				res.errs.Add(1)
 				return
 			}
+			next := time.Now().Truncate(time.Second).Add(time.Second)
 			for n := 0; ctx.Err() == nil; n++ {
+				if bursts { // all together, on the second
+					time.Sleep(time.Until(next))
+					next = next.Add(time.Second)
+					if ctx.Err() != nil {
+						return
+					}
+				}
 				st, err := c.post("/t/"+slug+"/login", tok, url.Values{"email": {fmt.Sprintf("guess%d-%d@example.com", i, n)}, "password": {"not the password"}})
 				if err != nil {
 					res.errs.Add(1)
