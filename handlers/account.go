@@ -169,7 +169,7 @@ func (h *Handler) AccountTOTPForm(c echo.Context) error {
 
 func (h *Handler) accountTOTP(c echo.Context, status int, msg string) error {
 	v := render.Viewer(c)
-	d, err := h.totpSetup(c, v.Tenant, v.Administrator.ID, accountPath(c, "/totp"))
+	d, err := h.totpSetup(c, v.Tenant, v.Administrator.ID, accountPath(c, "/totp"), msg != "")
 	if errors.Is(err, models.ErrTOTPEnabled) {
 		h.Flashes.Set(c, "info", "Two-step verification is already on.")
 		return render.Redirect(c, accountPath(c, ""))

@@ -9,6 +9,7 @@ import (
 	"gatehouse/models"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
+	"gatehouse/web/limit"
 	"gatehouse/web/render"
 	"gatehouse/web/session"
 
@@ -24,6 +25,9 @@ type Handler struct {
 	Logger   *slog.Logger
 	// WakeMail nudges the outbox worker after mail was queued (may be nil).
 	WakeMail func()
+	// CodeLimit bounds the e-mailed sign-in codes asked for per client
+	// address (nil: no limit).
+	CodeLimit *limit.Limiter
 }
 
 // actor is who performs the request's mutation, and from where.

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/passwords"
 	"gatehouse/views/pages"
 	"gatehouse/web/render"
 	"gatehouse/web/session"
@@ -105,82 +105,86 @@ func (h *Handler) Login(c echo.Context) error {
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
 	}
 	admin, err := h.Models.Authenticate(ctx, t.ID, f.Email, password, actor(c))
-	if errors.Is(err, models.ErrBadCredentials) {
+	switch {
+	case errors.Is(err, models.ErrBadCredentials):
 		f.Error = msgBadCredentials
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
-	}
-	if err != nil {
+	case errors.Is(err, passwords.ErrBusy):
+		return h.loginBusy(c, f)
+	case err != nil:
 		return err
 	}
 	return h.afterFirstFactor(c, t, sess, admin, f.Next)
 }
 
-// loginEmail is the first step of passwordless sign-in: the same answer
-// whether or not the e-mail belongs to an administrator.
+// loginBusy answers a sign-in step that could not be checked because the
+// password hashing queue is full: 429 at once, with Retry-After, the form
+// kept as typed.
+func (h *Handler) loginBusy(c echo.Context, f pages.LoginForm) error {
+	c.Response().Header().Set("Retry-After", "1")
+	f.Error = "Gatehouse is checking many sign-ins right now. Wait a moment and try again."
+	return h.loginPage(c, http.StatusTooManyRequests, f)
+}
+
+// loginEmail is the first step of passwordless sign-in. Known or not, the
+// address takes the same path (RequestSignInCode) and gets the same answer:
+// the page must not tell which addresses belong to active administrators.
+// The session remembers the address only; the administrator is found again
+// when the code is checked.
 func (h *Handler) loginEmail(c echo.Context, t models.Tenant, sess *session.Session, f pages.LoginForm) error {
-	ctx := c.Request().Context()
 	email, msg := models.CheckEmail(f.Email)
 	if msg != "" {
 		f.EmailError = msg
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
 	}
-	var adminID int64
-	if a, err := h.Models.FindForCode(ctx, t.ID, f.Email); err == nil {
-		adminID = a.ID
-		if err := h.Models.SendSignInCode(ctx, t, a, actor(c)); err != nil && !errors.Is(err, models.ErrThrottled) {
-			return err
-		}
-		h.wakeMail()
-	} else if !errors.Is(err, models.ErrNotFound) {
+	if err := h.sendCode(c, t, email); err != nil {
 		return err
 	}
-	if err := sess.LoginPending(t.ID, adminID, session.StageCode, email, f.Next); err != nil {
+	if err := sess.LoginPending(t.ID, 0, session.StageCode, email, f.Next); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
 }
 
-// loginCode checks the e-mailed code (or sends a new one).
-func (h *Handler) loginCode(c echo.Context, t models.Tenant, sess *session.Session) error {
-	ctx := c.Request().Context()
-	f := pages.LoginForm{Step: "code", Email: sess.Email()}
-	var admin models.Administrator
-	var err error
-	if sess.AdminID() != 0 {
-		admin, err = h.Models.AdministratorByID(ctx, t.ID, sess.AdminID())
-		if err != nil && !errors.Is(err, models.ErrNotFound) {
+// sendCode asks for a sign-in code for an address, within the per-address
+// limit of code requests; a throttled request is answered like any other.
+func (h *Handler) sendCode(c echo.Context, t models.Tenant, email string) error {
+	if h.CodeLimit != nil {
+		if err := h.CodeLimit.Allow(c); err != nil {
 			return err
 		}
 	}
+	err := h.Models.RequestSignInCode(c.Request().Context(), t, email, actor(c))
+	if err != nil && !errors.Is(err, models.ErrThrottled) {
+		return err
+	}
+	h.wakeMail()
+	return nil
+}
+
+// loginCode checks the e-mailed code (or sends a new one).
+func (h *Handler) loginCode(c echo.Context, t models.Tenant, sess *session.Session) error {
+	f := pages.LoginForm{Step: "code", Email: sess.Email()}
 	if c.FormValue("resend") != "" {
 		// The same answer whether a code went out, was held back by the
-		// throttle, or the address is nobody's: the page must not tell
-		// which addresses belong to active administrators.
-		if admin.ID != 0 {
-			err := h.Models.SendSignInCode(ctx, t, admin, actor(c))
-			switch {
-			case err == nil:
-				h.wakeMail()
-			case !errors.Is(err, models.ErrThrottled) && !errors.Is(err, models.ErrNotActive):
-				return err
-			}
-		} else {
-			time.Sleep(20 * time.Millisecond)
+		// throttle, or the address is nobody's.
+		if err := h.sendCode(c, t, sess.Email()); err != nil {
+			return err
 		}
 		f.Info = "A new code is on its way, unless one was sent less than half a minute ago: codes go out at most twice a minute."
 		return h.loginPage(c, http.StatusOK, f)
 	}
 	code := strings.TrimSpace(c.FormValue("code"))
-	if admin.ID == 0 || code == "" {
-		time.Sleep(50 * time.Millisecond)
+	if code == "" {
+		f.Error = "Enter the code from the e-mail."
+		return h.loginPage(c, http.StatusUnprocessableEntity, f)
+	}
+	admin, err := h.Models.VerifySignInCode(c.Request().Context(), t, sess.Email(), code, actor(c))
+	if errors.Is(err, models.ErrBadCode) {
 		f.Error = msgBadCode
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
 	}
-	if err := h.Models.VerifySignInCode(ctx, admin, code, actor(c)); err != nil {
-		if errors.Is(err, models.ErrBadCode) {
-			f.Error = msgBadCode
-			return h.loginPage(c, http.StatusUnprocessableEntity, f)
-		}
+	if err != nil {
 		return err
 	}
 	return h.afterFirstFactor(c, t, sess, admin, sess.Next())
@@ -206,17 +210,36 @@ func (h *Handler) afterFirstFactor(c echo.Context, t models.Tenant, sess *sessio
 		}
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
 	}
-	return h.completeSignIn(c, t, sess, admin, next)
-}
-
-func (h *Handler) completeSignIn(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator, next string) error {
-	if err := sess.Login(t.ID, admin.ID, session.StageComplete); err != nil {
-		return err
-	}
-	if err := h.Models.RecordSignIn(c.Request().Context(), admin, actor(c)); err != nil {
+	if err := h.signIn(c, t, sess, admin); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, session.SafeNext(next, "/t/"+t.Slug+"/"))
+}
+
+// signIn completes a sign-in as one unit: the signed-in session (a new id)
+// is stored in the transaction that records the sign-in (and the device,
+// with its e-mail when new), so a failure leaves no signed-in session.
+// Only then is the session's cookie set, with the device cookie.
+func (h *Handler) signIn(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator) error {
+	prepared, err := sess.PrepareSignIn(t.ID, admin.ID)
+	if err != nil {
+		return err
+	}
+	device, err := h.Sessions.Device(c)
+	if err != nil {
+		return err
+	}
+	newDevice, err := h.Models.RecordSignIn(c.Request().Context(), admin,
+		models.SignIn{Session: prepared.Row, Replaces: prepared.Replaces, DeviceHash: session.DeviceHash(device)}, actor(c))
+	if err != nil {
+		return err
+	}
+	prepared.Done()
+	h.Sessions.SetDevice(c, device)
+	if newDevice {
+		h.wakeMail()
+	}
+	return nil
 }
 
 // loginTOTP checks the TOTP (or recovery) code.
@@ -236,14 +259,29 @@ func (h *Handler) loginTOTP(c echo.Context, t models.Tenant, sess *session.Sessi
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
 	}
 	err = h.Models.VerifyTOTP(ctx, admin, c.FormValue("code"), actor(c))
-	if errors.Is(err, models.ErrBadCode) || errors.Is(err, models.ErrTOTPNotEnabled) {
+	switch {
+	case errors.Is(err, models.ErrLockedOut):
+		// The lockout ended this sign-in: start again (with the password)
+		// once it is over.
+		if err := sess.Logout(); err != nil {
+			return err
+		}
+		step, err := h.firstStep(ctx, t)
+		if err != nil {
+			return err
+		}
+		return h.loginPage(c, http.StatusUnprocessableEntity, pages.LoginForm{Step: step,
+			Error: "Too many wrong codes: your account is locked for a while. Sign in again later."})
+	case errors.Is(err, models.ErrBadCode) || errors.Is(err, models.ErrTOTPNotEnabled):
 		f.Error = msgBadCode
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
-	}
-	if err != nil {
+	case err != nil:
 		return err
 	}
-	return h.completeSignIn(c, t, sess, admin, sess.Next())
+	if err := h.signIn(c, t, sess, admin); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, session.SafeNext(sess.Next(), "/t/"+t.Slug+"/"))
 }
 
 // LoginRestart abandons an unfinished sign-in.
@@ -276,7 +314,7 @@ func (h *Handler) enroll(c echo.Context, status int, msg string) error {
 	if sess.PendingIn(t.ID) != session.StageEnroll {
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
 	}
-	d, err := h.totpSetup(c, t, sess.AdminID(), "/t/"+t.Slug+"/login/enroll")
+	d, err := h.totpSetup(c, t, sess.AdminID(), "/t/"+t.Slug+"/login/enroll", msg != "")
 	if err != nil {
 		return err
 	}
@@ -284,14 +322,20 @@ func (h *Handler) enroll(c echo.Context, status int, msg string) error {
 	return render.Render(c, status, pages.TOTPSetup(h.R.Page(c, "Set up two-step verification"), d))
 }
 
-// totpSetup prepares the enrolment form of an administrator.
-func (h *Handler) totpSetup(c echo.Context, t models.Tenant, adminID int64, action string) (pages.TOTPSetupData, error) {
+// totpSetup prepares the enrolment form of an administrator: a new secret
+// each time the form is opened, the same one again when it is shown back
+// after a wrong code (again).
+func (h *Handler) totpSetup(c echo.Context, t models.Tenant, adminID int64, action string, again bool) (pages.TOTPSetupData, error) {
 	ctx := c.Request().Context()
 	a, err := h.Models.AdministratorByID(ctx, t.ID, adminID)
 	if err != nil {
 		return pages.TOTPSetupData{}, err
 	}
-	setup, err := h.Models.StartTOTPEnrollment(ctx, t, adminID)
+	start := h.Models.StartTOTPEnrollment
+	if again {
+		start = h.Models.PendingTOTPEnrollment
+	}
+	setup, err := start(ctx, t, adminID)
 	if err != nil {
 		return pages.TOTPSetupData{}, err
 	}
@@ -325,10 +369,7 @@ func (h *Handler) Enroll(c echo.Context) error {
 		return err
 	}
 	next := sess.Next()
-	if err := sess.Login(t.ID, admin.ID, session.StageComplete); err != nil {
-		return err
-	}
-	if err := h.Models.RecordSignIn(ctx, admin, actor(c)); err != nil {
+	if err := h.signIn(c, t, sess, admin); err != nil {
 		return err
 	}
 	v, err := h.Models.LoadViewer(ctx, t, admin.ID)

@@ -50,6 +50,9 @@ type Change struct {
 type Changes map[string]Change
 
 func adminTarget(a Administrator) Target {
+	if a.ID == 0 { // an address no administrator has (a failed sign-in)
+		return Target{Type: "administrator", Label: a.Email}
+	}
 	return Target{Type: "administrator", ID: fmt.Sprint(a.ID), Label: a.Email}
 }
 

@@ -20,7 +20,7 @@ import (
 var auditT0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func auditStore(db modelstest.DB) *models.Store {
-	return models.NewStore(db.DB, "http://gatehouse.test", emails.Renderer{})
+	return modelstest.Store(db, "http://gatehouse.test", emails.Renderer{})
 }
 
 // seedAudit inserts events directly and returns them with their ids.

@@ -66,6 +66,7 @@ type EmailRenderer interface {
 	PasswordReset(PasswordResetEmail) (Email, error)
 	OrganizationInvitation(OrganizationInvitationEmail) (Email, error)
 	SecurityNotice(SecurityNoticeEmail) (Email, error)
+	NewDevice(NewDeviceEmail) (Email, error)
 }
 
 // OutboxEmail is a message waiting to be (or already) delivered. It is

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gatehouse/models/passwords"
@@ -25,24 +26,30 @@ func (s *Store) reserveAttempt(ctx context.Context, a Administrator, sec TenantS
 	return res.RowsAffected == 1, res.Error
 }
 
-// attemptFailed records a checked attempt that failed (audited, so
-// auditors see failed sign-ins; at most max_attempts per lockout period can
-// be recorded) and locks the account when the failures reached the limit,
-// leaving the counter at zero for when the lockout ends.
-func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) error {
+// ErrLockedOut is returned by a second-factor check (TOTP) that was refused
+// because the account is locked out, or that failed and locked it: the
+// pending sign-in is over (its session was deleted with the lockout) and
+// the password is needed again once the lockout ends.
+var ErrLockedOut = errors.New("the account is locked out: the sign-in in progress has ended")
+
+// attemptFailed records an attempt that failed (audited, so auditors see
+// failed sign-ins) and locks the account when the failures reached the
+// limit, leaving the counter at zero for when the lockout ends. locked
+// reports that this failure locked the account. Attempts while locked out
+// (and for unknown addresses) are recorded against nobody (a ghostAdmin):
+// audited with the address typed, counted nowhere.
+func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) (locked bool, err error) {
 	meta.AdminID, meta.Email = 0, ""
-	if err := s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed"); err != nil {
-		return err
+	locked, err = s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed")
+	if err == nil {
+		s.observer().SignIn(SignInFailed)
 	}
-	s.observer().SignIn(SignInFailed)
-	return nil
+	return locked, err
 }
 
-func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor, action string) error {
+func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor, action string) (locked bool, err error) {
 	now := s.now()
-	locked := false
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		locked = false
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := writeAudit(tx, now, a.TenantID, meta, action, adminTarget(a), nil); err != nil {
 			return err
 		}
@@ -53,13 +60,23 @@ func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSe
 			return res.Error
 		}
 		locked = true
+		// The lockout ends every sign-in in progress: a session that passed
+		// the password waits no more for a second factor (after the
+		// lockout the password is needed again), and the e-mailed codes
+		// not yet used stop working (a new one is needed).
+		if err := tx.Where("administrator_id = ? AND pending = ?", a.ID, true).Delete(&Session{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&EmailCode{}).Where("administrator_id = ? AND used_at IS NULL", a.ID).Update("used_at", now).Error; err != nil {
+			return err
+		}
 		return writeAudit(tx, now, a.TenantID, meta, "administrator.locked_out", adminTarget(a),
 			Changes{"locked_until": {After: until.Format(time.RFC3339)}})
 	})
 	if err == nil && locked {
 		s.observer().Lockout()
 	}
-	return err
+	return locked && err == nil, err
 }
 
 // attemptPassed gives back the attempt reserved for a first step (password
@@ -68,6 +85,22 @@ func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSe
 func (s *Store) attemptPassed(ctx context.Context, a Administrator) error {
 	return s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ? AND failed_attempts > 0", a.ID).
 		UpdateColumn("failed_attempts", gorm.Expr("failed_attempts - 1")).Error
+}
+
+// notChecked reports whether a password check did not run at all (the
+// hashing queue was full, or the client went away while waiting): the
+// attempt reserved for it must be given back, not counted as a failure.
+func notChecked(err error) bool {
+	return errors.Is(err, passwords.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// giveBack returns the attempt reserved for a check that did not run, then
+// err (it runs even when the request's context has ended).
+func (s *Store) giveBack(ctx context.Context, a Administrator, err error) error {
+	if gerr := s.attemptPassed(context.WithoutCancel(ctx), a); gerr != nil {
+		return gerr
+	}
+	return err
 }
 
 // attemptSucceeded clears the failure count.
@@ -91,12 +124,18 @@ func (s *Store) reconfirmPassword(ctx context.Context, a Administrator, password
 		return err
 	}
 	if !ok {
-		passwords.VerifyDummy(password)
+		if err := passwords.VerifyDummy(ctx, password); err != nil {
+			return err
+		}
 		return &ValidationError{Fields: map[string]string{field: "Too many wrong passwords: your account is locked for now. Try again later."}}
 	}
-	if good, _ := passwords.Verify(a.PasswordHash, password); !good {
+	good, err := passwords.Verify(ctx, a.PasswordHash, password)
+	if notChecked(err) {
+		return s.giveBack(ctx, a, err)
+	}
+	if !good {
 		meta.AdminID, meta.Email = a.ID, a.Email
-		if err := s.failedAttempt(ctx, a, sec, meta, "administrator.password_confirmation_failed"); err != nil {
+		if _, err := s.failedAttempt(ctx, a, sec, meta, "administrator.password_confirmation_failed"); err != nil {
 			return err
 		}
 		return &ValidationError{Fields: map[string]string{field: wrong}}

@@ -24,7 +24,7 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 func newStore(db modelstest.DB) (*models.Store, *clock) {
 	c := &clock{t: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)}
-	s := models.NewStore(db.DB, "http://gatehouse.test", emails.Renderer{})
+	s := modelstest.Store(db, "http://gatehouse.test", emails.Renderer{})
 	s.Now = c.Now
 	return s, c
 }
@@ -197,6 +197,7 @@ func TestInvitationAcceptedOnceUnderConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 4
+		modelstest.RoomyHashing(t)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for i := 0; i < n; i++ {

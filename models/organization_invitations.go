@@ -550,7 +550,7 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 		if err := f.err(); err != nil {
 			return AcceptedOrgInvitation{}, err
 		}
-		if hash, err = passwords.Hash(in.Password); err != nil {
+		if hash, err = passwords.Hash(ctx, in.Password); err != nil {
 			return AcceptedOrgInvitation{}, err
 		}
 	case p.ExistingUser.PasswordHash == "":
@@ -559,7 +559,10 @@ func (s *Store) AcceptOrganizationInvitation(ctx context.Context, orgName, raw s
 		if len(in.Password) > passwords.MaxPasswordLength {
 			in.Password = ""
 		}
-		ok, _ := passwords.Verify(p.ExistingUser.PasswordHash, in.Password)
+		ok, err := passwords.Verify(ctx, p.ExistingUser.PasswordHash, in.Password)
+		if notChecked(err) {
+			return AcceptedOrgInvitation{}, err
+		}
 		if !ok {
 			if err := s.failOrgInvitationAttempt(ctx, p.Invitation.ID); err != nil {
 				return AcceptedOrgInvitation{}, err

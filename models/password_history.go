@@ -67,13 +67,17 @@ func (s *Store) hashUnlessRecent(ctx context.Context, policy passwords.Policy, a
 			return "", err
 		}
 		for _, h := range old {
-			if ok, _ := passwords.Verify(h, password); ok {
+			ok, err := passwords.Verify(ctx, h, password)
+			if notChecked(err) {
+				return "", err
+			}
+			if ok {
 				return "", &PasswordError{Violations: []passwords.Violation{{Rule: "history",
 					Message: fmt.Sprintf("Choose a password you have not used recently (your last %d passwords cannot be reused).", policy.History)}}}
 			}
 		}
 	}
-	return passwords.Hash(password)
+	return passwords.Hash(ctx, password)
 }
 
 // recordPassword appends a hash to the history and keeps the last MaxHistory.

@@ -41,7 +41,7 @@ func newResetFixture(t *testing.T, db modelstest.DB) resetFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash, err := passwords.Hash(oldPassword)
+	hash, err := passwords.Hash(context.Background(), oldPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,6 +344,7 @@ func TestPasswordResetUsedOnceUnderConcurrency(t *testing.T) {
 		ctx := context.Background()
 		tok := tokenOf(f.send(t))
 		const n = 4
+		modelstest.RoomyHashing(t)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for i := 0; i < n; i++ {

@@ -37,7 +37,7 @@ func (s *Store) SeedAdministrators(ctx context.Context, tenant Tenant, n int, pa
 		}
 		password = raw
 	}
-	hash, err := passwords.Hash(password)
+	hash, err := passwords.Hash(ctx, password)
 	password = ""
 	if err != nil {
 		return 0, err

@@ -13,11 +13,14 @@ type Session struct {
 	TenantID        *int64
 	AdministratorID *int64 `gorm:"index"`
 	Data            []byte
-	IP              string `gorm:"size:64;not null;default:''"`
-	UserAgent       string `gorm:"size:500;not null;default:''"`
-	CreatedAt       time.Time
-	LastSeenAt      time.Time
-	ExpiresAt       time.Time `gorm:"index"`
+	// Pending marks a sign-in in progress: the first factor passed, a
+	// second factor (or its enrolment) to come. A lockout deletes these.
+	Pending    bool   `gorm:"not null;default:false"`
+	IP         string `gorm:"size:64;not null;default:''"`
+	UserAgent  string `gorm:"size:500;not null;default:''"`
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time `gorm:"index"`
 }
 
 // SessionByID loads a stored session by its hashed id.

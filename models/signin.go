@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gatehouse/models/authz"
@@ -13,37 +14,55 @@ import (
 // Authenticate checks an administrator's e-mail and password. Every failure
 // (unknown e-mail, wrong password, locked out, not active) is
 // ErrBadCredentials and costs the same password hashing, so answers reveal
-// nothing. Wrong passwords count towards the lockout.
+// nothing. An unknown address, an administrator without a password and a
+// locked-out one all take the very path of a wrong password, statement for
+// statement: the attempt is reserved and its failure recorded against
+// nobody (the audit log shows the failed sign-in with the address typed
+// and no administrator), and nothing is checked. Wrong passwords count
+// towards the lockout. When the hashing queue is full the error is
+// passwords.ErrBusy (nothing is counted).
 func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, password string, meta Actor) (Administrator, error) {
+	if passwords.Busy() { // no room to check it: turn it away before any other work
+		return Administrator{}, passwords.ErrBusy
+	}
 	if len(password) > passwords.MaxPasswordLength {
-		passwords.VerifyDummy(password)
+		if err := passwords.VerifyDummy(ctx, password); err != nil {
+			return Administrator{}, err
+		}
 		return Administrator{}, ErrBadCredentials
 	}
+	email = cleanText(email)
 	a, err := s.AdministratorByEmail(ctx, tenantID, email)
-	if err == ErrNotFound || (err == nil && a.PasswordHash == "") {
-		passwords.VerifyDummy(password)
-		s.observer().SignIn(SignInFailed)
-		return Administrator{}, ErrBadCredentials
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Administrator{}, err
+	}
+	real := err == nil && a.PasswordHash != "" && !a.Locked(s.now())
+	ghost := ghostAdmin(tenantID, email)
+	target := ghost
+	if real {
+		target = a
 	}
 	sec, err := s.Security(ctx, tenantID)
 	if err != nil {
 		return Administrator{}, err
 	}
-	ok, err := s.reserveAttempt(ctx, a, sec)
+	reserved, err := s.reserveAttempt(ctx, target, sec)
 	if err != nil {
 		return Administrator{}, err
 	}
-	if !ok { // locked out: the same work and the same answer as a wrong password
-		passwords.VerifyDummy(password)
-		s.observer().SignIn(SignInLockedOut)
-		return Administrator{}, ErrBadCredentials
+	if real && !reserved { // out of attempts (parallel guesses locked it): as locked
+		real, target = false, ghost
 	}
-	good, err := passwords.Verify(a.PasswordHash, password)
-	if err != nil || !good || a.Status != AdminActive {
-		if ferr := s.attemptFailed(ctx, a, sec, meta); ferr != nil {
+	hash := passwords.DummyHash()
+	if real {
+		hash = a.PasswordHash
+	}
+	good, err := passwords.Verify(ctx, hash, password)
+	if notChecked(err) {
+		return Administrator{}, s.giveBack(ctx, target, err)
+	}
+	if !real || err != nil || !good || a.Status != AdminActive {
+		if _, ferr := s.attemptFailed(ctx, target, sec, meta); ferr != nil {
 			return Administrator{}, ferr
 		}
 		return Administrator{}, ErrBadCredentials
@@ -58,34 +77,53 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	return a, nil
 }
 
-// FindForCode looks up the active administrator an e-mailed code would go
-// to; ErrNotFound otherwise (the caller answers the same either way).
-func (s *Store) FindForCode(ctx context.Context, tenantID int64, email string) (Administrator, error) {
-	a, err := s.AdministratorByEmail(ctx, tenantID, email)
-	if err != nil {
-		return a, err
-	}
-	if a.Status != AdminActive {
-		return Administrator{}, ErrNotFound
-	}
-	return a, nil
+// SignIn is what completing a sign-in stores, all in one transaction with
+// its record: the signed-in session (a new id) replacing the pending one,
+// and the browser's device.
+type SignIn struct {
+	Session  Session // the signed-in session's row
+	Replaces string  // hashed id of the session it replaces ("" = none)
+	// DeviceHash is the SHA-256 of the browser's device id (a long-lived
+	// random cookie). A device the administrator has not signed in from
+	// before is remembered and, unless it is their first, announced by
+	// e-mail.
+	DeviceHash string
 }
 
-// RecordSignIn stamps the administrator's last sign-in, clears their count
-// of failed attempts (every step is passed) and audits it.
-func (s *Store) RecordSignIn(ctx context.Context, a Administrator, meta Actor) error {
+// RecordSignIn completes a sign-in as one unit: it stores the signed-in
+// session (deleting the one it replaces), stamps the administrator's last
+// sign-in, clears their count of failed attempts (every step is passed),
+// audits it and, for a device they have not used before, remembers it and
+// queues the new-device e-mail. If any of it fails nothing is stored: no
+// signed-in session is left. newDevice reports an announced device.
+func (s *Store) RecordSignIn(ctx context.Context, a Administrator, in SignIn, meta Actor) (newDevice bool, err error) {
 	now := s.now()
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if in.Replaces != "" {
+			if err := tx.Where("id = ?", in.Replaces).Delete(&Session{}).Error; err != nil {
+				return err
+			}
+		}
+		row := in.Session
+		row.AdministratorID, row.TenantID, row.Pending = &a.ID, &a.TenantID, false
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
 		if err := tx.Model(&Administrator{}).Where("id = ?", a.ID).UpdateColumns(map[string]any{"last_sign_in_at": now, "failed_attempts": 0}).Error; err != nil {
 			return err
 		}
 		meta.AdminID, meta.Email = a.ID, a.Email
-		return writeAudit(tx, now, a.TenantID, meta, "administrator.signed_in", adminTarget(a), nil)
+		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.signed_in", adminTarget(a), nil); err != nil {
+			return err
+		}
+		var nerr error
+		newDevice, nerr = s.rememberDevice(tx, now, a, in.DeviceHash, meta)
+		return nerr
 	})
 	if err == nil {
 		s.observer().SignIn(SignInSucceeded)
 	}
-	return err
+	return newDevice && err == nil, err
 }
 
 // RecordSignOut audits a sign-out.

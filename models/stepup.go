@@ -67,7 +67,9 @@ func (s *Store) StepUp(ctx context.Context, tenant Tenant, adminID int64, passwo
 			return &ValidationError{Fields: map[string]string{"password": "The password is not correct."}}
 		}
 		if a.PasswordHash == "" {
-			passwords.VerifyDummy(password)
+			if err := passwords.VerifyDummy(ctx, password); err != nil {
+				return err
+			}
 			msg := "You have no password yet: ask a Tenant Admin to send you a password reset link."
 			if a.TOTPEnabledAt != nil {
 				msg = "You have no password yet: enter a code from your authenticator app instead."
@@ -114,7 +116,7 @@ func (s *Store) stepUpCode(ctx context.Context, a Administrator, code string, me
 	if err != ErrBadCode {
 		return err
 	}
-	if err := s.failedAttempt(ctx, a, sec, meta, "administrator.step_up_failed"); err != nil {
+	if _, err := s.failedAttempt(ctx, a, sec, meta, "administrator.step_up_failed"); err != nil {
 		return err
 	}
 	return &ValidationError{Fields: map[string]string{"code": "That code is not right. Check the time on your device and try the newest code."}}

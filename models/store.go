@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -25,17 +27,37 @@ type Store struct {
 	ResetTTL      time.Duration
 	Emails        EmailRenderer
 	// TOTPKey encrypts TOTP secrets at rest (AES-256-GCM); CodeKey keys the
-	// hashes of e-mailed sign-in codes. Both come from GATEHOUSE_SECRET_KEY
-	// and must be the same on every replica.
+	// hashes of e-mailed sign-in codes and of the addresses they are asked
+	// for. Both come from GATEHOUSE_SECRET_KEY and must be the same on every
+	// replica.
 	TOTPKey []byte
 	CodeKey []byte
 	// Observer hears of sign-ins and lockouts (metrics); nil: nobody.
 	Observer Observer
+	// Logger receives what an operator must see (a TOTP secret this
+	// replica cannot decrypt); slog.Default() unless set.
+	Logger *slog.Logger
 }
 
+// Keys are the store's secret keys (32 bytes each), derived from
+// GATEHOUSE_SECRET_KEY by the caller.
+type Keys struct {
+	TOTP []byte
+	Code []byte
+}
+
+// ErrMissingKeys is NewStore's refusal to run without its secret keys:
+// keys made up on the spot would differ between replicas and restarts,
+// and every TOTP secret and e-mailed code would silently stop working.
+var ErrMissingKeys = errors.New("models: the TOTP and sign-in code keys must be given (32 bytes each)")
+
 // NewStore returns a Store with the real clock, crypto/rand and the default
-// token lifetimes.
-func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer) *Store {
+// token lifetimes. It refuses (ErrMissingKeys) unless both keys are given:
+// a one-off command derives them from GATEHOUSE_SECRET_KEY as serve does.
+func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*Store, error) {
+	if len(keys.TOTP) != 32 || len(keys.Code) != 32 {
+		return nil, ErrMissingKeys
+	}
 	return &Store{
 		DB:            db,
 		Now:           func() time.Time { return time.Now() },
@@ -44,19 +66,17 @@ func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer) *Store {
 		InvitationTTL: 7 * 24 * time.Hour,
 		ResetTTL:      time.Hour,
 		Emails:        emails,
-		TOTPKey:       randomKey(),
-		CodeKey:       randomKey(),
-	}
+		TOTPKey:       keys.TOTP,
+		CodeKey:       keys.Code,
+		Logger:        slog.Default(),
+	}, nil
 }
 
-// randomKey is a placeholder key for stores whose secrets need not outlive
-// the process (tests, one-off commands); serve sets keys from the config.
-func randomKey() []byte {
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		panic(err)
+func (s *Store) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
 	}
-	return k
+	return slog.Default()
 }
 
 // now is the store's clock in UTC at the database's precision.

@@ -79,8 +79,10 @@ func (s *Store) open(sealed []byte) ([]byte, error) {
 	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
 }
 
-// StartTOTPEnrollment returns the pending TOTP secret of an administrator,
-// creating (and storing, encrypted) a new one if there is none yet.
+// StartTOTPEnrollment makes (and stores, encrypted) a new pending TOTP
+// secret for an administrator each time enrolment is opened: a secret once
+// shown is never offered again, so one glimpsed on a screen or left in a
+// page cache is worthless once the page is reopened.
 func (s *Store) StartTOTPEnrollment(ctx context.Context, tenant Tenant, adminID int64) (TOTPSetup, error) {
 	a, err := adminIn(s.DB.WithContext(ctx), tenant.ID, adminID)
 	if err != nil {
@@ -89,28 +91,60 @@ func (s *Store) StartTOTPEnrollment(ctx context.Context, tenant Tenant, adminID 
 	if a.TOTPEnabledAt != nil {
 		return TOTPSetup{}, ErrTOTPEnabled
 	}
-	var secret string
+	raw := make([]byte, 20)
+	if _, err := io.ReadFull(s.Random, raw); err != nil {
+		return TOTPSetup{}, err
+	}
+	secret := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
+	sealed, err := s.seal([]byte(secret))
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	res := s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ? AND totp_enabled_at IS NULL", a.ID).
+		UpdateColumns(map[string]any{"totp_secret": sealed, "totp_last_step": 0})
+	if res.Error != nil {
+		return TOTPSetup{}, res.Error
+	}
+	if res.RowsAffected != 1 {
+		return TOTPSetup{}, ErrTOTPEnabled
+	}
+	return totpSetup(tenant, a, secret)
+}
+
+// PendingTOTPEnrollment shows the pending secret again (the enrolment form
+// after a wrong code, so the app just set up keeps working), or starts
+// enrolment when there is none or it cannot be read.
+func (s *Store) PendingTOTPEnrollment(ctx context.Context, tenant Tenant, adminID int64) (TOTPSetup, error) {
+	a, err := adminIn(s.DB.WithContext(ctx), tenant.ID, adminID)
+	if err != nil {
+		return TOTPSetup{}, err
+	}
+	if a.TOTPEnabledAt != nil {
+		return TOTPSetup{}, ErrTOTPEnabled
+	}
 	if len(a.TOTPSecret) > 0 {
-		plain, err := s.open(a.TOTPSecret)
-		if err == nil {
-			secret = string(plain)
+		if plain, err := s.openSecret(a); err == nil {
+			return totpSetup(tenant, a, string(plain))
 		}
 	}
-	if secret == "" {
-		raw := make([]byte, 20)
-		if _, err := io.ReadFull(s.Random, raw); err != nil {
-			return TOTPSetup{}, err
-		}
-		secret = base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
-		sealed, err := s.seal([]byte(secret))
-		if err != nil {
-			return TOTPSetup{}, err
-		}
-		if err := s.DB.WithContext(ctx).Model(&Administrator{}).Where("id = ? AND totp_enabled_at IS NULL", a.ID).
-			UpdateColumns(map[string]any{"totp_secret": sealed, "totp_last_step": 0}).Error; err != nil {
-			return TOTPSetup{}, err
-		}
+	return s.StartTOTPEnrollment(ctx, tenant, adminID)
+}
+
+// openSecret decrypts an administrator's TOTP secret. A secret that does
+// not decrypt means this replica's GATEHOUSE_SECRET_KEY is not the one that
+// encrypted it (or the row is corrupt): every code would be refused, so it
+// is logged loudly for the operator, not just shown as a wrong code.
+func (s *Store) openSecret(a Administrator) ([]byte, error) {
+	plain, err := s.open(a.TOTPSecret)
+	if err != nil {
+		s.logger().Error("TOTP secret cannot be decrypted: is GATEHOUSE_SECRET_KEY the same on every replica? Codes are refused until it is.",
+			"administrator_id", a.ID, "tenant_id", a.TenantID, "err", err)
 	}
+	return plain, err
+}
+
+// totpSetup is what the enrolment page shows for a secret.
+func totpSetup(tenant Tenant, a Administrator, secret string) (TOTPSetup, error) {
 	key, err := otp.NewKeyFromURL(fmt.Sprintf("otpauth://totp/%s:%s?secret=%s&issuer=%s&period=30&digits=6&algorithm=SHA1",
 		urlPath("Gatehouse "+tenant.Name), urlPath(a.Email), secret, urlQuery("Gatehouse "+tenant.Name)))
 	if err != nil {
@@ -160,8 +194,11 @@ func (s *Store) ConfirmTOTPEnrollment(ctx context.Context, tenant Tenant, adminI
 	if a.TOTPEnabledAt != nil {
 		return nil, ErrTOTPEnabled
 	}
-	plain, err := s.open(a.TOTPSecret)
-	if err != nil || len(a.TOTPSecret) == 0 {
+	if len(a.TOTPSecret) == 0 {
+		return nil, ErrBadCode
+	}
+	plain, err := s.openSecret(a)
+	if err != nil {
 		return nil, ErrBadCode
 	}
 	now := s.now()
@@ -242,7 +279,8 @@ func normalizeRecovery(c string) string {
 // VerifyTOTP checks the second step of sign-in: a TOTP code (never the same
 // step twice, even from two parallel requests: the last accepted step is
 // advanced atomically) or an unused recovery code. Failures count towards
-// the lockout.
+// the lockout; the failure that locks the account (and any check while it
+// is locked) is ErrLockedOut: the lockout has ended the pending sign-in.
 func (s *Store) VerifyTOTP(ctx context.Context, a Administrator, code string, meta Actor) error {
 	sec, err := s.Security(ctx, a.TenantID)
 	if err != nil {
@@ -253,12 +291,16 @@ func (s *Store) VerifyTOTP(ctx context.Context, a Administrator, code string, me
 		return err
 	}
 	if !ok {
-		return ErrBadCode
+		return ErrLockedOut
 	}
 	if err := s.checkSecondFactor(ctx, a, code, meta); err != nil {
 		if errors.Is(err, ErrBadCode) {
-			if ferr := s.attemptFailed(ctx, a, sec, meta); ferr != nil {
+			locked, ferr := s.attemptFailed(ctx, a, sec, meta)
+			if ferr != nil {
 				return ferr
+			}
+			if locked {
+				return ErrLockedOut
 			}
 		}
 		return err
@@ -295,7 +337,7 @@ func (s *Store) checkSecondFactor(ctx context.Context, a Administrator, code str
 			return s.notifyTx(tx, now, fresh, noticeRecoveryUsed, meta)
 		})
 	}
-	plain, err := s.open(fresh.TOTPSecret)
+	plain, err := s.openSecret(fresh)
 	if err != nil {
 		return ErrBadCode
 	}

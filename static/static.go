@@ -77,3 +77,20 @@ func Handler() http.Handler {
 		_, _ = w.Write(a.body)
 	})
 }
+
+//go:embed favicon.ico
+var favicon []byte
+
+// Favicon serves /favicon.ico (browsers ask for it on every site), cached
+// for a day.
+func Favicon() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/x-icon")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if r.Method == http.MethodHead {
+			return
+		}
+		_, _ = w.Write(favicon)
+	})
+}

@@ -44,7 +44,7 @@ func enrolOnAccount(t *testing.T, app *webtest.App, c *webtest.Client, slug stri
 	if page.Status != http.StatusOK || m == nil {
 		t.Fatalf("enrolment page: %d", page.Status)
 	}
-	r := c.Submit("/t/"+slug+"/account/totp", "/t/"+slug+"/account/totp", url.Values{"code": {totpNow(t, app, m[1])}})
+	r := c.SubmitPage(page, "/t/"+slug+"/account/totp", url.Values{"code": {totpNow(t, app, m[1])}})
 	if r.Status != http.StatusOK {
 		t.Fatalf("confirm enrolment: %d", r.Status)
 	}
@@ -181,7 +181,7 @@ func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
 			`action="/t/acme/account/totp"`, `<li><a href="/t/acme/account">Account</a></li>`)
 		secret := totpSecretRE.FindStringSubmatch(page.Body)[1]
 		if code := totpNow(t, app, secret); code != "000000" {
-			r = c.Submit(accountURL+"/totp", accountURL+"/totp", url.Values{"code": {"000000"}})
+			r = c.SubmitPage(page, accountURL+"/totp", url.Values{"code": {"000000"}})
 			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "That code is not right") {
 				t.Fatalf("wrong code: %d", r.Status)
 			}
@@ -189,7 +189,7 @@ func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
 		if adminNow(t, app, owner.ID).TOTPEnabledAt != nil {
 			t.Fatal("a wrong code turned TOTP on")
 		}
-		r = c.Submit(accountURL+"/totp", accountURL+"/totp", url.Values{"code": {totpNow(t, app, secret)}})
+		r = c.SubmitPage(page, accountURL+"/totp", url.Values{"code": {totpNow(t, app, secret)}})
 		codes := recoveryCodeRE.FindAllStringSubmatch(r.Body, -1)
 		if r.Status != http.StatusOK || len(codes) != 10 || !strings.Contains(r.Body, `href="/t/acme/account#totp"`) {
 			t.Fatalf("recovery codes page: %d, %d codes", r.Status, len(codes))

@@ -30,7 +30,7 @@ func signInAs(t *testing.T, app *webtest.App, slug, email, role string) *webtest
 	if err := db.Where("tenant_id = ? AND kind = ?", tenant.ID, models.PoolAdministrators).Take(&pool).Error; err != nil {
 		t.Fatalf("administrators pool of %s: %v", slug, err)
 	}
-	hash, err := passwords.Hash(webtest.Password)
+	hash, err := passwords.Hash(webtest.Ctx(), webtest.Password)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"gatehouse/models"
+	"gatehouse/models/passwords"
+	"gatehouse/web/limit"
 )
 
 // Config is Gatehouse's configuration, read from the environment (names in SPEC.md).
@@ -30,6 +34,39 @@ type Config struct {
 	IdleTimeout     time.Duration // session idle timeout (30 min)
 	AbsoluteTimeout time.Duration // session absolute timeout (12 h)
 	BodyLimit       string        // request body limit (1M)
+	// TrustedProxies (GATEHOUSE_TRUSTED_PROXIES, comma-separated IPs or
+	// CIDRs) are the proxies whose X-Forwarded-For is believed for the
+	// client address; none = the connection's address only.
+	TrustedProxies []*net.IPNet
+	// Limits are the per-client-address rate limits.
+	Limits Limits
+}
+
+// Limits are the per-client-address rate limits of unsafe requests (429
+// with Retry-After beyond them).
+type Limits struct {
+	SignIn        limit.Rate // every sign-in step: POST /t/:tenant/login, /login/enroll, /login/restart
+	Codes         limit.Rate // e-mailed sign-in codes asked for (first step and resend)
+	Invitations   limit.Rate // accepting administrator and organization invitations
+	PasswordReset limit.Rate // setting a password from a reset link
+	// SignInInFlight bounds the sign-in steps worked on at once, over all
+	// addresses; more are answered 429 at once.
+	SignInInFlight int
+}
+
+// DefaultLimits leave room for a busy office behind one address (a few
+// administrators signing in at once, each with a typo or two) while
+// cutting a flood from one address down to a trickle.
+var DefaultLimits = Limits{
+	SignIn:        limit.Rate{PerMinute: 30, Burst: 30},
+	Codes:         limit.Rate{PerMinute: 6, Burst: 6},
+	Invitations:   limit.Rate{PerMinute: 10, Burst: 10},
+	PasswordReset: limit.Rate{PerMinute: 10, Burst: 10},
+	// The password hashing queue (every slot and waiting place) and as
+	// many again for steps that hash nothing (TOTP, e-mailed codes):
+	// enough to keep the queue busy, few enough that each step let in is
+	// answered quickly.
+	SignInInFlight: 2*passwords.DefaultSlots + passwords.DefaultWaiting,
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in production).
@@ -46,6 +83,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		IdleTimeout:     30 * time.Minute,
 		AbsoluteTimeout: 12 * time.Hour,
 		BodyLimit:       "1M",
+		Limits:          DefaultLimits,
 	}
 	c.BaseURL = strings.TrimRight(or(getenv("GATEHOUSE_BASE_URL"), "http://"+c.Addr), "/")
 	u, err := url.Parse(c.BaseURL)
@@ -68,6 +106,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 				return c, fmt.Errorf("%s must be a positive duration such as 72h, got %q", name, v)
 			}
 			*dst = d
+		}
+	}
+	if v := strings.TrimSpace(getenv("GATEHOUSE_TRUSTED_PROXIES")); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			n, err := parseIPNet(strings.TrimSpace(part))
+			if err != nil {
+				return c, fmt.Errorf("GATEHOUSE_TRUSTED_PROXIES must list IP addresses or CIDR ranges separated by commas, got %q", part)
+			}
+			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
@@ -106,6 +153,15 @@ func (c *Config) EnsureSecretKey(logger *slog.Logger) error {
 	return nil
 }
 
+// StoreKeys are the models.Store's keys, derived from the secret key;
+// empty (refused by models.NewStore) while no secret key is set.
+func (c Config) StoreKeys() models.Keys {
+	if c.SecretKey == "" {
+		return models.Keys{}
+	}
+	return models.Keys{TOTP: c.Key("totp-secrets"), Code: c.Key("sign-in-codes")}
+}
+
 // Key derives a 32-byte key for one purpose from the secret key.
 func (c Config) Key(purpose string) []byte {
 	k, err := hkdf.Key(sha256.New, []byte(c.SecretKey), nil, "gatehouse/"+purpose, 32)
@@ -113,6 +169,23 @@ func (c Config) Key(purpose string) []byte {
 		panic(err) // only for absurd lengths
 	}
 	return k
+}
+
+// parseIPNet reads an IP address (a range of one) or a CIDR range.
+func parseIPNet(s string) (*net.IPNet, error) {
+	if strings.Contains(s, "/") {
+		_, n, err := net.ParseCIDR(s)
+		return n, err
+	}
+	ip := net.ParseIP(s)
+	if ip == nil {
+		return nil, errors.New("not an IP address")
+	}
+	bits := 128
+	if ip4 := ip.To4(); ip4 != nil {
+		ip, bits = ip4, 32
+	}
+	return &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}, nil
 }
 
 func or(v, def string) string {

@@ -5,6 +5,7 @@ import (
 
 	"gatehouse/handlers"
 	"gatehouse/models/authz"
+	"gatehouse/web/limit"
 	gm "gatehouse/web/middleware"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,7 @@ type tenantRoutes struct {
 	g      *echo.Group
 	guards *gm.Guards
 	t      *RouteTable
+	limits *routeLimits
 }
 
 // need registers a signed-in tenant route guarded by permission p.
@@ -53,27 +55,40 @@ func (r tenantRoutes) public(method, path string, h echo.HandlerFunc) {
 	r.t.Public[method+" /t/:tenant"+path] = true
 }
 
+// publicLimited registers a public tenant route under a per-address rate limit.
+func (r tenantRoutes) publicLimited(l *limit.Limiter, method, path string, h echo.HandlerFunc) {
+	r.public(method, path, h)
+	r.limits.limit(l, method, "/t/:tenant"+path)
+}
+
 // routes is THE URL map.
-func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards) *RouteTable {
+func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *routeLimits) *RouteTable {
 	rt := &RouteTable{Perms: map[string]authz.Permission{}, Public: map[string]bool{}}
 
+	// Posts anyone may send (sign-in steps, invitations, password resets)
+	// are rate limited per client address; e-mailed code requests have a
+	// limit of their own, checked by the sign-in handler.
+	limited := func(l *limit.Limiter, method, path string, h echo.HandlerFunc) {
+		app.Add(method, path, h)
+		limits.limit(l, method, path)
+	}
 	app.GET("/", h.Home)
 	app.GET("/go", h.Go)
 	app.GET("/invitations/:token", h.InvitationShow)
-	app.POST("/invitations/:token", h.InvitationAccept)
+	limited(limits.invitations, http.MethodPost, "/invitations/:token", h.InvitationAccept)
 	app.GET("/password-reset/:token", h.PasswordResetShow)
-	app.POST("/password-reset/:token", h.PasswordReset)
+	limited(limits.passwordReset, http.MethodPost, "/password-reset/:token", h.PasswordReset)
 	// Organization invitations: the organization is found through the invitation.
 	app.GET("/o/:organization/invitations/:token", h.OrgInvitationShow)
-	app.POST("/o/:organization/invitations/:token", h.OrgInvitationAccept)
+	limited(limits.invitations, http.MethodPost, "/o/:organization/invitations/:token", h.OrgInvitationAccept)
 
-	t := tenantRoutes{g: app.Group("/t/:tenant", guards.Tenant), guards: guards, t: rt}
+	t := tenantRoutes{g: app.Group("/t/:tenant", guards.Tenant), guards: guards, t: rt, limits: limits}
 	t.public(http.MethodGet, "/login", h.LoginForm)
-	t.public(http.MethodPost, "/login", h.Login)
+	t.publicLimited(limits.signIn, http.MethodPost, "/login", h.Login)
 	t.public(http.MethodPost, "/logout", h.Logout)
-	t.public(http.MethodPost, "/login/restart", h.LoginRestart)
+	t.publicLimited(limits.signIn, http.MethodPost, "/login/restart", h.LoginRestart)
 	t.public(http.MethodGet, "/login/enroll", h.EnrollForm)
-	t.public(http.MethodPost, "/login/enroll", h.Enroll)
+	t.publicLimited(limits.signIn, http.MethodPost, "/login/enroll", h.Enroll)
 
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)

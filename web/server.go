@@ -6,13 +6,16 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"gatehouse/handlers"
 	"gatehouse/models"
+	"gatehouse/models/passwords"
 	"gatehouse/static"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
+	"gatehouse/web/limit"
 	gm "gatehouse/web/middleware"
 	"gatehouse/web/render"
 	"gatehouse/web/session"
@@ -42,15 +45,22 @@ type Server struct {
 func New(cfg Config, deps Deps) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(cfg)
 	logger := deps.Logger
 
 	sessions := &session.Store{Models: deps.Models, Idle: cfg.IdleTimeout, Absolute: cfg.AbsoluteTimeout,
-		Secure: cfg.SecureCookies(), Now: deps.Models.Now}
+		Secure: cfg.SecureCookies(), Now: deps.Models.Now, ClientIP: e.IPExtractor}
 	flashes := session.NewFlashes(cfg.Key("flash"), cfg.SecureCookies())
 	renderer := &render.Renderer{Flashes: flashes}
+	limits := &routeLimits{
+		signIn:        limit.New(cfg.Limits.SignIn),
+		invitations:   limit.New(cfg.Limits.Invitations),
+		passwordReset: limit.New(cfg.Limits.PasswordReset),
+		signInFlight:  limit.NewInFlight(cfg.Limits.SignInInFlight),
+		byRoute:       map[string]*limit.Limiter{},
+	}
 	h := &handlers.Handler{Models: deps.Models, Sessions: sessions, Flashes: flashes, R: renderer,
-		Logger: logger, WakeMail: deps.WakeMail}
+		Logger: logger, WakeMail: deps.WakeMail, CodeLimit: limit.New(cfg.Limits.Codes)}
 	guards := &gm.Guards{Models: deps.Models, Sessions: sessions, Flashes: flashes}
 
 	e.HTTPErrorHandler = errorHandler(renderer, guards, logger)
@@ -72,21 +82,73 @@ func New(cfg Config, deps Deps) *Server {
 	e.Use(readForm)
 
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.GET("/favicon.ico", echo.WrapHandler(static.Favicon()))
 	e.GET("/healthz", h.Healthz)
 	e.GET("/readyz", h.Readyz)
 
-	app := e.Group("", gm.CrossSite, middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		ContextKey:     render.CSRFContextKey,
-		CookieName:     csrfCookieName(cfg),
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSecure:   cfg.SecureCookies(),
-		CookieSameSite: http.SameSiteLaxMode,
-		CookieMaxAge:   12 * 3600,
-	}))
-	rt := routes(app, h, guards)
+	// Every page and form goes through the CSRF defence (Origin check and a
+	// token bound to the session). The coming /api/v1 authenticates with
+	// bearer tokens only (no cookies): register it on e, outside this
+	// group, or exempt its paths with csrf.Skip.
+	csrf, err := gm.NewCSRF(sessions, cfg.Key("csrf"), cfg.BaseURL, cfg.SecureCookies())
+	if err != nil {
+		panic("web.New: GATEHOUSE_BASE_URL: " + err.Error()) // LoadConfig has checked it
+	}
+	// The rate limits come first: a request over its limit costs nothing
+	// more (no tenant lookup, no session).
+	app := e.Group("", csrf.Provide, limits.middleware, csrf.Middleware)
+	rt := routes(app, h, guards, limits)
 	return &Server{Echo: e, Routes: rt}
+}
+
+// ipExtractor is how the client address is found: the connection's
+// address, or with GATEHOUSE_TRUSTED_PROXIES the nearest address in
+// X-Forwarded-For that is not one of those proxies (nothing else is
+// trusted: not loopback, nor private networks, unless listed).
+func ipExtractor(cfg Config) echo.IPExtractor {
+	if len(cfg.TrustedProxies) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range cfg.TrustedProxies {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// routeLimits are the per-address rate limiters of the routes: routes.go
+// names the limiter of each limited route (limit), and middleware applies
+// it before anything else runs for the request.
+type routeLimits struct {
+	signIn, invitations, passwordReset *limit.Limiter
+	signInFlight                       *limit.InFlight           // sign-in steps worked on at once
+	byRoute                            map[string]*limit.Limiter // "METHOD path" → limiter
+}
+
+// limit puts the route method path (as registered, e.g.
+// "/t/:tenant/login") under l.
+func (rl *routeLimits) limit(l *limit.Limiter, method, path string) {
+	rl.byRoute[method+" "+path] = l
+}
+
+func (rl *routeLimits) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		l := rl.byRoute[c.Request().Method+" "+c.Path()]
+		if l == nil {
+			return next(c)
+		}
+		if err := l.Allow(c); err != nil {
+			return err
+		}
+		if l == rl.signIn {
+			release, err := rl.signInFlight.Enter()
+			if err != nil {
+				return err
+			}
+			defer release()
+		}
+		return next(c)
+	}
 }
 
 // isTenantRoot reports whether path is /t/{tenant}/ (which keeps its slash).
@@ -142,12 +204,17 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 			status = he.Code
 		case errors.Is(err, models.ErrNotFound):
 			status = http.StatusNotFound
-		case errors.Is(err, models.ErrForbidden):
+		case errors.Is(err, models.ErrForbidden), errors.Is(err, gm.ErrCSRFToken), errors.Is(err, gm.ErrCrossOrigin):
 			status = http.StatusForbidden
 		}
-		if errors.Is(err, middleware.ErrCSRFInvalid) || (he != nil && status == http.StatusBadRequest && strings.Contains(strings.ToLower(he.Error()), "csrf")) {
-			status = http.StatusForbidden
-			err = errCSRF
+		var tooMany *limit.TooMany
+		switch {
+		case errors.As(err, &tooMany):
+			status = http.StatusTooManyRequests
+			c.Response().Header().Set("Retry-After", strconv.Itoa(tooMany.RetryAfterSeconds()))
+		case errors.Is(err, passwords.ErrBusy):
+			status = http.StatusTooManyRequests
+			c.Response().Header().Set("Retry-After", "1")
 		}
 		d := pages.ErrorData{Status: status, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 		switch status {
@@ -155,8 +222,16 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 			d.Title, d.Message = "Page not found", "There is nothing here, or you do not have access to it."
 		case http.StatusForbidden:
 			d.Title, d.Message = "Access denied", "You do not have permission to do this. Ask a Tenant Admin if you need access."
-			if errors.Is(err, errCSRF) {
+			switch {
+			case errors.Is(err, gm.ErrCSRFToken):
 				d.Title, d.Message = "This form has expired", "Go back, reload the page and try again."
+			case errors.Is(err, gm.ErrCrossOrigin):
+				d.Title, d.Message = "Request refused", "This request came from another site. Open Gatehouse itself and try again there."
+			}
+		case http.StatusTooManyRequests:
+			d.Title, d.Message = "Too many requests", "There have been many attempts from your network in a short time. Wait a minute and try again."
+			if errors.Is(err, passwords.ErrBusy) {
+				d.Message = "Gatehouse is checking many passwords right now. Wait a moment and try again."
 			}
 		case http.StatusRequestEntityTooLarge:
 			d.Title, d.Message = "Request too large", "What you sent is larger than this app accepts (1 MB)."
@@ -188,8 +263,6 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 		}
 	}
 }
-
-var errCSRF = errors.New("csrf token invalid")
 
 // errorPage builds the layout for an error: with navigation when the
 // request is signed in to the URL's tenant.
@@ -223,14 +296,4 @@ func readForm(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-}
-
-// csrfCookieName is the CSRF cookie's name: under https with the __Host-
-// prefix, which browsers only accept from this very host (Secure, no
-// Domain, path /), so a sibling subdomain cannot plant a token of its own.
-func csrfCookieName(cfg Config) string {
-	if cfg.SecureCookies() {
-		return "__Host-gatehouse_csrf"
-	}
-	return "gatehouse_csrf"
 }

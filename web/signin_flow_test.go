@@ -140,11 +140,11 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 		}
 		secret := m[1]
 		code, _ := totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		r = c.Submit("/t/acme/login/enroll", "/t/acme/login/enroll", url.Values{"code": {"000000"}})
+		r = c.SubmitPage(page, "/t/acme/login/enroll", url.Values{"code": {"000000"}})
 		if code != "000000" && r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("wrong enrolment code: %d", r.Status)
 		}
-		r = c.Submit("/t/acme/login/enroll", "/t/acme/login/enroll", url.Values{"code": {code}})
+		r = c.SubmitPage(page, "/t/acme/login/enroll", url.Values{"code": {code}})
 		if r.Status != http.StatusOK || strings.Count(r.Body, "<li>") < 10 || !strings.Contains(r.Body, "recovery codes") {
 			t.Fatalf("recovery codes page: %d", r.Status)
 		}

@@ -39,7 +39,8 @@ Commands:
                              fill a demo tenant with data (see gatehouse seed --help)
 
 Configuration comes from the environment: GATEHOUSE_ADDR, DATABASE_URL,
-GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL;
+GATEHOUSE_DATA_DIR, GATEHOUSE_BASE_URL, GATEHOUSE_SECRET_KEY, GATEHOUSE_SMTP_URL,
+GATEHOUSE_TRUSTED_PROXIES;
 serve also reads GATEHOUSE_METRICS_ADDR and OTEL_EXPORTER_OTLP_ENDPOINT.
 `
 
@@ -84,8 +85,18 @@ func open(ctx context.Context, getenv func(string) string, logger *slog.Logger) 
 		models.Close(db)
 		return nil, err
 	}
-	store := models.NewStore(db, cfg.BaseURL, emails.Renderer{})
-	store.InvitationTTL, store.ResetTTL = cfg.InvitationTTL, cfg.ResetTTL
+	// Every command uses the keys serve uses (the development key kept in
+	// the data directory when GATEHOUSE_SECRET_KEY is unset).
+	if err := cfg.EnsureSecretKey(logger); err != nil {
+		models.Close(db)
+		return nil, err
+	}
+	store, err := models.NewStore(db, cfg.BaseURL, emails.Renderer{}, cfg.StoreKeys())
+	if err != nil {
+		models.Close(db)
+		return nil, err
+	}
+	store.InvitationTTL, store.ResetTTL, store.Logger = cfg.InvitationTTL, cfg.ResetTTL, logger
 	return &app{cfg: cfg, db: db, store: store, logger: logger}, nil
 }
 
@@ -130,10 +141,6 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 		return err
 	}
 	defer models.Close(a.db)
-	if err := a.cfg.EnsureSecretKey(logger); err != nil {
-		return err
-	}
-	a.store.TOTPKey, a.store.CodeKey = a.cfg.Key("totp-secrets"), a.cfg.Key("sign-in-codes")
 	sender, err := mail.NewSender(a.cfg.SMTPURL, a.cfg.MailFrom, logger)
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func TestSeedNeedsDemo(t *testing.T) {
 	if len(seeded) == 0 {
 		t.Fatal("no active administrator seeded")
 	}
-	if ok, _ := passwords.Verify(seeded[0].PasswordHash, "gatehouse demo password"); ok {
+	if ok, _ := passwords.Verify(context.Background(), seeded[0].PasswordHash, "gatehouse demo password"); ok {
 		t.Fatal("seeded administrators sign in with the public demo password")
 	}
 	if strings.Contains(out.String(), "gatehouse demo password") || !strings.Contains(out.String(), "random password") {
@@ -96,7 +96,7 @@ func TestSeedNeedsDemo(t *testing.T) {
 	}
 	all := activeSeeded()
 	last := all[len(all)-1]
-	if ok, _ := passwords.Verify(last.PasswordHash, pw); !ok {
+	if ok, _ := passwords.Verify(context.Background(), last.PasswordHash, pw); !ok {
 		t.Fatal("--demo-password was not given")
 	}
 	if !strings.Contains(out.String(), pw) {

@@ -24,6 +24,7 @@ func all() []*gormigrate.Migration {
 		organizations(),
 		outboxPendingIndex(),
 		invitationAuthority(),
+		signinHardening(),
 	}
 }
 

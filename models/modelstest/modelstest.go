@@ -13,6 +13,7 @@ import (
 
 	"gatehouse/models"
 	"gatehouse/models/migrations"
+	"gatehouse/models/passwords"
 
 	"gorm.io/gorm"
 )
@@ -94,4 +95,27 @@ func Postgres(t testing.TB) DB {
 		t.Fatal(err)
 	}
 	return DB{Name: "postgres", DB: db, URL: u.String()}
+}
+
+// Keys are fixed store keys for tests (models.NewStore needs keys).
+func Keys() models.Keys {
+	return models.Keys{TOTP: []byte("modelstest totp key 32 bytes ..."), Code: []byte("modelstest code key 32 bytes ...")}
+}
+
+// Store returns a store over db with the test keys.
+func Store(db DB, baseURL string, emails models.EmailRenderer) *models.Store {
+	s, err := models.NewStore(db.DB, baseURL, emails, Keys())
+	if err != nil {
+		panic(err) // the test keys are always given
+	}
+	return s
+}
+
+// RoomyHashing gives the test a password hashing queue where every request
+// waits its turn (no ErrBusy), for tests of what many parallel requests
+// do to the data rather than of the queue; the usual queue is put back
+// when the test ends.
+func RoomyHashing(t testing.TB) {
+	old := passwords.SetQueue(passwords.NewQueue(passwords.DefaultSlots, 1024, 0))
+	t.Cleanup(func() { passwords.SetQueue(old) })
 }

@@ -6,9 +6,12 @@
 //
 //	$argon2id$v=19$m=19456,t=2,p=1$<base64 salt>$<base64 key>
 //
-// Every argon2 derivation goes through a package-level semaphore so that a
-// burst of sign-ins cannot exhaust memory. VerifyDummy lets callers spend
-// the same time on a sign-in for an unknown account as on a real one.
+// Every argon2 derivation goes through a bounded queue (Queue): a few run
+// at once, a few more wait, and the rest are refused at once with ErrBusy,
+// so that a burst of sign-ins can neither exhaust memory nor make everyone
+// wait; a request whose client went away leaves the queue without hashing.
+// VerifyDummy lets callers spend the same time on a sign-in for an unknown
+// account as on a real one.
 //
 // Policy describes the configurable password rules (length, character
 // classes, rejection of common passwords from a bundled list) and checks a

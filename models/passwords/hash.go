@@ -1,12 +1,12 @@
 package passwords
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
 
@@ -53,24 +53,26 @@ type params struct {
 
 var currentParams = params{memory: argonMemory, time: argonTime, threads: argonThreads, keyLen: keyLength}
 
-// sem bounds the number of concurrent argon2 derivations (each one holds
-// m KiB of memory for its duration).
-var sem = make(chan struct{}, max(2, runtime.NumCPU()))
-
-// derive runs one argon2id derivation while holding a semaphore slot.
-func derive(password string, salt []byte, p params) []byte {
-	sem <- struct{}{}
-	defer func() { <-sem }()
-	return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, p.keyLen)
+// derive runs one argon2id derivation while holding a slot of the queue
+// (see Queue): ErrBusy when the queue is full, ctx's error when ctx ends
+// before a slot is free.
+func derive(ctx context.Context, password string, salt []byte, p params) ([]byte, error) {
+	q := currentQueue()
+	if err := q.Acquire(ctx); err != nil {
+		return nil, err
+	}
+	defer q.Release()
+	return argon2.IDKey([]byte(password), salt, p.time, p.memory, p.threads, p.keyLen), nil
 }
 
 // Hash returns the argon2id PHC encoding of password using the current
-// parameters and a fresh random salt.
-func Hash(password string) (string, error) {
-	return hashWithParams(password, currentParams)
+// parameters and a fresh random salt. It fails with ErrBusy when the
+// hashing queue is full, or with ctx's error when ctx ends first.
+func Hash(ctx context.Context, password string) (string, error) {
+	return hashWithParams(ctx, password, currentParams)
 }
 
-func hashWithParams(password string, p params) (string, error) {
+func hashWithParams(ctx context.Context, password string, p params) (string, error) {
 	if len(password) > MaxPasswordLength {
 		return "", ErrPasswordTooLong
 	}
@@ -78,7 +80,10 @@ func hashWithParams(password string, p params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("passwords: reading salt: %w", err)
 	}
-	key := derive(password, salt, p)
+	key, err := derive(ctx, password, salt, p)
+	if err != nil {
+		return "", err
+	}
 	return encode(p, salt, key), nil
 }
 
@@ -91,18 +96,25 @@ func encode(p params, salt, key []byte) string {
 
 // Verify reports whether password matches the encoded argon2id hash,
 // using the parameters recorded in the hash. It returns an error (wrapping
-// ErrMalformedHash) if encoded cannot be parsed. A password longer than
-// MaxPasswordLength never matches; it still costs one derivation.
-func Verify(encoded, password string) (bool, error) {
+// ErrMalformedHash) if encoded cannot be parsed, ErrBusy when the hashing
+// queue is full and ctx's error when ctx ends before its turn. A password
+// longer than MaxPasswordLength never matches; it still costs one
+// derivation.
+func Verify(ctx context.Context, encoded, password string) (bool, error) {
 	p, salt, key, err := decode(encoded)
 	if err != nil {
 		return false, err
 	}
 	if len(password) > MaxPasswordLength {
-		VerifyDummy(password[:MaxPasswordLength])
+		if err := VerifyDummy(ctx, password[:MaxPasswordLength]); err != nil {
+			return false, err
+		}
 		return false, nil
 	}
-	got := derive(password, salt, p)
+	got, err := derive(ctx, password, salt, p)
+	if err != nil {
+		return false, err
+	}
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
@@ -113,13 +125,20 @@ const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$q1Y+aoE94v8YNUnp05Pdwg$EnqREW9
 
 // VerifyDummy runs one full argon2id derivation against a fixed dummy hash
 // and discards the result. Call it when the account being signed into does
-// not exist so that the response time does not reveal that.
-func VerifyDummy(password string) {
+// not exist so that the response time does not reveal that. Its error is
+// the queue's (ErrBusy, or ctx's error): the caller answers as it would
+// for a real check that could not run.
+func VerifyDummy(ctx context.Context, password string) error {
 	if len(password) > MaxPasswordLength {
 		password = password[:MaxPasswordLength]
 	}
-	_, _ = Verify(dummyHash, password)
+	_, err := Verify(ctx, dummyHash, password)
+	return err
 }
+
+// DummyHash is a well-formed hash nobody's password matches, for callers
+// that must run the same code for an unknown account as for a real one.
+func DummyHash() string { return dummyHash }
 
 // NeedsRehash reports whether encoded was made with parameters other than
 // the current ones (or cannot be parsed), so that the caller should store

@@ -68,6 +68,25 @@ func (Renderer) SignInCode(d models.SignInCodeEmail) (models.Email, error) {
 	return render(d.Code+" is your Gatehouse sign-in code for "+d.TenantName, signInCodeText, d, signInCodeHTML(d))
 }
 
+var newDeviceText = template.Must(template.New("new_device").Parse(`Hello {{.AdminName}},
+
+Your Gatehouse account at {{.TenantName}} ({{.AdminEmail}}) was just signed in to from a browser it had not been used from before.
+
+When:    {{.At.UTC.Format "2 January 2006 at 15:04 MST"}}
+{{if .IP}}From:    {{.IP}}
+{{end}}{{if .UserAgent}}Browser: {{.UserAgent}}
+{{end}}
+If this was you, there is nothing to do.
+If it was not, change your password now, end the sessions you do not know on your account page, and tell a Tenant Admin:
+
+{{.AccountURL}}
+`))
+
+// NewDevice renders the e-mail about a sign-in from a new device.
+func (Renderer) NewDevice(d models.NewDeviceEmail) (models.Email, error) {
+	return render("New sign-in to your Gatehouse account at "+d.TenantName, newDeviceText, d, newDeviceHTML(d))
+}
+
 func render(subject string, text *template.Template, data any, html templ.Component) (models.Email, error) {
 	var tb, hb bytes.Buffer
 	if err := text.Execute(&tb, data); err != nil {

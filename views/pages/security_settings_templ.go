@@ -894,7 +894,7 @@ func PasswordPolicy(p layout.Page, d PasswordPolicyData) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				templ_7745c5c3_Err = numberField("min_length", "Minimum length", d.MinLength, d.Errors["min_length"],
-					"Between "+strconv.Itoa(passwords.MinLengthLowerBound)+" and "+strconv.Itoa(passwords.MinLengthUpperBound)+" characters.",
+					"Between "+strconv.Itoa(passwords.MinLengthLowerBound)+" and "+strconv.Itoa(passwords.MinLengthUpperBound)+" characters; 12 or more is recommended.",
 					passwords.MinLengthLowerBound, passwords.MinLengthUpperBound, !d.CanManage).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

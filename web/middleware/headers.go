@@ -1,8 +1,6 @@
 package middleware
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 )
 
@@ -27,24 +25,5 @@ func SecurityHeaders(https bool) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
-	}
-}
-
-// CrossSite refuses state-changing requests a browser marks as coming from
-// another site or another origin of this site (a sibling subdomain), then hides the Sec-Fetch-Site header so the token-based
-// CSRF check always runs as well (two independent defences).
-func CrossSite(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		r := c.Request()
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions:
-		default:
-			// same-site too: a sibling subdomain is another site for us.
-			if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
-				return echo.NewHTTPError(http.StatusForbidden, "cross-site request refused")
-			}
-		}
-		r.Header.Del("Sec-Fetch-Site")
-		return next(c)
 	}
 }

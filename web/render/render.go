@@ -23,8 +23,9 @@ const (
 	keyCSRF   = "csrf"
 )
 
-// CSRFContextKey is where the CSRF middleware leaves the token.
-const CSRFContextKey = keyCSRF
+// SetCSRF records how to get the request's CSRF token (worked out when a
+// page is rendered, for the session as it stands then).
+func SetCSRF(c echo.Context, token func() string) { c.Set(keyCSRF, token) }
 
 // SetTenant records the tenant of the request's URL.
 func SetTenant(c echo.Context, t models.Tenant) { c.Set(keyTenant, t) }
@@ -46,8 +47,10 @@ func Viewer(c echo.Context) *models.Viewer {
 
 // CSRF returns the request's CSRF token.
 func CSRF(c echo.Context) string {
-	s, _ := c.Get(keyCSRF).(string)
-	return s
+	if f, ok := c.Get(keyCSRF).(func() string); ok {
+		return f()
+	}
+	return ""
 }
 
 // Renderer builds pages.

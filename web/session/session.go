@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/models"
+
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 )
@@ -86,26 +88,17 @@ func (s *Session) SignedInTo(tenantID int64) bool {
 	return tenantID != 0 && s.TenantID() == tenantID && s.AdminID() != 0 && s.Stage() == StageComplete
 }
 
-// Login starts a fresh session (new id; the old one is deleted) for an
-// administrator of a tenant at the given stage.
-func (s *Session) Login(tenantID, adminID int64, stage string) error {
-	return s.LoginPending(tenantID, adminID, stage, "", "")
-}
-
-// LoginPending starts a fresh session at a sign-in stage, remembering the
-// typed e-mail (passwordless) and where to go afterwards.
+// LoginPending starts a fresh session (new id; the old one is deleted) at
+// a sign-in stage, remembering the typed e-mail (passwordless) and where
+// to go afterwards. adminID is 0 while the administrator is not known yet
+// (the e-mailed code stage).
 func (s *Session) LoginPending(tenantID, adminID int64, stage, email, next string) error {
 	if s.raw.ID != "" {
 		if err := s.store.Models.DeleteSession(s.c.Request().Context(), hashOf(s.raw.ID)); err != nil {
 			return err
 		}
 	}
-	fresh := sessions.NewSession(s.store, s.store.cookieName())
-	fresh.Options = s.store.options()
-	fresh.IsNew = true
-	fresh.Values[keyTenant] = tenantID
-	fresh.Values[keyAdmin] = adminID
-	fresh.Values[keyStage] = stage
+	fresh := s.fresh(tenantID, adminID, stage)
 	if email != "" {
 		fresh.Values[keyEmail] = email
 	}
@@ -113,7 +106,54 @@ func (s *Session) LoginPending(tenantID, adminID int64, stage, email, next strin
 		fresh.Values[keyNext] = next
 	}
 	s.raw = fresh
-	return s.store.Save(s.c.Request(), s.c.Response(), fresh)
+	if err := s.store.Save(s.c.Request(), s.c.Response(), fresh); err != nil {
+		return err
+	}
+	s.c.Set(keyBound, fresh.ID)
+	return nil
+}
+
+func (s *Session) fresh(tenantID, adminID int64, stage string) *sessions.Session {
+	fresh := sessions.NewSession(s.store, s.store.cookieName())
+	fresh.Options = s.store.options()
+	fresh.IsNew = true
+	fresh.Values[keyTenant] = tenantID
+	fresh.Values[keyAdmin] = adminID
+	fresh.Values[keyStage] = stage
+	return fresh
+}
+
+// SignedIn is a signed-in session prepared by PrepareSignIn. The caller
+// stores Row, deleting the session Replaces names, in the transaction that
+// records the sign-in (models.RecordSignIn), so that either both happen or
+// neither; then Done makes it the request's session and sets its cookie.
+type SignedIn struct {
+	Row      models.Session
+	Replaces string // hashed id of the session it replaces ("" = none)
+	sess     *Session
+	fresh    *sessions.Session
+}
+
+// PrepareSignIn builds the fully signed-in session (a new id) that will
+// replace this one, without storing anything.
+func (s *Session) PrepareSignIn(tenantID, adminID int64) (*SignedIn, error) {
+	fresh := s.fresh(tenantID, adminID, StageComplete)
+	row, err := s.store.row(s.c.Request(), fresh)
+	if err != nil {
+		return nil, err
+	}
+	p := &SignedIn{Row: row, sess: s, fresh: fresh}
+	if s.raw.ID != "" {
+		p.Replaces = hashOf(s.raw.ID)
+	}
+	return p, nil
+}
+
+// Done makes the stored signed-in session the request's and sets its cookie.
+func (p *SignedIn) Done() {
+	p.sess.raw = p.fresh
+	p.sess.store.setCookie(p.sess.c.Response(), p.fresh, p.Row.ExpiresAt)
+	p.sess.c.Set(keyBound, p.fresh.ID)
 }
 
 // Logout deletes the session on the server and clears the cookie.
@@ -122,7 +162,29 @@ func (s *Session) Logout() error {
 	err := s.store.Save(s.c.Request(), s.c.Response(), s.raw)
 	s.raw.Values = map[any]any{}
 	s.raw.ID = ""
+	s.c.Set(keyBound, "")
 	return err
+}
+
+// keyBound is the echo context key of the id the request's session has
+// now, once this request has changed it (a sign-in step, a sign-out).
+const keyBound = "gatehouse.session_id"
+
+// BoundID is the raw id of the request's server-side session as it stands
+// now (after any sign-in step or sign-out of this request), or "" when
+// there is none: what the CSRF token is bound to.
+func (s *Store) BoundID(c echo.Context) (string, error) {
+	if id, ok := c.Get(keyBound).(string); ok {
+		return id, nil
+	}
+	raw, err := s.Get(c.Request(), s.cookieName())
+	if err != nil {
+		return "", err
+	}
+	if raw.IsNew {
+		return "", nil
+	}
+	return raw.ID, nil
 }
 
 // SafeNext returns next when it is a path of this app, else def.

@@ -42,6 +42,9 @@ type Store struct {
 	Absolute time.Duration
 	Secure   bool
 	Now      func() time.Time
+	// ClientIP is the request's client address (the server's IP
+	// extractor); nil = the connection's address.
+	ClientIP func(*http.Request) string
 }
 
 var _ sessions.Store = (*Store)(nil)
@@ -99,12 +102,25 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
 	}
+	row, err := s.row(r, sess)
+	if err != nil {
+		return err
+	}
+	if err := s.Models.SaveSession(r.Context(), &row); err != nil {
+		return err
+	}
+	s.setCookie(w, sess, row.ExpiresAt)
+	return nil
+}
+
+// row is the stored form of a session, giving it an id when it has none.
+func (s *Store) row(r *http.Request, sess *sessions.Session) (models.Session, error) {
 	now := s.Now().UTC().Truncate(time.Microsecond)
 	created, _ := sess.Values[keyCreated].(time.Time)
 	if sess.ID == "" {
 		id, err := newID()
 		if err != nil {
-			return err
+			return models.Session{}, err
 		}
 		sess.ID = id
 		created = now
@@ -112,11 +128,11 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	}
 	data, err := encode(sess.Values)
 	if err != nil {
-		return err
+		return models.Session{}, err
 	}
 	row := models.Session{
 		ID: models.HashToken(sess.ID), Data: data,
-		IP: clientIP(r), UserAgent: truncate(r.UserAgent(), 500),
+		IP: truncate(s.clientIP(r), 64), UserAgent: truncate(r.UserAgent(), 500),
 		CreatedAt: created, LastSeenAt: now, ExpiresAt: created.Add(s.Absolute),
 	}
 	if v, ok := int64Value(sess.Values[keyTenant]); ok {
@@ -124,14 +140,16 @@ func (s *Store) Save(r *http.Request, w http.ResponseWriter, sess *sessions.Sess
 	}
 	if v, ok := int64Value(sess.Values[keyAdmin]); ok {
 		row.AdministratorID = &v
+		stage, _ := sess.Values[keyStage].(string)
+		row.Pending = stage != StageComplete
 	}
-	if err := s.Models.SaveSession(r.Context(), &row); err != nil {
-		return err
-	}
+	return row, nil
+}
+
+func (s *Store) setCookie(w http.ResponseWriter, sess *sessions.Session, expires time.Time) {
 	opts := *sess.Options
-	opts.MaxAge = int(time.Until(row.ExpiresAt.Add(time.Minute)).Seconds())
+	opts.MaxAge = int(time.Until(expires.Add(time.Minute)).Seconds())
 	http.SetCookie(w, sessions.NewCookie(sess.Name(), sess.ID, &opts))
-	return nil
 }
 
 func (s *Store) options() *sessions.Options {
@@ -207,10 +225,13 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// clientIP is the request's remote address without the port (the app is
-// expected to sit behind a proxy that sets X-Forwarded-For only when
-// configured; we use what net/http saw).
-func clientIP(r *http.Request) string {
+// clientIP is the request's client address: the server's IP extractor
+// (which believes X-Forwarded-For only from GATEHOUSE_TRUSTED_PROXIES) when
+// set, else the address net/http saw.
+func (s *Store) clientIP(r *http.Request) string {
+	if s.ClientIP != nil {
+		return s.ClientIP(r)
+	}
 	host := r.RemoteAddr
 	for i := len(host) - 1; i >= 0; i-- {
 		if host[i] == ':' {
@@ -218,5 +239,5 @@ func clientIP(r *http.Request) string {
 			break
 		}
 	}
-	return truncate(host, 64)
+	return host
 }

@@ -189,7 +189,11 @@ func TestTracingSetup(t *testing.T) {
 	defer collector.Close()
 
 	db := modelstest.SQLite(t)
-	off, err := telemetry.Setup(context.Background(), telemetry.Config{}, telemetry.Deps{Store: models.NewStore(db.DB, "http://x", nil), Logger: quiet()})
+	store, err := models.NewStore(db.DB, "http://x", nil, modelstest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, err := telemetry.Setup(context.Background(), telemetry.Config{}, telemetry.Deps{Store: store, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,13 @@ type Options struct {
 	// Instrument, when set, gives the server's outermost middlewares
 	// (metrics, tracing) for the app's store.
 	Instrument func(*models.Store) []echo.MiddlewareFunc
+	// Env adds configuration variables (GATEHOUSE_TRUSTED_PROXIES, ...).
+	Env map[string]string
+	// Limits replace the default rate limits when set.
+	Limits *web.Limits
+	// Logger receives the app's logs (default: discarded, or the test log
+	// at warning level under -v).
+	Logger *slog.Logger
 }
 
 // Start runs the app over db.
@@ -80,17 +87,22 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 		case "GATEHOUSE_SECRET_KEY":
 			return "test-secret-key-test-secret-key-0123456789"
 		}
-		return ""
+		return opts.Env[k]
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if opts.Limits != nil {
+		cfg.Limits = *opts.Limits
+	}
 	clk := &Clock{t: time.Now().UTC()}
-	store := models.NewStore(db.DB, cfg.BaseURL, emails.Renderer{})
+	store, err := models.NewStore(db.DB, cfg.BaseURL, emails.Renderer{}, cfg.StoreKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !opts.RealClock {
 		store.Now = clk.Now
 	}
-	store.TOTPKey, store.CodeKey = cfg.Key("totp-secrets"), cfg.Key("sign-in-codes")
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -99,6 +111,10 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 	if opts.Instrument != nil {
 		instrument = opts.Instrument(store)
 	}
+	if opts.Logger != nil {
+		logger = opts.Logger
+	}
+	store.Logger = logger
 	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail, Instrument: instrument})
 	srv.Config.Handler = ws.Echo
 	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg}
@@ -193,6 +209,23 @@ func (c *Client) Submit(page, action string, vals url.Values) *Response {
 	return c.Post(action, v)
 }
 
+// SubmitPage posts vals to action with the CSRF token of a page already
+// fetched, as a browser submitting that page's form would (without loading
+// the page again: some pages, like TOTP enrolment, change when reloaded).
+func (c *Client) SubmitPage(page *Response, action string, vals url.Values) *Response {
+	c.app.T.Helper()
+	tok := CSRFToken(page.Body)
+	if tok == "" {
+		c.app.T.Fatalf("no CSRF token on the page (status %d)", page.Status)
+	}
+	v := url.Values{}
+	for k, vs := range vals {
+		v[k] = vs
+	}
+	v.Set("_csrf", tok)
+	return c.Post(action, v)
+}
+
 func (c *Client) do(method, path string, body io.Reader, ctype string) *Response {
 	c.app.T.Helper()
 	req, err := http.NewRequest(method, c.app.URL(path), body)
@@ -258,7 +291,7 @@ func Ctx() context.Context { return context.Background() }
 // role keys (tenant-wide) and the test password, bypassing the UI.
 func (a *App) AdminWithRoles(tenant models.Tenant, email string, roles ...string) models.Administrator {
 	a.T.Helper()
-	hash, err := passwords.Hash(Password)
+	hash, err := passwords.Hash(context.Background(), Password)
 	if err != nil {
 		a.T.Fatal(err)
 	}

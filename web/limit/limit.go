@@ -1,0 +1,92 @@
+// Package limit rate-limits requests per client address (Echo's memory
+// store over golang.org/x/time/rate token buckets) and bounds how many are
+// worked on at once (golang.org/x/sync/semaphore). The client address is
+// Echo's RealIP, which believes X-Forwarded-For only from the proxies named
+// by GATEHOUSE_TRUSTED_PROXIES (see web.New). Each replica counts on its
+// own: the limits bound the work one address can cause on one replica,
+// while lockouts (counted in the database) bound guesses per account.
+package limit
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/time/rate"
+)
+
+// Rate is a limit: Burst requests at once, then PerMinute a minute.
+type Rate struct {
+	PerMinute float64
+	Burst     int
+}
+
+// TooMany is the error of a request over its limit: 429 with Retry-After.
+type TooMany struct {
+	RetryAfter time.Duration
+}
+
+func (e *TooMany) Error() string {
+	return fmt.Sprintf("too many requests from this address: retry after %v", e.RetryAfter)
+}
+
+// RetryAfterSeconds is the Retry-After header's value (whole seconds, at least 1).
+func (e *TooMany) RetryAfterSeconds() int {
+	return max(1, int(math.Ceil(e.RetryAfter.Seconds())))
+}
+
+// Limiter limits one kind of request per client address.
+type Limiter struct {
+	store *middleware.RateLimiterMemoryStore
+	retry time.Duration
+}
+
+// New returns a limiter for r.
+func New(r Rate) *Limiter {
+	perSecond := r.PerMinute / 60
+	refill := time.Duration(float64(time.Second) / perSecond) // one more request after
+	full := time.Duration(float64(r.Burst)) * refill          // a whole burst back after
+	return &Limiter{
+		store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(perSecond), Burst: r.Burst, ExpiresIn: full + time.Minute,
+		}),
+		retry: refill,
+	}
+}
+
+// Allow counts a request from c's client address: nil, or *TooMany.
+func (l *Limiter) Allow(c echo.Context) error {
+	ok, err := l.store.Allow(c.RealIP())
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &TooMany{RetryAfter: l.retry}
+	}
+	return nil
+}
+
+// InFlight bounds how many requests of a kind are worked on at once (over
+// all addresses): one more is turned away at once (*TooMany), before any
+// work is done for it, so a flood from many addresses cannot make every
+// request wait behind it.
+type InFlight struct {
+	sem *semaphore.Weighted
+}
+
+// NewInFlight lets n requests in at once.
+func NewInFlight(n int) *InFlight {
+	return &InFlight{sem: semaphore.NewWeighted(int64(max(1, n)))}
+}
+
+// Enter lets a request in (call the returned release when it is done) or
+// refuses it with *TooMany.
+func (f *InFlight) Enter() (release func(), err error) {
+	if !f.sem.TryAcquire(1) {
+		return nil, &TooMany{RetryAfter: time.Second}
+	}
+	return func() { f.sem.Release(1) }, nil
+}
