@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/models/idp"
+
 	"gorm.io/gorm"
 )
 
@@ -32,6 +34,10 @@ type Store struct {
 	// replica.
 	TOTPKey []byte
 	CodeKey []byte
+	// SSOKey encrypts the client secrets of tenants' single sign-on at rest.
+	SSOKey []byte
+	// IdP talks to tenants' identity providers (single sign-on).
+	IdP *idp.Client
 	// Observer hears of sign-ins and lockouts (metrics); nil: nobody.
 	Observer Observer
 	// Logger receives what an operator must see (a TOTP secret this
@@ -44,18 +50,19 @@ type Store struct {
 type Keys struct {
 	TOTP []byte
 	Code []byte
+	SSO  []byte
 }
 
 // ErrMissingKeys is NewStore's refusal to run without its secret keys:
 // keys made up on the spot would differ between replicas and restarts,
 // and every TOTP secret and e-mailed code would silently stop working.
-var ErrMissingKeys = errors.New("models: the TOTP and sign-in code keys must be given (32 bytes each)")
+var ErrMissingKeys = errors.New("models: the TOTP, sign-in code and single sign-on keys must be given (32 bytes each)")
 
 // NewStore returns a Store with the real clock, crypto/rand and the default
 // token lifetimes. It refuses (ErrMissingKeys) unless both keys are given:
 // a one-off command derives them from GATEHOUSE_SECRET_KEY as serve does.
 func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*Store, error) {
-	if len(keys.TOTP) != 32 || len(keys.Code) != 32 {
+	if len(keys.TOTP) != 32 || len(keys.Code) != 32 || len(keys.SSO) != 32 {
 		return nil, ErrMissingKeys
 	}
 	return &Store{
@@ -68,6 +75,8 @@ func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*St
 		Emails:        emails,
 		TOTPKey:       keys.TOTP,
 		CodeKey:       keys.Code,
+		SSOKey:        keys.SSO,
+		IdP:           idp.NewClient(idp.Options{}),
 		Logger:        slog.Default(),
 	}, nil
 }

@@ -25,6 +25,8 @@ func all() []*gormigrate.Migration {
 		outboxPendingIndex(),
 		invitationAuthority(),
 		signinHardening(),
+		passkeys(),
+		sso(),
 	}
 }
 

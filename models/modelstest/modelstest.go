@@ -99,7 +99,7 @@ func Postgres(t testing.TB) DB {
 
 // Keys are fixed store keys for tests (models.NewStore needs keys).
 func Keys() models.Keys {
-	return models.Keys{TOTP: []byte("modelstest totp key 32 bytes ..."), Code: []byte("modelstest code key 32 bytes ...")}
+	return models.Keys{TOTP: []byte("modelstest totp key 32 bytes ..."), Code: []byte("modelstest code key 32 bytes ..."), SSO: []byte("modelstest sso key 32 bytes ....")}
 }
 
 // Store returns a store over db with the test keys.
