@@ -70,7 +70,7 @@ type Passkey struct {
 	ID              int64  `gorm:"primaryKey"`
 	TenantID        int64  `gorm:"not null"`
 	AdministratorID int64  `gorm:"not null"`
-	CredentialHash  string `gorm:"size:64;not null"` // SHA-256 (hex) of the credential id
+	CredentialHash  string `gorm:"size:64;not null"`  // SHA-256 (hex) of the credential id
 	UserHandle      string `gorm:"size:100;not null"` // base64url WebAuthn user handle
 	Name            string `gorm:"size:100;not null"`
 	Data            string `gorm:"not null"` // webauthn.Credential as JSON

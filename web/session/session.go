@@ -26,10 +26,10 @@ const (
 
 // Stages of sign-in a session has reached.
 const (
-	StageNone     = ""
-	StageCode     = "code"        // waiting for the e-mailed code
-	StageTOTP     = "totp"        // first factor passed, waiting for TOTP
-	StageEnroll   = "enroll_totp" // first factor passed, must set up TOTP
+	StageNone   = ""
+	StageCode   = "code"        // waiting for the e-mailed code
+	StageTOTP   = "totp"        // first factor passed, waiting for TOTP
+	StageEnroll = "enroll_totp" // first factor passed, must set up TOTP
 	// StagePasskey: first factor passed; the tenant requires a second one
 	// and the administrator has a passkey (and no TOTP): waiting for it.
 	StagePasskey = "passkey"
