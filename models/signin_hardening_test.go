@@ -107,6 +107,7 @@ func TestLockoutSpendsPendingSignInCodes(t *testing.T) {
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
 		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner.SteppedUpAt = clk.Now() // saving Brute Force Protection needs a step-up
 		if err := s.UpdateBruteForce(ctx, owner, 3, 15, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
