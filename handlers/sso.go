@@ -118,11 +118,18 @@ func (h *Handler) SSORemove(c echo.Context) error {
 	return render.Redirect(c, settingsPath(c, "/sso"))
 }
 
-// ssoControl is the sign-in page's single sign-on part (nil: none).
+// ssoControl is the sign-in page's single sign-on part (nil: none). The
+// page's Content-Security-Policy then lets its forms lead to the provider's
+// authorization endpoint (form-action): starting single sign-on is a post
+// whose answer redirects there, and browsers check form-action on it.
 func (h *Handler) ssoControl(c echo.Context, t models.Tenant) (*pages.SSOControl, error) {
 	cfg, ok, err := h.Models.SSO(c.Request().Context(), t.ID)
 	if err != nil || !ok {
 		return nil, err
+	}
+	if o := cfg.AuthorizeOrigin; o != "" && !strings.ContainsAny(o, " ;'\"\r\n") {
+		hd := c.Response().Header()
+		hd.Set("Content-Security-Policy", strings.Replace(hd.Get("Content-Security-Policy"), "form-action 'self'", "form-action 'self' "+o, 1))
 	}
 	return &pages.SSOControl{Label: cfg.Label(), StartURL: "/t/" + t.Slug + "/login/sso", Domains: cfg.DomainList(), Only: cfg.SSOOnly}, nil
 }

@@ -47,7 +47,12 @@ type TenantSSO struct {
 	Domains     string `gorm:"size:2000;not null;default:''"`
 	ButtonLabel string `gorm:"size:100;not null;default:''"`
 	SSOOnly     bool   `gorm:"column:sso_only;not null"`
-	CreatedAt   time.Time
+	// AuthorizeOrigin is the origin of the provider's authorization
+	// endpoint, as discovery last said: the sign-in page's
+	// Content-Security-Policy lets its forms lead there (form-action), since
+	// starting single sign-on is a form whose answer redirects to it.
+	AuthorizeOrigin string `gorm:"size:300;not null;default:''"`
+	CreatedAt       time.Time
 	UpdatedAt   time.Time
 }
 
@@ -246,12 +251,14 @@ func (s *Store) SaveSSOSettings(ctx context.Context, v Viewer, in SSOSettings, a
 	}
 	// Read the provider's configuration now, so a wrong issuer is said here
 	// and not at the next sign-in.
-	if _, err := s.idpClient().Discover(ctx, issuer, true); err != nil {
+	provider, err := s.idpClient().Discover(ctx, issuer, true)
+	if err != nil {
 		return &ValidationError{Fields: map[string]string{"issuer_url": err.Error()}}
 	}
 	next := cur
 	next.TenantID, next.IssuerURL, next.ClientID = v.Tenant.ID, issuer, clientID
 	next.Domains, next.ButtonLabel, next.SSOOnly = strings.Join(domains, "\n"), label, in.SSOOnly
+	next.AuthorizeOrigin = idp.OriginOf(provider.Endpoint().AuthURL)
 	if secret != "" {
 		if next.ClientSecret, err = s.sealWith(s.SSOKey, []byte(secret)); err != nil {
 			return err
@@ -356,6 +363,11 @@ func (s *Store) StartSSO(ctx context.Context, tenant Tenant, loginHint string) (
 	u, err := s.idpClient().AuthURL(ctx, cfg, r, loginHint)
 	if err != nil {
 		return idp.Request{}, "", err
+	}
+	if o := idp.OriginOf(u); o != t.AuthorizeOrigin { // the provider moved its endpoint: the next page allows it
+		if err := s.DB.WithContext(ctx).Model(&TenantSSO{}).Where("tenant_id = ?", tenant.ID).UpdateColumn("authorize_origin", o).Error; err != nil {
+			return idp.Request{}, "", err
+		}
 	}
 	return r, u, nil
 }

@@ -210,6 +210,14 @@ func TestSSOSignIn(t *testing.T) {
 		if d, _ := doc.Find(`form[data-sso-domains]`).Attr("data-sso-domains"); d != "example.com example.org" {
 			t.Fatalf("routing domains %q", d)
 		}
+		// Its forms may lead to the provider's authorization endpoint (the
+		// answer to starting single sign-on redirects there), and nowhere else.
+		if csp := login.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+op.Issuer+";") {
+			t.Fatalf("CSP %q", csp)
+		}
+		if csp := c.Get("/t/acme/account").Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+			t.Fatalf("another page's CSP %q", csp)
+		}
 
 		op.Set("sam@example.com", true, idptest.Knobs{})
 		sam := app.Client()

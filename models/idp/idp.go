@@ -301,3 +301,12 @@ func isTrue(raw json.RawMessage) bool {
 	s := strings.TrimSpace(string(raw))
 	return s == "true" || s == `"true"`
 }
+
+// OriginOf is the origin (scheme://host[:port]) of an absolute URL, or "".
+func OriginOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}

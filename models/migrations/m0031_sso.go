@@ -21,6 +21,10 @@ func sso() *gormigrate.Migration {
 		Domains      string `gorm:"size:2000;not null;default:''"`
 		ButtonLabel  string `gorm:"size:100;not null;default:''"`
 		SSOOnly      bool   `gorm:"column:sso_only;not null;default:false"`
+		// AuthorizeOrigin is the origin of the provider's authorization
+		// endpoint (from discovery): the sign-in page's CSP lets its forms
+		// lead there.
+		AuthorizeOrigin string `gorm:"size:300;not null;default:''"`
 		CreatedAt    time.Time
 		UpdatedAt    time.Time
 	}

@@ -253,7 +253,16 @@ document.addEventListener("DOMContentLoaded", function () {
             if (!cred) { throw new Error("No passkey was given."); }
             return post(finish, token, credentialJSON(cred));
           })
-          .then(function (data) { window.location.assign(data.redirect || window.location.href); })
+          .then(function (data) {
+            // A page that differs only by its #fragment would not load again.
+            var to = new URL(data.redirect || window.location.href, window.location.href);
+            if (to.pathname === window.location.pathname && to.search === window.location.search) {
+              window.location.hash = to.hash;
+              window.location.reload();
+            } else {
+              window.location.assign(to.href);
+            }
+          })
           .catch(function (err) {
             if (button) { button.disabled = false; }
             if (err && (err.name === "NotAllowedError" || err.name === "AbortError")) {
@@ -291,9 +300,11 @@ document.addEventListener("DOMContentLoaded", function () {
     hidden.type = "hidden";
     hidden.name = "sso";
     form.appendChild(hidden);
+    var alt = document.querySelector("[data-sso-alt]");
     function route() {
       var v = email.value.trim().toLowerCase(), at = v.lastIndexOf("@");
       var sso = at > 0 && domains.indexOf(v.slice(at + 1)) >= 0;
+      if (alt) { alt.hidden = sso; } // the form's own button is it now
       if (pwField) { pwField.hidden = sso; }
       if (password) { password.disabled = sso; }
       note.hidden = !sso;

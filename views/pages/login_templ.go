@@ -542,7 +542,7 @@ func ssoButton(p layout.Page, f LoginForm) templ.Component {
 			templ_7745c5c3_Var19 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<div class=\"signin-alt\" data-testid=\"sso\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 46, "<div class=\"signin-alt\" data-testid=\"sso\" data-sso-alt>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
