@@ -100,7 +100,9 @@ func TestListAuditIsScopedToTheTenant(t *testing.T) {
 				}
 			}
 		}
-		if acts, _ := s.AuditActions(ctx, 1); strings.Join(acts, ",") != "administrator.signed_in" {
+		if acts, err := s.AuditActions(ctx, 1); err != nil {
+			t.Fatal(err)
+		} else if strings.Join(acts, ",") != "administrator.signed_in" {
 			t.Errorf("tenant 1 actions: %v", acts)
 		}
 		n := 0
@@ -185,7 +187,10 @@ func TestListAuditFilters(t *testing.T) {
 			t.Errorf("actions: %v", acts)
 		}
 		// Changes and times come back as stored.
-		got, _, _ := s.ListAudit(ctx, 1, models.AuditFilter{Action: "administrator.created"}, 0, 0)
+		got, _, err := s.ListAudit(ctx, 1, models.AuditFilter{Action: "administrator.created"}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(got) != 1 || got[0].Changes != evs[1].Changes || !got[0].CreatedAt.Equal(at(10)) {
 			t.Errorf("event read back: %+v", got)
 		}
@@ -279,8 +284,14 @@ func TestListAuditLimitIsBounded(t *testing.T) {
 			}
 		}
 		// The last page has no next cursor, even when it is exactly full.
-		evs, next, _ := s.ListAudit(ctx, 1, models.AuditFilter{}, 0, 100)
-		evs2, next2, _ := s.ListAudit(ctx, 1, models.AuditFilter{}, next, 50)
+		evs, next, err := s.ListAudit(ctx, 1, models.AuditFilter{}, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs2, next2, err := s.ListAudit(ctx, 1, models.AuditFilter{}, next, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(evs) != 100 || len(evs2) != 50 || next2 != 0 {
 			t.Errorf("exactly full last page: %d, %d, next %d", len(evs), len(evs2), next2)
 		}
@@ -377,7 +388,7 @@ func BenchmarkListAudit(b *testing.B) {
 		}
 		// The cursor of a deep page: the id of tenant 1's ~15,000th newest event.
 		var deep int64
-		db.DB.Model(&models.AuditEvent{}).Where("tenant_id = 1").Order("id DESC").Offset(15_000).Limit(1).Pluck("id", &deep)
+		modelstest.Must(b, db.DB.Model(&models.AuditEvent{}).Where("tenant_id = 1").Order("id DESC").Offset(15_000).Limit(1).Pluck("id", &deep))
 		if deep == 0 {
 			b.Fatal("no deep cursor")
 		}

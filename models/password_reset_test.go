@@ -156,7 +156,9 @@ func TestSendPasswordResetOnlyToActiveAdministrators(t *testing.T) {
 		if n := countRows(t, db, &models.PasswordReset{}, "1 = 1"); n != 0 {
 			t.Fatalf("%d resets stored", n)
 		}
-		if mails, _ := f.s.OutboxTo(ctx, "bob@example.com"); len(mails) != 0 {
+		if mails, err := f.s.OutboxTo(ctx, "bob@example.com"); err != nil {
+			t.Fatal(err)
+		} else if len(mails) != 0 {
 			t.Fatal("e-mail queued")
 		}
 	})
@@ -331,7 +333,7 @@ func TestPasswordResetLinkDiesWithDeactivation(t *testing.T) {
 			t.Fatalf("reset: %v", err)
 		}
 		var a models.Administrator
-		db.DB.Take(&a, f.admin.ID)
+		modelstest.Must(t, db.DB.Take(&a, f.admin.ID))
 		if a.PasswordHash != f.admin.PasswordHash || a.Status != models.AdminInactive {
 			t.Fatal("inactive administrator changed")
 		}

@@ -66,7 +66,7 @@ func TestCreateTenantMakesAUsersPool(t *testing.T) {
 		s, _ := newStore(db)
 		a, _ := twoTenants(t, s)
 		var kinds []string
-		db.DB.Model(&models.IdentityPool{}).Where("tenant_id = ?", a.ID).Order("id").Pluck("kind", &kinds)
+		modelstest.Must(t, db.DB.Model(&models.IdentityPool{}).Where("tenant_id = ?", a.ID).Order("id").Pluck("kind", &kinds))
 		if strings.Join(kinds, ",") != "administrators,users" {
 			t.Fatalf("pools %v", kinds)
 		}
@@ -117,7 +117,7 @@ func TestCreateUser(t *testing.T) {
 			t.Fatalf("created %+v", u)
 		}
 		var pool models.IdentityPool
-		db.DB.Take(&pool, u.PoolID)
+		modelstest.Must(t, db.DB.Take(&pool, u.PoolID))
 		if pool.TenantID != acme.ID || pool.Kind != models.PoolUsers {
 			t.Fatalf("user in pool %+v", pool)
 		}
@@ -156,13 +156,13 @@ func TestCreateUser(t *testing.T) {
 		}
 
 		// A tenant that has lost its Users pool gets one back.
-		db.DB.Where("tenant_id = ? AND kind = ?", globex.ID, models.PoolUsers).Delete(&models.IdentityPool{})
+		modelstest.Must(t, db.DB.Where("tenant_id = ? AND kind = ?", globex.ID, models.PoolUsers).Delete(&models.IdentityPool{}))
 		u2, err := s.CreateUser(ctx, globex.ID, models.CreateUserInput{Username: "lazy"}, actor)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pool = models.IdentityPool{}
-		db.DB.Take(&pool, u2.PoolID)
+		modelstest.Must(t, db.DB.Take(&pool, u2.PoolID))
 		if pool.TenantID != globex.ID || pool.Kind != models.PoolUsers || pool.Name != "Users" {
 			t.Fatalf("recreated pool %+v", pool)
 		}
@@ -189,7 +189,10 @@ func TestUpdateUser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, _ := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "bob@example.com", Username: "bob"}, actor)
+		other, err := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "bob@example.com", Username: "bob"}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		base := models.UpdateUserInput{Email: "ada@example.com", EmailVerified: true, Username: "ada", Status: models.UserNew}
 
 		// Nothing changed: nothing written.
@@ -216,7 +219,10 @@ func TestUpdateUser(t *testing.T) {
 		if pairs := models.ParsePairs(got.Attributes); len(pairs) != 2 || pairs[0].Key != "department" || pairs[1].Value != "en-GB" {
 			t.Fatalf("ParsePairs %+v", pairs)
 		}
-		stored, _ := s.UserByID(ctx, acme.ID, u.ID)
+		stored, err := s.UserByID(ctx, acme.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if stored.Phone != got.Phone || stored.Attributes != got.Attributes || stored.GivenName != "Ada" {
 			t.Fatalf("stored %+v", stored)
 		}
@@ -269,7 +275,10 @@ func TestUpdateUser(t *testing.T) {
 		if after := rowCounts(t, db.DB); after != before {
 			t.Fatalf("bad input saved something: %s → %s", before, after)
 		}
-		stored, _ = s.UserByID(ctx, acme.ID, u.ID)
+		stored, err = s.UserByID(ctx, acme.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if stored.Email != "ada@lovelace.example" || stored.Username != "ada" {
 			t.Fatalf("bad input changed the user: %+v", stored)
 		}
@@ -277,7 +286,9 @@ func TestUpdateUser(t *testing.T) {
 		if _, err := s.UpdateUser(ctx, globex.ID, u.ID, in, actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("cross-tenant update: %v", err)
 		}
-		if o, _ := s.UserByID(ctx, acme.ID, other.ID); o.Email != "bob@example.com" {
+		if o, err := s.UserByID(ctx, acme.ID, other.ID); err != nil {
+			t.Fatal(err)
+		} else if o.Email != "bob@example.com" {
 			t.Fatalf("other user changed: %+v", o)
 		}
 	})
@@ -289,7 +300,10 @@ func TestBlockUnblockDeleteUser(t *testing.T) {
 		ctx := context.Background()
 		acme, globex := twoTenants(t, s)
 		actor := models.Actor{Email: "a@acme.example"}
-		u, _ := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "ada@example.com"}, actor)
+		u, err := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "ada@example.com"}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		before := rowCounts(t, db.DB)
 		for _, op := range []func(context.Context, int64, int64, models.Actor) (models.User, error){s.BlockUser, s.UnblockUser, s.DeleteUser} {
@@ -445,7 +459,9 @@ func TestListUsers(t *testing.T) {
 		if n, more, err := s.CountUsers(ctx, acme.ID, 100); n != 7 || more || err != nil {
 			t.Fatalf("count: %d %v %v", n, more, err)
 		}
-		if n, _, _ := s.CountUsers(ctx, acme.ID, 0); n != 7 {
+		if n, _, err := s.CountUsers(ctx, acme.ID, 0); err != nil {
+			t.Fatal(err)
+		} else if n != 7 {
 			t.Fatalf("full count: %d", n)
 		}
 		got, err := s.UsersByIDs(ctx, globex.ID, ids)
@@ -470,15 +486,18 @@ func TestSeedUsers(t *testing.T) {
 				t.Fatalf("seed %d: %d %v", n, added, err)
 			}
 		}
-		total, _, _ := s.CountUsers(ctx, acme.ID, 0)
+		total, _, err := s.CountUsers(ctx, acme.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if total != 12_349 {
 			t.Fatalf("%d users", total)
 		}
 		var noEmail, noUsername, blocked, withAttrs int64
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND email = ''", acme.ID).Count(&noEmail)
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND username = ''", acme.ID).Count(&noUsername)
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND blocked", acme.ID).Count(&blocked)
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND attributes <> '{}'", acme.ID).Count(&withAttrs)
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND email = ''", acme.ID).Count(&noEmail))
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND username = ''", acme.ID).Count(&noUsername))
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND blocked", acme.ID).Count(&blocked))
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND attributes <> '{}'", acme.ID).Count(&withAttrs))
 		if noEmail == 0 || noUsername == 0 || blocked == 0 || withAttrs == 0 {
 			t.Fatalf("seed is not varied: %d without e-mail, %d without username, %d blocked, %d with attributes", noEmail, noUsername, blocked, withAttrs)
 		}

@@ -276,9 +276,9 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 			t.Fatalf("sessions: %d marked current, %d to end", strings.Count(r.Body, "This session"), len(ends))
 		}
 		var theirs models.Session
-		db.DB.Where("administrator_id = ?", colleague.ID).Take(&theirs)
+		modelstest.Must(t, db.DB.Where("administrator_id = ?", colleague.ID).Take(&theirs))
 		var n int64
-		db.DB.Model(&models.Session{}).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Count(&n))
 		for _, path := range []string{accountURL + "/sessions/" + theirs.ID + "/delete", accountURL + "/sessions/abc/delete",
 			accountURL + "/sessions/" + strings.Repeat("0", 64) + "/delete"} {
 			if r := c.Submit(accountURL, path, nil); r.Status != http.StatusNotFound {
@@ -286,7 +286,7 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 			}
 		}
 		var m int64
-		db.DB.Model(&models.Session{}).Count(&m)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Count(&m))
 		if m != n {
 			t.Fatal("ending someone else's session changed something")
 		}
@@ -300,7 +300,7 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 			t.Fatalf("this session: %d", r.Status)
 		}
 		var left int64
-		db.DB.Model(&models.Session{}).Where("administrator_id = ?", owner.ID).Count(&left)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Where("administrator_id = ?", owner.ID).Count(&left))
 		if left != 1 {
 			t.Fatalf("%d sessions of the owner left", left)
 		}
@@ -363,7 +363,7 @@ func TestProfileUnlockAndResetTOTP(t *testing.T) {
 			t.Error("the profile still offers Reset TOTP")
 		}
 		var events int64
-		db.DB.Model(&models.AuditEvent{}).Where("action IN ?", []string{"administrator.unlocked", "administrator.totp_reset"}).Count(&events)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action IN ?", []string{"administrator.unlocked", "administrator.totp_reset"}).Count(&events))
 		if events != 2 {
 			t.Fatalf("%d audit events for unlock and reset", events)
 		}

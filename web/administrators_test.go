@@ -30,9 +30,9 @@ func counts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var statuses []string
-	db.Model(&models.Administrator{}).Order("id").Pluck("status", &statuses)
+	modelstest.Must(t, db.Model(&models.Administrator{}).Order("id").Pluck("status", &statuses))
 	var revoked int64
-	db.Model(&models.Invitation{}).Where("revoked_at IS NOT NULL").Count(&revoked)
+	modelstest.Must(t, db.Model(&models.Invitation{}).Where("revoked_at IS NOT NULL").Count(&revoked))
 	return strings.Join(parts, "/") + " " + strings.Join(statuses, ",") + fmt.Sprintf(" revoked=%d", revoked)
 }
 
@@ -88,7 +88,10 @@ func TestCreateNewAdministrator(t *testing.T) {
 		if ada.Status != models.AdminInvited {
 			t.Fatalf("posted status was not ignored: %s", ada.Status)
 		}
-		mails, _ := app.Store.OutboxTo(webtest.Ctx(), "ada@example.com")
+		mails, err := app.Store.OutboxTo(webtest.Ctx(), "ada@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, "/invitations/") || !strings.Contains(mails[0].TextBody, "Olivia Owner has invited you") {
 			t.Fatalf("invitation e-mail: %+v", mails)
 		}
@@ -154,12 +157,12 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 			}
 			_, target := app.SignedInAs(tn, "target@example.com", "tenant_member", "editor_users")
 			var binding models.RoleBinding
-			db.DB.Where("administrator_id = ? AND role_key = ?", target.ID, "editor_users").Take(&binding)
+			modelstest.Must(t, db.DB.Where("administrator_id = ? AND role_key = ?", target.ID, "editor_users").Take(&binding))
 			var sess models.Session
-			db.DB.Where("administrator_id = ?", target.ID).Take(&sess)
+			modelstest.Must(t, db.DB.Where("administrator_id = ?", target.ID).Take(&sess))
 			// Locked out and enrolled in TOTP, for Unlock and Reset TOTP.
-			db.DB.Model(&models.Administrator{}).Where("id = ?", target.ID).Updates(map[string]any{
-				"locked_until": app.Clock.Now().Add(time.Hour), "totp_enabled_at": app.Clock.Now(), "totp_secret": []byte("sealed")})
+			modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", target.ID).Updates(map[string]any{
+				"locked_until": app.Clock.Now().Add(time.Hour), "totp_enabled_at": app.Clock.Now(), "totp_secret": []byte("sealed")}))
 
 			viewer, _ := app.SignedInAs(tn, role+"@example.com", role)
 			base := "/t/" + slug + "/settings/administrators"
@@ -251,7 +254,7 @@ func TestAdministratorRules(t *testing.T) {
 		c, tn, owner := app.Owner("acme", "owner@example.com")
 		oid := fmt.Sprint(owner.ID)
 		var ob models.RoleBinding
-		db.DB.Where("administrator_id = ?", owner.ID).Take(&ob)
+		modelstest.Must(t, db.DB.Where("administrator_id = ?", owner.ID).Take(&ob))
 
 		// The last active Tenant Admin cannot be demoted, nor deactivate themselves.
 		r := c.Submit(adminsURL+"/"+oid, adminsURL+"/"+oid+"/roles/"+fmt.Sprint(ob.ID)+"/delete", nil)
@@ -390,7 +393,10 @@ func TestProfileSendsPasswordReset(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("send reset: %d", r.Status)
 		}
-		mails, _ := app.Store.OutboxTo(webtest.Ctx(), "active@example.com")
+		mails, err := app.Store.OutboxTo(webtest.Ctx(), "active@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, "/password-reset/") {
 			t.Fatalf("reset e-mail: %+v", mails)
 		}
@@ -398,7 +404,10 @@ func TestProfileSendsPasswordReset(t *testing.T) {
 			t.Error("no confirmation")
 		}
 		// An invited administrator gets the invitation instead.
-		ov, _ := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		ov, err := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		inv, err := app.Store.CreateAdministrator(webtest.Ctx(), ov, models.CreateAdminInput{Email: "inv@example.com", GivenName: "I", FamilyName: "V", Role: "tenant_member"}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)

@@ -295,12 +295,17 @@ func TestAuditExportCSV(t *testing.T) {
 
 		// The export is filtered like the list; no match is a header alone.
 		r = c.Get("/t/acme/audit/export.csv?action=administrator.*&actor=OWNER%40example.com")
-		recs, _ = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		recs, err = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.Status != http.StatusOK || len(recs) != 3 || recs[1][2] != "administrator.signed_in" || recs[2][2] != "administrator.invitation_accepted" {
 			t.Fatalf("filtered export: %d %q", r.Status, recs)
 		}
 		r = c.Get("/t/acme/audit/export.csv?actor=nobody%40example.com")
-		if recs, _ := csv.NewReader(strings.NewReader(r.Body)).ReadAll(); r.Status != http.StatusOK || len(recs) != 1 {
+		if recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll(); err != nil {
+			t.Fatal(err)
+		} else if r.Status != http.StatusOK || len(recs) != 1 {
 			t.Fatalf("empty export: %d %q", r.Status, r.Body)
 		}
 	})

@@ -105,7 +105,10 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 		}
 		// A fresh TOTP step (the enrolment code's step is spent).
 		next := time.Now().Add(30 * time.Second)
-		code, _ = totp.GenerateCode(secret, next)
+		code, err = totp.GenerateCode(secret, next)
+		if err != nil {
+			t.Fatal(err)
+		}
 		browsertest.Do(t, ctx, "type the TOTP code", chromedp.SendKeys(chromedp.CSS("#f-code"), code))
 		browsertest.Submit(t, ctx, "verify TOTP", "button[type=submit]")
 		browsertest.Do(t, ctx, "dashboard again", chromedp.WaitVisible(chromedp.CSS(".sidebar")))

@@ -101,7 +101,7 @@ func TestPasswordResetFlow(t *testing.T) {
 			t.Fatalf("old session after reset: %d", r.Status)
 		}
 		var n int64
-		db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID).Count(&n))
 		if n != 0 {
 			t.Fatalf("%d sessions left after reset", n)
 		}
@@ -131,7 +131,7 @@ func TestPasswordResetFlow(t *testing.T) {
 		}
 
 		var actions []string
-		db.DB.Model(&models.AuditEvent{}).Where("action LIKE ?", "administrator.password_reset%").Order("id").Pluck("action", &actions)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action LIKE ?", "administrator.password_reset%").Order("id").Pluck("action", &actions))
 		if strings.Join(actions, ",") != "administrator.password_reset_sent,administrator.password_reset" {
 			t.Fatalf("audit trail: %v", actions)
 		}

@@ -284,7 +284,7 @@ func TestSecuritySettingsRoutesByRole(t *testing.T) {
 				}
 				before := securityOf(t, app, tn)
 				var n int64
-				db.DB.Model(&models.AuditEvent{}).Count(&n)
+				modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Count(&n))
 				r = c.Submit("/t/acme/", rt.path, rt.good)
 				if manage {
 					if r.Status != http.StatusSeeOther || securityOf(t, app, tn) == before {
@@ -293,7 +293,7 @@ func TestSecuritySettingsRoutesByRole(t *testing.T) {
 					continue
 				}
 				var m int64
-				db.DB.Model(&models.AuditEvent{}).Count(&m)
+				modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Count(&m))
 				if r.Status != http.StatusForbidden {
 					t.Errorf("%s: POST %s = %d, want 403", role, rt.path, r.Status)
 				}

@@ -45,7 +45,7 @@ func latestCode(t *testing.T, app *webtest.App, to string) string {
 func setSecurity(t *testing.T, app *webtest.App, tn models.Tenant, method string, requireTOTP bool) {
 	t.Helper()
 	var owner models.Administrator
-	app.DB.DB.Where("tenant_id = ?", tn.ID).Order("id").Take(&owner)
+	modelstest.Must(t, app.DB.DB.Where("tenant_id = ?", tn.ID).Order("id").Take(&owner))
 	v := models.Viewer{Tenant: tn, Administrator: owner}
 	if err := app.Store.UpdateSignInSettings(webtest.Ctx(), v, models.SignInSettings{Method: method, RequireTOTP: requireTOTP}, models.Actor{}); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,10 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 			t.Fatalf("enrolment page: %d", page.Status)
 		}
 		secret := m[1]
-		code, _ := totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		code, err := totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		r = c.Submit("/t/acme/login/enroll", "/t/acme/login/enroll", url.Values{"code": {"000000"}})
 		if code != "000000" && r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("wrong enrolment code: %d", r.Status)
@@ -165,7 +168,10 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 			t.Fatal("TOTP step not shown")
 		}
 		app.Clock.Add(30 * time.Second)
-		code, _ = totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		code, err = totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r := d.Submit("/t/acme/login", "/t/acme/login", url.Values{"code": {code}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("TOTP step: %d", r.Status)
 		}

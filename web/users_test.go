@@ -376,7 +376,7 @@ func TestUserPageEditsEverything(t *testing.T) {
 			t.Fatalf("deleted user: %d", r.Status)
 		}
 		var actions []string
-		db.DB.Model(&models.AuditEvent{}).Where("target_type = 'user'").Order("id").Pluck("action", &actions)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("target_type = 'user'").Order("id").Pluck("action", &actions))
 		if strings.Join(actions, ",") != "user.created,user.updated,user.blocked,user.deleted" {
 			t.Fatalf("audit: %v", actions)
 		}

@@ -29,7 +29,7 @@ func wsCounts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var ws []models.Workspace
-	db.Order("id").Find(&ws)
+	modelstest.Must(t, db.Order("id").Find(&ws))
 	for _, w := range ws {
 		parts = append(parts, w.Slug+"="+w.Name+"|"+w.Description)
 	}
@@ -199,7 +199,7 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 		wa, waAdmin := app.SignedInWithWorkspaceRole(f.tn, "wa@example.com", f.alpha, "workspace_admin", "tenant_member")
 		app.BindInWorkspace(f.target, f.beta, "workspace_admin")
 		var betaBinding models.RoleBinding
-		db.DB.Where("administrator_id = ? AND workspace_id = ?", f.target.ID, f.beta.ID).Take(&betaBinding)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND workspace_id = ?", f.target.ID, f.beta.ID).Take(&betaBinding))
 		access := "/t/acme/workspaces/alpha/access"
 		before := wsCounts(t, db.DB)
 		for _, role := range []string{"tenant_admin", "tenant_auditor", "tenant_member", "editor_users", "root", ""} {
@@ -218,12 +218,12 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 			t.Fatalf("grant in alpha: %d", r.Status)
 		}
 		var b models.RoleBinding
-		db.DB.Where("administrator_id = ? AND role_key = ? AND workspace_id = ?", f.target.ID, "workspace_admin", f.alpha.ID).Take(&b)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND role_key = ? AND workspace_id = ?", f.target.ID, "workspace_admin", f.alpha.ID).Take(&b))
 		if b.ID == 0 || *b.GrantedByID != waAdmin.ID {
 			t.Fatalf("binding %+v", b)
 		}
 		var n int64
-		db.DB.Model(&models.RoleBinding{}).Where("administrator_id = ? AND workspace_id IS NULL", f.target.ID).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("administrator_id = ? AND workspace_id IS NULL", f.target.ID).Count(&n))
 		if n != 1 { // tenant_member only
 			t.Fatalf("the target holds %d tenant-wide roles", n)
 		}
@@ -232,7 +232,7 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 		}
 		// The grant was audited inside alpha.
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.access_granted").Order("id DESC").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.access_granted").Order("id DESC").Take(&ev))
 		if ev.WorkspaceID == nil || *ev.WorkspaceID != f.alpha.ID || ev.ActorEmail != "wa@example.com" || ev.TargetLabel != "target@example.com" {
 			t.Fatalf("audit event %+v", ev)
 		}
@@ -384,18 +384,18 @@ func TestWorkspaceLifecycle(t *testing.T) {
 			t.Errorf("deleted workspace: %d", r.Status)
 		}
 		var left []models.RoleBinding
-		db.DB.Where("administrator_id = ? AND workspace_id IS NOT NULL", ada.ID).Find(&left)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND workspace_id IS NOT NULL", ada.ID).Find(&left))
 		if len(left) != 1 || *left[0].WorkspaceID != other.ID {
 			t.Fatalf("bindings after delete: %+v", left)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.deleted").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.deleted").Take(&ev))
 		if ev.WorkspaceID == nil || !strings.Contains(ev.Changes, `"access_bindings_removed":{"before":null,"after":1}`) {
 			t.Errorf("deletion event %+v", ev)
 		}
 		// Remove the remaining binding from Manage Access.
 		var b models.RoleBinding
-		db.DB.Where("administrator_id = ? AND workspace_id = ?", ada.ID, other.ID).Take(&b)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND workspace_id = ?", ada.ID, other.ID).Take(&b))
 		r = c.Submit("/t/acme/workspaces/other/access", fmt.Sprintf("/t/acme/workspaces/other/access/%d/delete", b.ID), nil)
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("remove: %d", r.Status)
@@ -519,7 +519,10 @@ func TestOverviewForTenantMember(t *testing.T) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
 		app.Workspace(tn, "alpha", "Alpha")
-		ov, _ := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		ov, err := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := app.Store.CreateAdministrator(webtest.Ctx(), ov, models.CreateAdminInput{Email: "inv@example.com", GivenName: "I", FamilyName: "V", Role: "tenant_member"}, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}

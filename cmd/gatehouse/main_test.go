@@ -132,7 +132,10 @@ func submit(t *testing.T, c *http.Client, page, action string, vals url.Values) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	res.Body.Close()
 	m := csrfRE.FindSubmatch(body)
 	if m == nil {
@@ -154,9 +157,9 @@ func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	db := modelstest.Postgres(t)
 	// Start from an empty schema: the replicas migrate it themselves.
 	var tables []string
-	db.DB.Raw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").Scan(&tables)
+	modelstest.Must(t, db.DB.Raw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").Scan(&tables))
 	for _, tb := range tables {
-		db.DB.Exec(`DROP TABLE "` + tb + `" CASCADE`)
+		modelstest.Must(t, db.DB.Exec(`DROP TABLE "`+tb+`" CASCADE`))
 	}
 	bin := binary(t)
 	a, b := freeAddr(t), freeAddr(t)

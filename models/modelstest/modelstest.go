@@ -87,7 +87,9 @@ func Postgres(t testing.TB) DB {
 	}
 	t.Cleanup(func() {
 		models.Close(db)
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
 		models.Close(admin)
 	})
 	if err := migrations.Run(context.Background(), db); err != nil {

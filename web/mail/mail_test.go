@@ -463,20 +463,26 @@ func TestClaimLeaseAndRelease(t *testing.T) {
 		if err != nil || len(got2) != 1 || got2[0].ID != b.ID {
 			t.Fatalf("second claim = %v, %v; want [b]", got2, err)
 		}
-		if got, _ := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); len(got) != 0 {
+		if got, err := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		} else if len(got) != 0 {
 			t.Fatalf("third claim got %d rows, want none", len(got))
 		}
 		// Released rows come back at once; a release with another lease's end does nothing.
 		if err := models.ReleaseOutbox(ctx, db.DB, []int64{a.ID}, now.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); len(got) != 0 {
+		if got, err := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		} else if len(got) != 0 {
 			t.Fatalf("a foreign release freed %d rows", len(got))
 		}
 		if err := models.ReleaseOutbox(ctx, db.DB, []int64{a.ID}, *got[0].LockedUntil); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); len(got) != 1 || got[0].ID != a.ID {
+		if got, err := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		} else if len(got) != 1 || got[0].ID != a.ID {
 			t.Fatalf("after release claimed %v, want [a]", got)
 		}
 		// An expired lease (a worker died) makes the rows claimable again.
