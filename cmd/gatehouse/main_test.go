@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,11 +16,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"gatehouse/models/modelstest"
+	"gatehouse/models/passwords"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -60,16 +63,57 @@ func TestTenantCreatePrintsTheInvitationLinkLast(t *testing.T) {
 	}
 }
 
-// binary builds the gatehouse command once per test run.
+func TestMain(m *testing.M) {
+	// In-process commands hash passwords cheaply; the built binary (a
+	// separate process) keeps the OWASP parameters.
+	passwords.UseTestParams()
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// built is the gatehouse command shared by every test of the run.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// binary builds the gatehouse command once per test run, when a test first
+// needs it, into a temporary directory removed by TestMain. It is built
+// like the test binary (same cgo setting), so only the link is new work;
+// TestBinaryNeedsNoCgo keeps the Dockerfile's CGO_ENABLED=0 build honest.
 func binary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gatehouse")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "gatehouse-test-bin-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "gatehouse")
+		if out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
+}
+
+// TestBinaryNeedsNoCgo: the Dockerfile builds with CGO_ENABLED=0 for a
+// static image, so no dependency outside the standard library may use cgo
+// (a cgo-only driver would build and then fail at run time).
+func TestBinaryNeedsNoCgo(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Fatalf("dependencies that need cgo:\n%s", s)
+	}
 }
 
 func freeAddr(t *testing.T) string {
@@ -191,6 +235,13 @@ func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	pw := "replicas share one database"
 	if res := submit(t, c, link, link, url.Values{"password": {pw}, "password_confirm": {pw}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept on A: %d", res.StatusCode)
+	}
+	// The binary hashes with the production (OWASP) argon2id parameters,
+	// whatever this test process uses.
+	var hash string
+	modelstest.Must(t, db.DB.Raw("SELECT password_hash FROM administrators WHERE email = ?", "owner@example.com").Scan(&hash))
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("the binary stored %q, want argon2id with m=19456,t=2,p=1", hash)
 	}
 	if res := submit(t, c, baseA+"/t/acme/login", baseA+"/t/acme/login", url.Values{"email": {"owner@example.com"}, "password": {pw}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in on A: %d", res.StatusCode)

@@ -129,6 +129,27 @@ func TestVerifyMalformed(t *testing.T) {
 	}
 }
 
+// TestProductionParametersAreOWASP pins the parameters production hashes
+// with: argon2id, m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte key (OWASP
+// Password Storage Cheat Sheet). This package's tests never call
+// UseTestParams, so what they see is what the binary does.
+func TestProductionParametersAreOWASP(t *testing.T) {
+	want := params{memory: 19456, time: 2, threads: 1, keyLen: 32}
+	if currentParams != want || saltLength != 16 {
+		t.Fatalf("production parameters %+v (salt %d bytes), want %+v (salt 16 bytes)", currentParams, saltLength, want)
+	}
+	if dummy != dummyHash {
+		t.Fatal("VerifyDummy does not check against dummyHash")
+	}
+	p, salt, key, err := decode(dummyHash)
+	if err != nil || p != want || len(salt) != 16 || len(key) != 32 {
+		t.Fatalf("dummyHash has %+v (%d-byte salt), %v; want %+v", p, len(salt), err, want)
+	}
+	if testParams == want || testParams.memory >= want.memory {
+		t.Fatalf("test parameters %+v are not the cheap ones", testParams)
+	}
+}
+
 func TestDummyHash(t *testing.T) {
 	if _, _, _, err := decode(dummyHash); err != nil {
 		t.Fatalf("dummyHash does not parse: %v", err)

@@ -1,0 +1,26 @@
+package models_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"gatehouse/models/passwords"
+)
+
+func TestMain(m *testing.M) {
+	// Hundreds of test administrators: hash their passwords cheaply
+	// (production keeps the OWASP parameters, see package passwords).
+	passwords.UseTestParams()
+	os.Exit(m.Run())
+}
+
+// TestPasswordsHashCheaplyInTests checks that TestMain's switch took (the
+// suite's speed depends on it); production's parameters are pinned in
+// package passwords.
+func TestPasswordsHashCheaplyInTests(t *testing.T) {
+	h, err := passwords.Hash("a test password")
+	if err != nil || !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("Hash in tests = %q, %v; want the cheap test parameters", h, err)
+	}
+}
