@@ -66,6 +66,7 @@ func ids(evs []models.AuditEvent) []int64 {
 }
 
 func TestListAuditIsScopedToTheTenant(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		seedAuditN(t, db, 1, 5)
@@ -119,6 +120,7 @@ func TestListAuditIsScopedToTheTenant(t *testing.T) {
 }
 
 func TestListAuditFilters(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		ws := int64(42)
@@ -198,6 +200,7 @@ func TestListAuditFilters(t *testing.T) {
 }
 
 func TestListAuditPagesNewestFirstByKeyset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		all := seedAuditN(t, db, 1, 237)
@@ -268,6 +271,7 @@ func TestListAuditPagesNewestFirstByKeyset(t *testing.T) {
 }
 
 func TestListAuditLimitIsBounded(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		seedAuditN(t, db, 1, 150)
@@ -299,6 +303,7 @@ func TestListAuditLimitIsBounded(t *testing.T) {
 }
 
 func TestExportAuditStreamsInBatchesUpToTheCap(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		all := seedAuditN(t, db, 1, 1234)

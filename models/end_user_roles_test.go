@@ -12,6 +12,7 @@ import (
 )
 
 func TestEndUserRoles(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()

@@ -19,6 +19,7 @@ func TestMain(m *testing.M) {
 // suite's speed depends on it); production's parameters are pinned in
 // package passwords.
 func TestPasswordsHashCheaplyInTests(t *testing.T) {
+	t.Parallel()
 	h, err := passwords.Hash("a test password")
 	if err != nil || !strings.HasPrefix(h, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Fatalf("Hash in tests = %q, %v; want the cheap test parameters", h, err)

@@ -32,6 +32,7 @@ func newStore(db modelstest.DB) (*models.Store, *clock) {
 func tokenOf(link string) string { return link[strings.LastIndex(link, "/")+1:] }
 
 func TestCreateTenantInvitesFirstAdmin(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -77,6 +78,7 @@ func TestCreateTenantInvitesFirstAdmin(t *testing.T) {
 }
 
 func TestCreateTenantRejectsBadInputAndSavesNothing(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -108,6 +110,7 @@ func TestCreateTenantRejectsBadInputAndSavesNothing(t *testing.T) {
 }
 
 func TestInvitationLifecycle(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -174,6 +177,7 @@ func TestInvitationLifecycle(t *testing.T) {
 }
 
 func TestInvitationExpires(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -192,6 +196,7 @@ func TestInvitationExpires(t *testing.T) {
 }
 
 func TestInvitationAcceptedOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()

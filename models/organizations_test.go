@@ -83,6 +83,7 @@ func tableCounts(t *testing.T, db *gorm.DB) string {
 }
 
 func TestOrganizationCreateListSearch(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -189,6 +190,7 @@ func TestOrganizationCreateListSearch(t *testing.T) {
 }
 
 func TestOrganizationSettingsAndOptimisticLocking(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -336,6 +338,7 @@ func TestOrganizationSettingsAndOptimisticLocking(t *testing.T) {
 }
 
 func TestOrganizationMembersAndRoles(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -448,6 +451,7 @@ func TestOrganizationMembersAndRoles(t *testing.T) {
 }
 
 func TestOrganizationInvitations(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -702,6 +706,7 @@ func TestOrganizationInvitations(t *testing.T) {
 }
 
 func TestOrganizationConnectionsAndDelete(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -808,6 +813,7 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 }
 
 func TestSeedOrganizations(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()

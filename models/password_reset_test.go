@@ -74,6 +74,7 @@ func countRows(t *testing.T, db modelstest.DB, model any, where string, args ...
 }
 
 func TestSendPasswordReset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -133,6 +134,7 @@ func TestSendPasswordReset(t *testing.T) {
 }
 
 func TestSendPasswordResetOnlyToActiveAdministrators(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -172,6 +174,7 @@ func (failingEmails) PasswordReset(models.PasswordResetEmail) (models.Email, err
 }
 
 func TestSendPasswordResetIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -197,6 +200,7 @@ func TestSendPasswordResetIsAllOrNothing(t *testing.T) {
 }
 
 func TestNewPasswordResetKillsTheOldOne(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -221,6 +225,7 @@ func TestNewPasswordResetKillsTheOldOne(t *testing.T) {
 }
 
 func TestPasswordResetExpires(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -243,6 +248,7 @@ func TestPasswordResetExpires(t *testing.T) {
 }
 
 func TestResetPassword(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -319,6 +325,7 @@ func TestResetPassword(t *testing.T) {
 }
 
 func TestPasswordResetLinkDiesWithDeactivation(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -341,6 +348,7 @@ func TestPasswordResetLinkDiesWithDeactivation(t *testing.T) {
 }
 
 func TestPasswordResetUsedOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()

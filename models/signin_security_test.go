@@ -74,6 +74,7 @@ func enrol(t *testing.T, s *models.Store, clk *clock, tn models.Tenant, a models
 }
 
 func TestTOTPSecretIsEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		tn, a := activeAdmin(t, s)
@@ -96,6 +97,7 @@ func TestTOTPSecretIsEncryptedAtRest(t *testing.T) {
 }
 
 func TestTOTPWithAFixedClock(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -157,6 +159,7 @@ func TestTOTPWithAFixedClock(t *testing.T) {
 }
 
 func TestRecoveryCodesWorkOnce(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -188,6 +191,7 @@ func TestRecoveryCodesWorkOnce(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -229,6 +233,7 @@ func TestLockout(t *testing.T) {
 // Wrong current passwords on the Account page count towards the lockout
 // like sign-in attempts; a right one resets the count.
 func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -272,6 +277,7 @@ func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
 // after it built up: otherwise whoever knows the password could guess
 // codes forever, signing in with the password again every four guesses.
 func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -319,6 +325,7 @@ func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
 }
 
 func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -389,6 +396,7 @@ func lastCode(t *testing.T, s *models.Store, to string) string {
 }
 
 func TestEmailedSignInCode(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -471,6 +479,7 @@ func TestEmailedSignInCode(t *testing.T) {
 }
 
 func TestPasswordPolicySettings(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()

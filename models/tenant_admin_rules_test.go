@@ -15,6 +15,7 @@ import (
 // that expires cannot stand in for the last permanent one, so the tenant
 // never ends up with no Tenant Admin once it lapses.
 func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -62,6 +63,7 @@ func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
 // TestGrantsLastNoLongerThanTheGrantersOwn: whoever holds a role until
 // tomorrow cannot hand out one that outlasts it, not even to themselves.
 func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -118,6 +120,7 @@ func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
 // binding on a free tenant (from before a downgrade, say) grants nothing,
 // and seeding a free tenant makes none.
 func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -156,6 +159,7 @@ func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
 // TestChangingThePasswordEndsResetLinks: a reset link sent before a
 // password change no longer works after it.
 func TestChangingThePasswordEndsResetLinks(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -175,6 +179,7 @@ func TestChangingThePasswordEndsResetLinks(t *testing.T) {
 
 // TestNoSignInCodeForALockedAccount: while locked, no code is e-mailed.
 func TestNoSignInCodeForALockedAccount(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()

@@ -62,6 +62,7 @@ func lastAudit(t *testing.T, db *gorm.DB, tenantID int64) models.AuditEvent {
 }
 
 func TestCreateTenantMakesAUsersPool(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		a, _ := twoTenants(t, s)
@@ -74,6 +75,7 @@ func TestCreateTenantMakesAUsersPool(t *testing.T) {
 }
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -180,6 +182,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestUpdateUser(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -295,6 +298,7 @@ func TestUpdateUser(t *testing.T) {
 }
 
 func TestBlockUnblockDeleteUser(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -358,6 +362,8 @@ func TestBlockUnblockDeleteUser(t *testing.T) {
 	})
 }
 
+// Not parallel: it sets models.UserSearchWindow (parallel tests run only
+// after every serial one has finished, so they never see the change).
 func TestListUsers(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
@@ -472,6 +478,7 @@ func TestListUsers(t *testing.T) {
 }
 
 func TestSeedUsers(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()

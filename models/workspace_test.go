@@ -107,6 +107,7 @@ func wsFields(err error) map[string]string {
 }
 
 func TestCreateWorkspace(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -191,6 +192,7 @@ func TestCreateWorkspace(t *testing.T) {
 }
 
 func TestUpdateWorkspaceScope(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -243,6 +245,7 @@ func TestUpdateWorkspaceScope(t *testing.T) {
 }
 
 func TestGrantWorkspaceRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -343,6 +346,7 @@ func TestGrantWorkspaceRole(t *testing.T) {
 }
 
 func TestDeleteWorkspaceTakesItsBindings(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -391,6 +395,7 @@ func TestDeleteWorkspaceTakesItsBindings(t *testing.T) {
 // workspace either lands before (and goes with it) or fails; no binding to
 // a deleted workspace is ever left behind.
 func TestGrantAndDeleteNeverLeaveOrphans(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -431,6 +436,7 @@ func TestGrantAndDeleteNeverLeaveOrphans(t *testing.T) {
 }
 
 func TestListWorkspacesShowsOnlyWhatTheViewerMaySee(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -494,6 +500,7 @@ func TestListWorkspacesShowsOnlyWhatTheViewerMaySee(t *testing.T) {
 }
 
 func TestSlugFromName(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Marketing EU": "marketing-eu", "  R&D -- Lab 2 ": "r-d-lab-2", "Ünïcode Team": "n-code-team", "日本": "", "--": "",
 		strings.Repeat("ab ", 40): strings.TrimRight(strings.Repeat("ab-", 21), "-"),
@@ -508,6 +515,7 @@ func TestSlugFromName(t *testing.T) {
 }
 
 func TestSeedWorkspaces(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()

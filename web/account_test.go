@@ -65,6 +65,7 @@ func adminNow(t *testing.T, app *webtest.App, id int64) models.Administrator {
 }
 
 func TestEveryoneReachesTheirOwnAccount(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, tn, _ := app.Owner("acme", "owner@example.com")
@@ -90,6 +91,7 @@ func TestEveryoneReachesTheirOwnAccount(t *testing.T) {
 }
 
 func TestChangePasswordFollowsThePolicyAndEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, owner := app.Owner("acme", "owner@example.com")
@@ -164,6 +166,7 @@ func TestChangePasswordFollowsThePolicyAndEndsOtherSessions(t *testing.T) {
 }
 
 func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")
@@ -263,6 +266,7 @@ func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
 }
 
 func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")
@@ -308,6 +312,7 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 }
 
 func TestProfileUnlockAndResetTOTP(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -375,6 +380,7 @@ func TestProfileUnlockAndResetTOTP(t *testing.T) {
 // kept; fields the form does not offer are ignored; without a session the
 // form is out of reach.
 func TestAccountName(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")

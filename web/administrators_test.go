@@ -37,6 +37,7 @@ func counts(t *testing.T, db *gorm.DB) string {
 }
 
 func TestCreateNewAdministrator(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, _ := app.Owner("acme", "owner@example.com")
@@ -106,6 +107,7 @@ func TestCreateNewAdministrator(t *testing.T) {
 }
 
 func TestAdministratorsListPaginates(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, tn, _ := app.Owner("acme", "owner@example.com")
 	for i := 0; i < 30; i++ {
@@ -141,6 +143,7 @@ func TestAdministratorsListPaginates(t *testing.T) {
 // role is allowed or refused each administrators route exactly as the
 // matrix says (Read/Manage Tenant Roles), and a refused mutation changes nothing.
 func TestAdministratorRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		for i, role := range []string{"tenant_admin", "tenant_auditor", "tenant_member", "editor_organizations", "editor_users", "editor_connections", "workspace_admin", "workspace_auditor"} {
@@ -218,6 +221,7 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 }
 
 func TestAdministratorIDsOfAnotherTenantAre404(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, _ := app.Owner("acme", "owner@example.com")
@@ -249,6 +253,7 @@ func TestAdministratorIDsOfAnotherTenantAre404(t *testing.T) {
 }
 
 func TestAdministratorRules(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")
@@ -326,6 +331,7 @@ func TestAdministratorRules(t *testing.T) {
 }
 
 func TestNoEscalation(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
@@ -362,6 +368,7 @@ func TestNoEscalation(t *testing.T) {
 }
 
 func TestPlanGateForEditorOrganizations(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		free, _, _ := app.Tenant("acme", models.PlanFree, "first@example.com")
@@ -384,6 +391,7 @@ func TestPlanGateForEditorOrganizations(t *testing.T) {
 }
 
 func TestProfileSendsPasswordReset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -423,6 +431,7 @@ func TestProfileSendsPasswordReset(t *testing.T) {
 // TestAdministratorsPageCostsFixedQueries: the list page runs the same
 // number of queries whatever the tenant's size.
 func TestAdministratorsPageCostsFixedQueries(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")

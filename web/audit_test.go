@@ -64,6 +64,7 @@ func auditRows(body string) int { return len(auditRowRE.FindAllString(body, -1))
 var olderRE = regexp.MustCompile(`href="(/t/acme/audit\?before=\d+[^"]*)">Older events`)
 
 func TestAuditLogListsAndFilters(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -157,6 +158,7 @@ func TestAuditLogListsAndFilters(t *testing.T) {
 func htmlEscape(s string) string { return strings.ReplaceAll(s, "&", "&amp;") }
 
 func TestAuditLogPagesByKeyset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -212,6 +214,7 @@ func TestAuditLogPagesByKeyset(t *testing.T) {
 }
 
 func TestAuditLogRejectsBadDates(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, _, _ := app.Owner("acme", "owner@example.com")
 	for _, tc := range []struct{ query, field, msg, kept string }{
@@ -242,6 +245,7 @@ func TestAuditLogRejectsBadDates(t *testing.T) {
 }
 
 func TestAuditExportCSV(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -312,6 +316,7 @@ func TestAuditExportCSV(t *testing.T) {
 }
 
 func TestAuditLogPermissions(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, _, _ := app.Owner("acme", "owner@example.com")

@@ -50,6 +50,7 @@ func formVersion(t *testing.T, body string) string {
 }
 
 func TestOrganizationsScreens(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -345,6 +346,7 @@ type orgRoute struct {
 // editor roles, Tenant Admin, Tenant Auditor and Tenant Member, and a
 // refused request changes nothing.
 func TestOrganizationRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		viewers := []struct {
@@ -473,6 +475,7 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 // none of them: a session of another tenant is sent to sign in, and names
 // and ids of another tenant's objects are 404 inside one's own.
 func TestOrganizationsOfAnotherTenant(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, acme, _ := app.Owner("acme", "owner@example.com")
@@ -547,6 +550,7 @@ func TestOrganizationsOfAnotherTenant(t *testing.T) {
 // administrators, workspaces or the audit log (403), and sees none of it in
 // the navigation; it reads Users, Connections and Roles only.
 func TestEditorOrganizationsReachesNothingElse(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, _ := app.Tenant("pro", models.PlanProfessional, "first@example.com")
@@ -608,6 +612,7 @@ func TestEditorOrganizationsReachesNothingElse(t *testing.T) {
 // link leads: create a user and join, or sign in and join; single use,
 // expiring, clear pages (never a form) for links that cannot be used.
 func TestOrganizationInvitationPage(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, owner := app.Owner("acme", "owner@example.com")
@@ -724,6 +729,7 @@ func TestOrganizationInvitationPage(t *testing.T) {
 // page, a deep page, a search) and the Members tab run the same number of
 // queries whatever the tenant's and the organization's size.
 func TestOrganizationPagesCostFixedQueries(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -788,6 +794,7 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 // the invitation form takes more roles by name; unknown names are refused
 // beside the field, what was typed kept.
 func TestOrganizationRolesBeyondTheList(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")

@@ -43,6 +43,7 @@ func hasResetForm(body string) bool {
 }
 
 func TestPasswordResetFlow(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, tn, a := app.Owner("acme", "owner@example.com")
@@ -139,6 +140,7 @@ func TestPasswordResetFlow(t *testing.T) {
 }
 
 func TestPasswordResetLinksThatCannotBeUsed(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, a := app.Owner("acme", "owner@example.com")

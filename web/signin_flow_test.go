@@ -53,6 +53,7 @@ func setSecurity(t *testing.T, app *webtest.App, tn models.Tenant, method string
 }
 
 func TestPasswordlessSignIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
@@ -118,6 +119,7 @@ func TestPasswordlessSignIn(t *testing.T) {
 }
 
 func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
@@ -200,6 +202,7 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 }
 
 func TestLockedAccountLooksLikeAWrongPassword(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	app.Owner("acme", "owner@example.com")
 	c := app.Client()

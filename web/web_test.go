@@ -17,6 +17,7 @@ import (
 )
 
 func TestEveryTenantRouteDeclaresAPermission(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	n := 0
 	for _, r := range app.Web.Echo.Routes() {
@@ -35,6 +36,7 @@ func TestEveryTenantRouteDeclaresAPermission(t *testing.T) {
 }
 
 func TestSignInAndOut(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, _, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
@@ -120,6 +122,7 @@ func TestSignInAndOut(t *testing.T) {
 }
 
 func TestNextIsFollowedOnlyWithinTheApp(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	_, _, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
 	app.Client().AcceptInvitation(tok, webtest.Password)
@@ -146,6 +149,7 @@ func TestNextIsFollowedOnlyWithinTheApp(t *testing.T) {
 }
 
 func TestSessionBelongsToOneTenant(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, _ := app.Owner("acme", "owner@example.com")
@@ -161,6 +165,7 @@ func TestSessionBelongsToOneTenant(t *testing.T) {
 }
 
 func TestSessionTimeouts(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, _, _ := app.Owner("acme", "owner@example.com")
 	// Idle: 29 minutes is fine, over 30 ends the session.
@@ -187,6 +192,7 @@ func TestSessionTimeouts(t *testing.T) {
 }
 
 func TestDeactivatedAdministratorIsSignedOut(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, admin := app.Owner("acme", "owner@example.com")
@@ -210,6 +216,7 @@ func TestDeactivatedAdministratorIsSignedOut(t *testing.T) {
 }
 
 func TestCSRFIsRequiredOnEveryUnsafeRequest(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	_, _, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
 	c := app.Client()
@@ -251,6 +258,7 @@ func TestCSRFIsRequiredOnEveryUnsafeRequest(t *testing.T) {
 }
 
 func TestInvitationPage(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, admin, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
@@ -308,6 +316,7 @@ func TestInvitationPage(t *testing.T) {
 }
 
 func TestInvitationExpiredPage(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	_, _, tok := app.Tenant("acme", models.PlanFree, "owner@example.com")
 	app.Clock.Add(8 * 24 * time.Hour)
@@ -318,6 +327,7 @@ func TestInvitationExpiredPage(t *testing.T) {
 }
 
 func TestErrorPagesAndHeaders(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, _, _ := app.Owner("acme", "owner@example.com")
 	anon := app.Client()
@@ -377,6 +387,7 @@ func TestErrorPagesAndHeaders(t *testing.T) {
 }
 
 func TestServerErrorsShowAPageWithoutDetails(t *testing.T) {
+	t.Parallel()
 	db := modelstest.SQLite(t)
 	app := webtest.Start(t, db, webtest.Options{})
 	c, _, _ := app.Owner("acme", "owner@example.com")
@@ -393,6 +404,7 @@ func TestServerErrorsShowAPageWithoutDetails(t *testing.T) {
 }
 
 func TestStaticAssetsAreCachedUnderHashedNames(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	page := app.Client().Get("/t/x/login").Body // a 404 page still links the stylesheet
 	i := strings.Index(page, "/static/css/app.")
@@ -410,6 +422,7 @@ func TestStaticAssetsAreCachedUnderHashedNames(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	db := modelstest.SQLite(t)
 	app := webtest.Start(t, db, webtest.Options{})
 	c := app.Client()
@@ -429,6 +442,7 @@ func TestHealthAndReadiness(t *testing.T) {
 }
 
 func TestHomeFindsTheTenant(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	app.Tenant("acme", models.PlanFree, "owner@example.com")
 	c := app.Client()
@@ -446,6 +460,7 @@ func TestHomeFindsTheTenant(t *testing.T) {
 // TestCookiesUnderHTTPS: with an https base URL every cookie is Secure and
 // the CSRF cookie carries the __Host- prefix (no sibling subdomain can set it).
 func TestCookiesUnderHTTPS(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{HTTPS: true})
 	app.Tenant("acme", models.PlanFree, "owner@example.com")
 	res, err := http.Get(app.URL("/t/acme/login"))

@@ -78,6 +78,7 @@ var wsViewers = []struct {
 // (403) or kept out (404: a workspace they cannot see) exactly as the role
 // matrix says, and a refused request changes nothing.
 func TestWorkspaceRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		covered := map[string]bool{}
@@ -193,6 +194,7 @@ func TestWorkspaceRoutesByRole(t *testing.T) {
 // in their workspace only, never a tenant role, and cannot remove a binding
 // of another workspace through theirs.
 func TestWorkspaceAdminCannotEscalate(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		f := newWSFixture(t, app, "acme")
@@ -243,6 +245,7 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 // with 422, a message beside the field and the typed values, and saves
 // nothing.
 func TestWorkspaceFormsRejectBadInput(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -300,6 +303,7 @@ func TestWorkspaceFormsRejectBadInput(t *testing.T) {
 // workspace's audit log, and deletes it with its bindings after a
 // confirmation that names them.
 func TestWorkspaceLifecycle(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -411,6 +415,7 @@ func TestWorkspaceLifecycle(t *testing.T) {
 // Tenant Admins and Auditors see the Workspaces list; administrators of
 // several workspaces get the switcher.
 func TestWorkspaceNavigationShowsOnlyWhatTheViewerMayReach(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, tn, _ := app.Owner("acme", "owner@example.com")
@@ -475,6 +480,7 @@ func TestWorkspaceNavigationShowsOnlyWhatTheViewerMayReach(t *testing.T) {
 // TestWorkspaceCandidatesPicker: the Add User picker's endpoint searches all
 // the tenant's administrators (never another tenant's), at most 20.
 func TestWorkspaceCandidatesPicker(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -515,6 +521,7 @@ func TestWorkspaceCandidatesPicker(t *testing.T) {
 // TestOverviewForTenantMember: the System overview shows a Tenant Member
 // the tenant's state, notifications, services, APIs and templates.
 func TestOverviewForTenantMember(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")

@@ -30,6 +30,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestTenantCreatePrintsTheInvitationLinkLast(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := env(map[string]string{"GATEHOUSE_DATA_DIR": dir, "GATEHOUSE_BASE_URL": "https://console.example.com"})
 	var out bytes.Buffer
@@ -107,6 +108,7 @@ func binary(t *testing.T) string {
 // static image, so no dependency outside the standard library may use cgo
 // (a cgo-only driver would build and then fail at run time).
 func TestBinaryNeedsNoCgo(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", "-f", "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}", ".").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
@@ -198,6 +200,7 @@ func submit(t *testing.T, c *http.Client, page, action string, vals url.Values) 
 // PostgreSQL at the same moment (migrations under the advisory lock), signs
 // in on one and uses the session on the other, then stops both with SIGTERM.
 func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
+	t.Parallel()
 	db := modelstest.Postgres(t)
 	// Start from an empty schema: the replicas migrate it themselves.
 	var tables []string

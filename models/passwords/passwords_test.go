@@ -11,6 +11,7 @@ import (
 var fastParams = params{memory: 1024, time: 1, threads: 2, keyLen: 16}
 
 func TestHashVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	const pw = "correct horse battery staple"
 	h, err := Hash(pw)
 	if err != nil {
@@ -59,12 +60,14 @@ func TestHashVerifyRoundTrip(t *testing.T) {
 }
 
 func TestHashTooLong(t *testing.T) {
+	t.Parallel()
 	if _, err := Hash(strings.Repeat("x", MaxPasswordLength+1)); !errors.Is(err, ErrPasswordTooLong) {
 		t.Errorf("Hash(too long) err = %v, want ErrPasswordTooLong", err)
 	}
 }
 
 func TestVerifyUsesParamsFromString(t *testing.T) {
+	t.Parallel()
 	h, err := hashWithParams("hunter2hunter2", fastParams)
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +87,7 @@ func TestVerifyUsesParamsFromString(t *testing.T) {
 }
 
 func TestVerifyMalformed(t *testing.T) {
+	t.Parallel()
 	good, err := hashWithParams("pw", fastParams)
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +138,7 @@ func TestVerifyMalformed(t *testing.T) {
 // Password Storage Cheat Sheet). This package's tests never call
 // UseTestParams, so what they see is what the binary does.
 func TestProductionParametersAreOWASP(t *testing.T) {
+	t.Parallel()
 	want := params{memory: 19456, time: 2, threads: 1, keyLen: 32}
 	if currentParams != want || saltLength != 16 {
 		t.Fatalf("production parameters %+v (salt %d bytes), want %+v (salt 16 bytes)", currentParams, saltLength, want)
@@ -151,6 +156,7 @@ func TestProductionParametersAreOWASP(t *testing.T) {
 }
 
 func TestDummyHash(t *testing.T) {
+	t.Parallel()
 	if _, _, _, err := decode(dummyHash); err != nil {
 		t.Fatalf("dummyHash does not parse: %v", err)
 	}
@@ -173,6 +179,7 @@ func rules(vs []Violation) []string {
 }
 
 func TestPolicyCheck(t *testing.T) {
+	t.Parallel()
 	all := Policy{MinLength: 10, RequireLowercase: true, RequireUppercase: true, RequireDigit: true, RequireSymbol: true, RejectCommon: true}
 	tests := []struct {
 		name     string
@@ -222,6 +229,7 @@ func TestPolicyCheck(t *testing.T) {
 }
 
 func TestDefaultPolicy(t *testing.T) {
+	t.Parallel()
 	p := DefaultPolicy()
 	if p != (Policy{MinLength: 12, RejectCommon: true}) {
 		t.Fatalf("DefaultPolicy() = %+v", p)
@@ -248,6 +256,7 @@ func TestDefaultPolicy(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	d := DefaultPolicy().Describe()
 	if !slices.Equal(d, []string{"At least 12 characters", "Not one of the most common passwords"}) {
 		t.Errorf("DefaultPolicy().Describe() = %q", d)
@@ -262,6 +271,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestIsCommon(t *testing.T) {
+	t.Parallel()
 	if n := len(commonPasswords()); n < 500 {
 		t.Errorf("common list has %d entries, want >= 500", n)
 	}
