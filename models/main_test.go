@@ -5,15 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"gatehouse/models/modelstest"
 	"gatehouse/models/passwords"
 )
 
-func TestMain(m *testing.M) {
-	// Hundreds of test administrators: hash their passwords cheaply
-	// (production keeps the OWASP parameters, see package passwords).
-	passwords.UseTestParams()
-	os.Exit(m.Run())
-}
+// TestMain: cheap password hashing, migrated databases shared (see modelstest.Main).
+func TestMain(m *testing.M) { os.Exit(modelstest.Main(m)) }
 
 // TestPasswordsHashCheaplyInTests checks that TestMain's switch took (the
 // suite's speed depends on it); production's parameters are pinned in

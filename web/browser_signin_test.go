@@ -21,6 +21,7 @@ import (
 // straight to TOTP enrolment (QR code), saves the recovery codes, signs out
 // and signs in again with a code read from the captured e-mail and a TOTP code.
 func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 120*time.Second)
 		smtp, worker := startMail(t, db)

@@ -20,6 +20,7 @@ import (
 // colleague with the picker and makes them Workspace Auditor; the other
 // workspace's address answers "Page not found".
 func TestBrowserWorkspaceAdminSeesOnlyTheirWorkspace(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 120*time.Second)
 		app := webtest.Start(t, db, webtest.Options{RealClock: true})

@@ -4,12 +4,8 @@ import (
 	"os"
 	"testing"
 
-	"gatehouse/models/passwords"
+	"gatehouse/models/modelstest"
 )
 
-func TestMain(m *testing.M) {
-	// Hundreds of test administrators: hash their passwords cheaply
-	// (production keeps the OWASP parameters, see package passwords).
-	passwords.UseTestParams()
-	os.Exit(m.Run())
-}
+// TestMain: cheap password hashing, migrated databases shared (see modelstest.Main).
+func TestMain(m *testing.M) { os.Exit(modelstest.Main(m)) }

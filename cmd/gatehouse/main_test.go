@@ -22,7 +22,6 @@ import (
 	"time"
 
 	"gatehouse/models/modelstest"
-	"gatehouse/models/passwords"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -65,10 +64,9 @@ func TestTenantCreatePrintsTheInvitationLinkLast(t *testing.T) {
 }
 
 func TestMain(m *testing.M) {
-	// In-process commands hash passwords cheaply; the built binary (a
-	// separate process) keeps the OWASP parameters.
-	passwords.UseTestParams()
-	code := m.Run()
+	// In-process commands hash passwords cheaply (modelstest.Main); the
+	// built binary, a separate process, keeps the OWASP parameters.
+	code := modelstest.Main(m)
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}
