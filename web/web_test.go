@@ -108,13 +108,11 @@ func TestSignInAndOut(t *testing.T) {
 		if r := stolen.Get("/t/acme/"); r.Status != http.StatusSeeOther {
 			t.Fatalf("copied cookie after sign-out: %d", r.Status)
 		}
-		var n int64
-		modelstest.Must(t, db.DB.Model(&models.Session{}).Count(&n))
+		n := modelstest.Count(t, db.DB.Model(&models.Session{}))
 		if n != 0 {
 			t.Fatalf("%d sessions left after sign-out", n)
 		}
-		var actions []string
-		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Order("id").Pluck("action", &actions))
+		actions := modelstest.Pluck[string](t, db.DB.Model(&models.AuditEvent{}).Order("id"), "action")
 		if strings.Join(actions, ",") != "tenant.created,administrator.invitation_accepted,administrator.sign_in_failed,administrator.sign_in_failed,administrator.signed_in,administrator.signed_out" {
 			t.Fatalf("audit trail: %v", actions)
 		}
@@ -207,8 +205,7 @@ func TestDeactivatedAdministratorIsSignedOut(t *testing.T) {
 			t.Error("no explanation shown")
 		}
 		c.HTTP.Jar = nil
-		var n int64
-		modelstest.Must(t, db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID).Count(&n))
+		n := modelstest.Count(t, db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID))
 		if n != 0 {
 			t.Fatal("inactive admin's session kept")
 		}
