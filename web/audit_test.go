@@ -64,6 +64,7 @@ func auditRows(body string) int { return len(auditRowRE.FindAllString(body, -1))
 var olderRE = regexp.MustCompile(`href="(/t/acme/audit\?before=\d+[^"]*)">Older events`)
 
 func TestAuditLogListsAndFilters(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -157,6 +158,7 @@ func TestAuditLogListsAndFilters(t *testing.T) {
 func htmlEscape(s string) string { return strings.ReplaceAll(s, "&", "&amp;") }
 
 func TestAuditLogPagesByKeyset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -212,6 +214,7 @@ func TestAuditLogPagesByKeyset(t *testing.T) {
 }
 
 func TestAuditLogRejectsBadDates(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, _, _ := app.Owner("acme", "owner@example.com")
 	for _, tc := range []struct{ query, field, msg, kept string }{
@@ -242,6 +245,7 @@ func TestAuditLogRejectsBadDates(t *testing.T) {
 }
 
 func TestAuditExportCSV(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -295,18 +299,24 @@ func TestAuditExportCSV(t *testing.T) {
 
 		// The export is filtered like the list; no match is a header alone.
 		r = c.Get("/t/acme/audit/export.csv?action=administrator.*&actor=OWNER%40example.com")
-		recs, _ = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		recs, err = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.Status != http.StatusOK || len(recs) != 3 || recs[1][2] != "administrator.signed_in" || recs[2][2] != "administrator.invitation_accepted" {
 			t.Fatalf("filtered export: %d %q", r.Status, recs)
 		}
 		r = c.Get("/t/acme/audit/export.csv?actor=nobody%40example.com")
-		if recs, _ := csv.NewReader(strings.NewReader(r.Body)).ReadAll(); r.Status != http.StatusOK || len(recs) != 1 {
+		if recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll(); err != nil {
+			t.Fatal(err)
+		} else if r.Status != http.StatusOK || len(recs) != 1 {
 			t.Fatalf("empty export: %d %q", r.Status, r.Body)
 		}
 	})
 }
 
 func TestAuditLogPermissions(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, _, _ := app.Owner("acme", "owner@example.com")
