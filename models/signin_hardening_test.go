@@ -106,7 +106,11 @@ func TestLockoutSpendsPendingSignInCodes(t *testing.T) {
 		s, clk := newStore(db)
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
-		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner, err := s.LoadViewer(ctx, tn, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner.SteppedUpAt = s.Now()
 		if err := s.UpdateBruteForce(ctx, owner, 3, 15, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}

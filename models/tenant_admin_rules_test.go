@@ -25,7 +25,6 @@ func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
 			t.Fatal(err)
 		}
 		ov.SteppedUpAt = clk.Now()
-		ov.SteppedUpAt = clk.Now()
 		second, err := s.CreateAdministrator(ctx, ov, models.CreateAdminInput{Email: "second@example.com", GivenName: "S", FamilyName: "S", Role: string(authz.TenantAuditor)}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)
@@ -74,6 +73,7 @@ func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ov.SteppedUpAt = clk.Now()
 		w, err := s.CreateWorkspace(ctx, ov, models.WorkspaceInput{Name: "Checkout", Slug: "checkout"}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)
