@@ -36,7 +36,8 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Administrator{}, err
 	}
-	real := err == nil && a.PasswordHash != "" && !a.Locked(s.now())
+	lockedOut := err == nil && a.PasswordHash != "" && a.Locked(s.now())
+	real := err == nil && a.PasswordHash != "" && !lockedOut
 	ghost := ghostAdmin(tenantID, email)
 	target := ghost
 	if real {
@@ -64,6 +65,11 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if !real || err != nil || !good || a.Status != AdminActive {
 		if _, ferr := s.attemptFailed(ctx, target, sec, meta); ferr != nil {
 			return Administrator{}, ferr
+		}
+		if lockedOut {
+			s.observer().SignIn(SignInLockedOut)
+		} else {
+			s.observer().SignIn(SignInFailed)
 		}
 		return Administrator{}, ErrBadCredentials
 	}
