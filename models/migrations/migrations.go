@@ -23,6 +23,9 @@ func all() []*gormigrate.Migration {
 		auditIndexes(),
 		organizations(),
 		outboxPendingIndex(),
+		tenantSettings(),
+		auditChain(),
+		dormantAdmins(),
 	}
 }
 
