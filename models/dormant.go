@@ -94,8 +94,8 @@ func (s *Store) DeactivateDormantAdministrators(ctx context.Context) (DormantRep
 		for {
 			var page []Administrator
 			if err := db.Where("tenant_id = ? AND status = ? AND id > ?", t.ID, AdminActive, after).
-				Where("(last_sign_in_at IS NULL OR last_sign_in_at < ?) AND (activated_at IS NULL OR activated_at < ?)", cut, cut).
-				Where("(last_sign_in_at IS NOT NULL OR activated_at IS NOT NULL OR created_at < ?)", cut).
+				Where("(last_sign_in_at IS NULL OR last_sign_in_at <= ?) AND (activated_at IS NULL OR activated_at <= ?)", cut, cut).
+				Where("(last_sign_in_at IS NOT NULL OR activated_at IS NOT NULL OR created_at <= ?)", cut).
 				Order("id").Limit(500).Find(&page).Error; err != nil {
 				return rep, err
 			}

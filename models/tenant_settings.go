@@ -111,6 +111,9 @@ func (s *Store) UpdateTenantSettings(ctx context.Context, v Viewer, in TenantSet
 	}
 	var saved Tenant
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockTenant(tx, v.Tenant.ID); err != nil {
+			return notFound(err)
+		}
 		var cur Tenant
 		if err := tx.Where("id = ?", v.Tenant.ID).Take(&cur).Error; err != nil {
 			return notFound(err)
