@@ -116,7 +116,7 @@ func ensureAdminWorkspace(tx *gorm.DB, now time.Time, t Tenant, actor Actor) err
 	}
 	w = Workspace{TenantID: t.ID, Name: AdminWorkspaceName, Slug: AdminWorkspaceSlug, Kind: WorkspaceKindAdmin,
 		Description: "Administrator management: the Built in Admin IDP and the Administrators identity pool.",
-		CreatedAt: now, UpdatedAt: now}
+		CreatedAt:   now, UpdatedAt: now}
 	if err := tx.Create(&w).Error; err != nil {
 		return err
 	}
