@@ -54,15 +54,43 @@ func TestAuditChainAndActivationForExistingData(t *testing.T) {
 			var acme, globex int64
 			db.Raw("SELECT id FROM tenants WHERE slug = 'acme'").Scan(&acme)
 			db.Raw("SELECT id FROM tenants WHERE slug = 'globex'").Scan(&globex)
-			// Interleaved events of both tenants, one with a workspace and an actor.
-			for i := range 2500 {
-				tid := acme
+			// Interleaved events of both tenants, some with a workspace, some
+			// without an actor; more than one batch of the migration's for acme.
+			type oldEvent struct {
+				ID          int64
+				TenantID    int64
+				ActorID     *int64
+				ActorEmail  string
+				Action      string
+				TargetType  string
+				TargetID    string
+				TargetLabel string
+				Changes     string
+				IP          string
+				UserAgent   string
+				WorkspaceID *int64
+				CreatedAt   time.Time
+			}
+			evs := make([]oldEvent, 2500)
+			for i := range evs {
+				e := oldEvent{TenantID: acme, ActorEmail: "a@example.com", Action: "administrator.renamed", TargetType: "administrator", TargetID: "1",
+					TargetLabel: "a@example.com", Changes: `{"given_name":{"before":"A","after":"B"}}`, IP: "127.0.0.1", UserAgent: "UA",
+					CreatedAt: t0.Add(time.Duration(i) * time.Second)}
 				if i%3 == 0 {
-					tid = globex
+					e.TenantID = globex
 				}
-				exec(`INSERT INTO audit_events (tenant_id, actor_id, actor_email, action, target_type, target_id, target_label, changes, ip, user_agent, workspace_id, created_at)
-					VALUES (?, ?, 'a@example.com', 'administrator.renamed', 'administrator', '1', 'a@example.com', '{"given_name":{"before":"A","after":"B"}}', '127.0.0.1', 'UA', ?, ?)`,
-					tid, i%2, map[bool]any{true: 7, false: nil}[i%5 == 0], t0.Add(time.Duration(i)*time.Second))
+				if i%2 == 1 {
+					id := int64(i)
+					e.ActorID = &id
+				}
+				if i%5 == 0 {
+					ws := int64(7)
+					e.WorkspaceID = &ws
+				}
+				evs[i] = e
+			}
+			if err := db.Table("audit_events").CreateInBatches(&evs, 250).Error; err != nil {
+				t.Fatal(err)
 			}
 			exec(`INSERT INTO administrators (tenant_id, pool_id, email, given_name, family_name, status, created_at, updated_at) VALUES (?, 1, 'a@example.com', 'A', 'A', 'active', ?, ?)`, acme, t0, t0)
 			exec(`INSERT INTO administrators (tenant_id, pool_id, email, given_name, family_name, status, created_at, updated_at) VALUES (?, 1, 'i@example.com', 'I', 'I', 'invited', ?, ?)`, acme, t0, t0)
