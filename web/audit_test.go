@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -270,7 +271,7 @@ func TestAuditExportCSV(t *testing.T) {
 		if err != nil {
 			t.Fatalf("not CSV: %v\n%s", err, r.Body)
 		}
-		if strings.Join(recs[0], ",") != "time,actor,action,target_type,target_id,target,changes,ip,user_agent" {
+		if strings.Join(recs[0], ",") != "time,actor,action,target_type,target_id,target,changes,ip,user_agent,seq,hash" {
 			t.Fatalf("header %v", recs[0])
 		}
 		// Newest first: the seeded event, then the owner's sign-in, invitation and the tenant's creation.
@@ -286,12 +287,25 @@ func TestAuditExportCSV(t *testing.T) {
 		}
 		want := []string{"2026-03-01T09:30:00Z", "'@evil.example", "organization.updated", "organization", "'-1",
 			`'=HYPERLINK("https://evil.example","click")`, `{"display_name":{"before":"+1","after":"a,b \"quoted\""}}`,
-			"'\t192.0.2.1", "'\rcurl"}
+			"'\t192.0.2.1", "'\rcurl", "0", ""} // written behind Gatehouse's back: in no chain
 		if fmt.Sprintf("%q", recs[1]) != fmt.Sprintf("%q", want) {
 			t.Errorf("row\n got %q\nwant %q", recs[1], want)
 		}
 		if signIn := recs[2]; signIn[1] != "owner@example.com" || signIn[5] != "owner@example.com" || signIn[3] != "administrator" {
 			t.Errorf("sign-in row %q", signIn)
+		}
+		// Events carry their position in the chain and their hash, as stored.
+		var chained []models.AuditEvent
+		if err := app.DB.DB.Where("tenant_id = ? AND seq > 0", tenant.ID).Order("seq DESC").Find(&chained).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range chained {
+			if rec := recs[2+i]; rec[9] != strconv.FormatInt(ev.Seq, 10) || rec[10] != ev.Hash || len(ev.Hash) != 64 {
+				t.Errorf("row %d: seq %q hash %q, stored %d %q", 2+i, rec[9], rec[10], ev.Seq, ev.Hash)
+			}
+		}
+		if len(chained) != 3 {
+			t.Fatalf("%d chained events", len(chained))
 		}
 		if _, err := time.Parse(time.RFC3339, recs[2][0]); err != nil || !strings.HasSuffix(recs[2][0], "Z") {
 			t.Errorf("time %q is not RFC 3339 UTC", recs[2][0])
