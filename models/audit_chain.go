@@ -84,7 +84,10 @@ func appendAudit(tx *gorm.DB, ev *AuditEvent) error {
 			return nil
 		}
 	}
-	return chainAudit(tx, []*AuditEvent{ev})
+	// Not inside Store.tx: lock the head, insert and move it as one unit
+	// (a transaction of its own, or a savepoint inside the caller's), so a
+	// writer outside a transaction cannot fork the chain either.
+	return tx.Transaction(func(tx *gorm.DB) error { return chainAudit(tx, []*AuditEvent{ev}) })
 }
 
 // flush appends the batch's events to their chains.
