@@ -284,6 +284,7 @@ func parallelAuditedChanges(t *testing.T, stores []*models.Store, tn models.Tena
 	if err != nil {
 		t.Fatal(err)
 	}
+	ov.SteppedUpAt = s0.Now() // the changes include granting Tenant Admin
 	admins := make([]models.Administrator, workers)
 	for i := range admins {
 		a, err := s0.CreateAdministrator(ctx, ov, models.CreateAdminInput{Email: fmt.Sprintf("w%d@example.com", i), GivenName: "W", FamilyName: "W",

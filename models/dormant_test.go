@@ -32,6 +32,7 @@ func newDormantFixture(t *testing.T, s *models.Store, db modelstest.DB) dormantF
 	if err != nil {
 		t.Fatal(err)
 	}
+	ov.SteppedUpAt = s.Now()
 	now := s.Now().UTC()
 	mk := func(email string, role authz.RoleKey) models.Administrator {
 		a, err := s.CreateAdministrator(ctx, ov, models.CreateAdminInput{Email: email, GivenName: strings.Split(email, "@")[0], FamilyName: "X", Role: string(role)}, models.Actor{})

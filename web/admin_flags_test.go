@@ -67,7 +67,7 @@ func adminFlagFixture(t *testing.T, app *webtest.App, db modelstest.DB, slug str
 		{"POST", base + "/" + tid + "/password-reset", nil, 303},
 		{"POST", base + "/" + tid + "/sessions/" + sess.ID + "/delete", nil, 303},
 		{"POST", base + "/" + tid + "/unlock", nil, 303},
-		{"POST", base + "/" + tid + "/totp/reset", nil, 303},
+		{"POST", base + "/" + tid + "/totp/reset", url.Values{"password": {webtest.Password}}, 303}, // a step-up action
 		{"POST", base + "/" + tid + "/status", url.Values{"status": {"inactive"}}, 303},
 	}
 }
