@@ -69,6 +69,9 @@ func (h *Handler) workspacesOf(c echo.Context, tenantID int64, bs []models.RoleB
 // AdminList is Tenant Settings > Administrators.
 func (h *Handler) AdminList(c echo.Context) error {
 	v := render.Viewer(c)
+	if mode := v.Tenant.AdminManagement(); mode != models.AdminManagementClassic {
+		return h.adminManagementNotice(c, mode) // feature flags: not managed here
+	}
 	q := strings.TrimSpace(c.QueryParam("q"))
 	if len(q) > 200 {
 		q = q[:200]
@@ -213,7 +216,7 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 	d := pages.AdminProfileData{
 		ID: a.ID, BaseURL: base, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
-		CanManage: v.Can(authz.ManageTenantRoles), IsSelf: a.ID == v.Administrator.ID,
+		CanManage: v.Can(authz.ManageTenantRoles) && v.Tenant.AdminManagement() == models.AdminManagementClassic, IsSelf: a.ID == v.Administrator.ID,
 		RoleOptions: roleOptions(v), Errors: errs, Role: role, ExpiresAt: expires,
 		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v)),
 		MinDate:       now.UTC().Format("2006-01-02"),

@@ -20,7 +20,10 @@ import (
 )
 
 // auditCSVHeader names the export's columns.
-var auditCSVHeader = []string{"time", "actor", "action", "target_type", "target_id", "target", "changes", "ip", "user_agent"}
+// seq and hash are the event's position in the tenant's hash chain and its
+// link (SHA-256 of the previous event's hash and the event's canonical
+// JSON), so a copy can be compared with the log later.
+var auditCSVHeader = []string{"time", "actor", "action", "target_type", "target_id", "target", "changes", "ip", "user_agent", "seq", "hash"}
 
 // auditTimeLayouts are what the from and to filters accept, read as UTC:
 // a date, or a date and time as an <input type="datetime-local"> sends it
@@ -80,6 +83,11 @@ func (h *Handler) AuditList(c echo.Context) error {
 	if inWorkspace {
 		return h.renderWorkspaceAudit(c, status, d)
 	}
+	chain, err := h.Models.AuditChainStatus(ctx, v.Tenant.ID)
+	if err != nil {
+		return err
+	}
+	d.Chain = auditChainView(chain)
 	p := h.R.Page(c, "Audit log", layout.Crumb{Label: "Audit log"})
 	return render.Render(c, status, pages.AuditLog(p, d))
 }
@@ -355,7 +363,7 @@ func auditActionGroups(actions []string, selected string) []pages.AuditActionGro
 // auditCSVRecord is one CSV row, every cell safe to open in a spreadsheet.
 func auditCSVRecord(ev models.AuditEvent) []string {
 	rec := []string{ev.CreatedAt.UTC().Format(time.RFC3339), ev.ActorEmail, ev.Action, ev.TargetType, ev.TargetID,
-		ev.TargetLabel, ev.Changes, ev.IP, ev.UserAgent}
+		ev.TargetLabel, ev.Changes, ev.IP, ev.UserAgent, strconv.FormatInt(ev.Seq, 10), ev.Hash}
 	for i, cell := range rec {
 		rec[i] = csvSafe(cell)
 	}
@@ -370,4 +378,11 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// auditChainView says how far the tenant's hash chain is verified.
+func auditChainView(st models.AuditChainStatus) *pages.AuditChainView {
+	v := &pages.AuditChainView{Events: st.Events, VerifiedSeq: st.VerifiedSeq, VerifiedAt: fmtTime(st.VerifiedAt, ""),
+		FullCheckAt: fmtTime(st.FullCheckAt, ""), Broken: st.Broken, BrokenSeq: st.BrokenSeq, BrokenEventID: st.BrokenEventID, Problem: st.Problem}
+	return v
 }

@@ -153,7 +153,7 @@ func (h *Handler) renderWorkspace(c echo.Context, status int, form *pages.Worksp
 		Created: fmtTime(&w.CreatedAt, ""), Updated: fmtTime(&w.UpdatedAt, ""),
 		Admins: admins, Auditors: auditors,
 		CanUpdate: v.Perms.CanIn(authz.UpdateWorkspace, w.ID),
-		CanDelete: v.Perms.CanIn(authz.DeleteWorkspace, w.ID),
+		CanDelete: v.Perms.CanIn(authz.DeleteWorkspace, w.ID) && w.Kind != models.WorkspaceKindAdmin,
 		Form:      pages.WorkspaceForm{Name: w.Name, Slug: w.Slug, Description: w.Description, Errors: map[string]string{}},
 	}
 	if v.Perms.CanIn(authz.ReadWorkspaceRoles, w.ID) {

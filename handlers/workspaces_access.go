@@ -73,7 +73,7 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	base := workspacesPath(c, "/"+w.Slug+"/access")
 	d := form
 	d.Header = workspaceHeader(c, v, w, "Manage Access")
-	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID)
+	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID) && w.Kind != models.WorkspaceKindAdmin // nobody is added to the Admin workspace
 	d.RoleOptions = workspaceRoleOptions(v, w.ID)
 	d.CandidatesURL = base + "/candidates"
 	d.MinDate = now.UTC().Format("2006-01-02")

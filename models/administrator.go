@@ -52,8 +52,13 @@ type Administrator struct {
 	FailedAttempts int        `gorm:"not null;default:0"`
 	LockedUntil    *time.Time
 	LastSignInAt   *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// ActivatedAt is when the administrator last became active (accepted
+	// their invitation, or was re-activated); DormancyWarnedAt when they
+	// were last warned that they would be deactivated for not signing in.
+	ActivatedAt      *time.Time
+	DormancyWarnedAt *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // DisplayName is the administrator's full name, or the e-mail when unnamed.

@@ -408,22 +408,18 @@ func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status A
 			if err := keepsATenantAdmin(tx, a); err != nil {
 				return err
 			}
-			if err := deleteSessionsOf(tx, a.ID, ""); err != nil {
-				return err
-			}
-			if err := tx.Model(&Invitation{}).Where("administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", a.ID).
-				Update("revoked_at", now).Error; err != nil {
-				return err
-			}
-			if err := tx.Model(&PasswordReset{}).Where("administrator_id = ? AND used_at IS NULL AND revoked_at IS NULL", a.ID).
-				Update("revoked_at", now).Error; err != nil {
+			if err := endAccess(tx, now, a); err != nil {
 				return err
 			}
 		} else if a.PasswordHash == "" {
 			return &ValidationError{Fields: map[string]string{"status": a.DisplayName() + " has never accepted an invitation: resend the invitation instead."}}
 		}
+		cols := map[string]any{"status": status, "updated_at": now}
+		if status == AdminActive {
+			cols["activated_at"] = now // a fresh start for the dormant-administrator rule
+		}
 		res := tx.Model(&Administrator{}).Where("id = ? AND tenant_id = ? AND status = ?", a.ID, a.TenantID, a.Status).
-			Updates(map[string]any{"status": status, "updated_at": now})
+			Updates(cols)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -444,6 +440,21 @@ func (s *Store) SetStatus(ctx context.Context, v Viewer, adminID int64, status A
 		_, err = revokeUnbackedInvitationsTx(tx, v.Tenant, a.ID, now, actor)
 		return err
 	})
+}
+
+// endAccess is what deactivating an administrator does besides the status
+// (whoever deactivates them: a Tenant Admin, or the dormant-administrator
+// job): every session ends at once, pending invitation and reset links die.
+func endAccess(tx *gorm.DB, now time.Time, a Administrator) error {
+	if err := deleteSessionsOf(tx, a.ID, ""); err != nil {
+		return err
+	}
+	if err := tx.Model(&Invitation{}).Where("administrator_id = ? AND accepted_at IS NULL AND revoked_at IS NULL", a.ID).
+		Update("revoked_at", now).Error; err != nil {
+		return err
+	}
+	return tx.Model(&PasswordReset{}).Where("administrator_id = ? AND used_at IS NULL AND revoked_at IS NULL", a.ID).
+		Update("revoked_at", now).Error
 }
 
 // ResendInvitation sends a new invitation link to an invited administrator;

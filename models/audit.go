@@ -23,6 +23,10 @@ type AuditEvent struct {
 	UserAgent   string `gorm:"size:500;not null;default:''"`
 	WorkspaceID *int64
 	CreatedAt   time.Time
+	// Seq is the event's position in its tenant's chain (from 1) and Hash
+	// its link: see audit_chain.go.
+	Seq  int64  `gorm:"not null;default:0"`
+	Hash string `gorm:"size:64;not null;default:''"`
 }
 
 // Actor is who performs a mutation, and from where.
@@ -62,12 +66,15 @@ func writeAudit(tx *gorm.DB, now time.Time, tenantID int64, actor Actor, action 
 }
 
 // writeAuditIn appends an audit event that happened inside the workspace
-// workspaceID (0: tenant level) inside the caller's transaction.
+// workspaceID (0: tenant level) inside the caller's transaction. It is the
+// only writer of audit events: the event joins its tenant's hash chain when
+// the transaction (Store.tx) ends, or at once in a transaction Store.tx did
+// not start (see audit_chain.go).
 func writeAuditIn(tx *gorm.DB, now time.Time, tenantID, workspaceID int64, actor Actor, action string, target Target, changes Changes) error {
 	ev := AuditEvent{
 		TenantID: tenantID, ActorEmail: actor.Email, Action: action,
 		TargetType: target.Type, TargetID: target.ID, TargetLabel: truncate(target.Label, 400),
-		IP: truncate(actor.IP, 64), UserAgent: truncate(actor.UserAgent, 500), CreatedAt: now,
+		IP: truncate(actor.IP, 64), UserAgent: truncate(actor.UserAgent, 500), CreatedAt: now.UTC().Truncate(time.Microsecond),
 	}
 	if workspaceID != 0 {
 		ev.WorkspaceID = &workspaceID
@@ -83,7 +90,7 @@ func writeAuditIn(tx *gorm.DB, now time.Time, tenantID, workspaceID int64, actor
 		}
 		ev.Changes = string(b)
 	}
-	return tx.Create(&ev).Error
+	return appendAudit(tx, &ev)
 }
 
 func truncate(s string, n int) string {

@@ -66,6 +66,7 @@ func ids(evs []models.AuditEvent) []int64 {
 }
 
 func TestListAuditIsScopedToTheTenant(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		seedAuditN(t, db, 1, 5)
@@ -100,7 +101,9 @@ func TestListAuditIsScopedToTheTenant(t *testing.T) {
 				}
 			}
 		}
-		if acts, _ := s.AuditActions(ctx, 1); strings.Join(acts, ",") != "administrator.signed_in" {
+		if acts, err := s.AuditActions(ctx, 1); err != nil {
+			t.Fatal(err)
+		} else if strings.Join(acts, ",") != "administrator.signed_in" {
 			t.Errorf("tenant 1 actions: %v", acts)
 		}
 		n := 0
@@ -117,6 +120,7 @@ func TestListAuditIsScopedToTheTenant(t *testing.T) {
 }
 
 func TestListAuditFilters(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		ws := int64(42)
@@ -185,7 +189,10 @@ func TestListAuditFilters(t *testing.T) {
 			t.Errorf("actions: %v", acts)
 		}
 		// Changes and times come back as stored.
-		got, _, _ := s.ListAudit(ctx, 1, models.AuditFilter{Action: "administrator.created"}, 0, 0)
+		got, _, err := s.ListAudit(ctx, 1, models.AuditFilter{Action: "administrator.created"}, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(got) != 1 || got[0].Changes != evs[1].Changes || !got[0].CreatedAt.Equal(at(10)) {
 			t.Errorf("event read back: %+v", got)
 		}
@@ -193,6 +200,7 @@ func TestListAuditFilters(t *testing.T) {
 }
 
 func TestListAuditPagesNewestFirstByKeyset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		all := seedAuditN(t, db, 1, 237)
@@ -263,6 +271,7 @@ func TestListAuditPagesNewestFirstByKeyset(t *testing.T) {
 }
 
 func TestListAuditLimitIsBounded(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		seedAuditN(t, db, 1, 150)
@@ -279,8 +288,14 @@ func TestListAuditLimitIsBounded(t *testing.T) {
 			}
 		}
 		// The last page has no next cursor, even when it is exactly full.
-		evs, next, _ := s.ListAudit(ctx, 1, models.AuditFilter{}, 0, 100)
-		evs2, next2, _ := s.ListAudit(ctx, 1, models.AuditFilter{}, next, 50)
+		evs, next, err := s.ListAudit(ctx, 1, models.AuditFilter{}, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs2, next2, err := s.ListAudit(ctx, 1, models.AuditFilter{}, next, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(evs) != 100 || len(evs2) != 50 || next2 != 0 {
 			t.Errorf("exactly full last page: %d, %d, next %d", len(evs), len(evs2), next2)
 		}
@@ -288,6 +303,7 @@ func TestListAuditLimitIsBounded(t *testing.T) {
 }
 
 func TestExportAuditStreamsInBatchesUpToTheCap(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
 		all := seedAuditN(t, db, 1, 1234)
@@ -377,7 +393,7 @@ func BenchmarkListAudit(b *testing.B) {
 		}
 		// The cursor of a deep page: the id of tenant 1's ~15,000th newest event.
 		var deep int64
-		db.DB.Model(&models.AuditEvent{}).Where("tenant_id = 1").Order("id DESC").Offset(15_000).Limit(1).Pluck("id", &deep)
+		modelstest.Must(b, db.DB.Model(&models.AuditEvent{}).Where("tenant_id = 1").Order("id DESC").Offset(15_000).Limit(1).Pluck("id", &deep))
 		if deep == 0 {
 			b.Fatal("no deep cursor")
 		}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestStrategiesAreGrouped(t *testing.T) {
+	t.Parallel()
 	want := map[string]string{"database": "database", "google-oauth2": "social", "github": "social", "microsoft": "social", "apple": "social",
 		"samlp": "enterprise", "oidc": "enterprise", "waad": "enterprise", "adfs": "enterprise", "okta": "enterprise",
 		"facebook": "social", "linkedin": "social", "twitter": "social", "google-apps": "enterprise", "pingfederate": "enterprise"}
@@ -43,6 +44,7 @@ func TestStrategiesAreGrouped(t *testing.T) {
 }
 
 func TestConnections(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()

@@ -67,6 +67,18 @@ type EmailRenderer interface {
 	OrganizationInvitation(OrganizationInvitationEmail) (Email, error)
 	SecurityNotice(SecurityNoticeEmail) (Email, error)
 	NewDevice(NewDeviceEmail) (Email, error)
+	DormancyWarning(DormancyWarningEmail) (Email, error)
+}
+
+// DormancyWarningEmail warns an administrator who has not signed in for a
+// while that their account will be deactivated (dormant.go).
+type DormancyWarningEmail struct {
+	TenantName   string
+	AdminName    string
+	AdminEmail   string
+	Days         int       // the tenant's deactivate_after_days
+	DeactivateOn time.Time // from when the worker deactivates them
+	SignInURL    string
 }
 
 // OutboxEmail is a message waiting to be (or already) delivered. It is

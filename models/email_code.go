@@ -169,6 +169,7 @@ func (s *Store) VerifySignInCode(ctx context.Context, tenant Tenant, email, code
 			if _, ferr := s.attemptFailed(ctx, target, sec, meta); ferr != nil {
 				return Administrator{}, ferr
 			}
+			s.observer().SignIn(SignInFailed)
 			return Administrator{}, ErrBadCode
 		}
 		return Administrator{}, err

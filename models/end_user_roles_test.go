@@ -12,6 +12,7 @@ import (
 )
 
 func TestEndUserRoles(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -44,7 +45,10 @@ func TestEndUserRoles(t *testing.T) {
 		if ev := lastAudit(t, db.DB, acme.ID); ev.Action != "role.created" || ev.TargetType != "role" || ev.TargetLabel != "Billing Admin" {
 			t.Fatalf("audit %+v", ev)
 		}
-		other, _ := s.CreateEndUserRole(ctx, acme.ID, models.EndUserRoleInput{Name: "Viewer"}, actor)
+		other, err := s.CreateEndUserRole(ctx, acme.ID, models.EndUserRoleInput{Name: "Viewer"}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		before = rowCounts(t, db.DB)
 		if _, err := s.CreateEndUserRole(ctx, acme.ID, models.EndUserRoleInput{Name: "billing admin"}, actor); !strings.Contains(fieldsOf(t, err)["name"], "already exists") {
 			t.Fatal("duplicate name accepted")
@@ -103,14 +107,22 @@ func TestEndUserRoles(t *testing.T) {
 		if got := strings.Join(names, ","); got != "Billing admin,member 0,member 1,member 2,member 3,member 4,Viewer" {
 			t.Fatalf("listed %s", got)
 		}
-		p, _ := s.ListEndUserRoles(ctx, acme.ID, models.EndUserRoleListQuery{Search: "MEMBER"})
+		p, err := s.ListEndUserRoles(ctx, acme.ID, models.EndUserRoleListQuery{Search: "MEMBER"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(p.Items) != 5 {
 			t.Fatalf("search: %d", len(p.Items))
 		}
-		if n, _ := s.CountEndUserRoles(ctx, acme.ID); n != 7 {
+		if n, err := s.CountEndUserRoles(ctx, acme.ID); err != nil {
+			t.Fatal(err)
+		} else if n != 7 {
 			t.Fatalf("count %d", n)
 		}
-		byIDs, _ := s.EndUserRolesByIDs(ctx, acme.ID, []int64{r.ID, other.ID})
+		byIDs, err := s.EndUserRolesByIDs(ctx, acme.ID, []int64{r.ID, other.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(byIDs) != 2 || byIDs[0].ID != r.ID {
 			t.Fatalf("by ids %+v", byIDs)
 		}

@@ -161,7 +161,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 		}
 		res = tx.Model(&Administrator{}).
 			Where("id = ? AND tenant_id = ? AND status = ?", admin.ID, admin.TenantID, AdminInvited).
-			Updates(map[string]any{"password_hash": hash, "status": AdminActive, "updated_at": now})
+			Updates(map[string]any{"password_hash": hash, "status": AdminActive, "activated_at": now, "updated_at": now})
 		if res.Error != nil {
 			return res.Error
 		}

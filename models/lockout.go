@@ -40,11 +40,7 @@ var ErrLockedOut = errors.New("the account is locked out: the sign-in in progres
 // audited with the address typed, counted nowhere.
 func (s *Store) attemptFailed(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor) (locked bool, err error) {
 	meta.AdminID, meta.Email = 0, ""
-	locked, err = s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed")
-	if err == nil {
-		s.observer().SignIn(SignInFailed)
-	}
-	return locked, err
+	return s.failedAttempt(ctx, a, sec, meta, "administrator.sign_in_failed")
 }
 
 func (s *Store) failedAttempt(ctx context.Context, a Administrator, sec TenantSecurity, meta Actor, action string) (locked bool, err error) {

@@ -32,6 +32,7 @@ func newStore(db modelstest.DB) (*models.Store, *clock) {
 func tokenOf(link string) string { return link[strings.LastIndex(link, "/")+1:] }
 
 func TestCreateTenantInvitesFirstAdmin(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -48,11 +49,11 @@ func TestCreateTenantInvitesFirstAdmin(t *testing.T) {
 		}
 		// The token is stored only as a hash.
 		var n int64
-		db.DB.Model(&models.Invitation{}).Where("token_hash = ?", tokenOf(link)).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.Invitation{}).Where("token_hash = ?", tokenOf(link)).Count(&n))
 		if n != 0 {
 			t.Fatal("raw token stored")
 		}
-		db.DB.Model(&models.Invitation{}).Where("token_hash = ?", models.HashToken(tokenOf(link))).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.Invitation{}).Where("token_hash = ?", models.HashToken(tokenOf(link))).Count(&n))
 		if n != 1 {
 			t.Fatal("hashed token not stored")
 		}
@@ -61,12 +62,15 @@ func TestCreateTenantInvitesFirstAdmin(t *testing.T) {
 		if err != nil || len(grants) != 1 || grants[0].Role != "tenant_admin" {
 			t.Fatalf("grants %v %v", grants, err)
 		}
-		mails, _ := s.OutboxTo(ctx, "owner@example.com")
+		mails, err := s.OutboxTo(ctx, "owner@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, link) || !strings.Contains(mails[0].HTMLBody, link) {
 			t.Fatalf("outbox %+v", mails)
 		}
 		var audits []models.AuditEvent
-		db.DB.Where("tenant_id = ?", tn.ID).Find(&audits)
+		modelstest.Must(t, db.DB.Where("tenant_id = ?", tn.ID).Find(&audits))
 		if len(audits) != 1 || audits[0].Action != "tenant.created" {
 			t.Fatalf("audit %+v", audits)
 		}
@@ -74,6 +78,7 @@ func TestCreateTenantInvitesFirstAdmin(t *testing.T) {
 }
 
 func TestCreateTenantRejectsBadInputAndSavesNothing(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -96,8 +101,8 @@ func TestCreateTenantRejectsBadInputAndSavesNothing(t *testing.T) {
 		}
 		// Nothing of the failed attempt is left behind.
 		var admins, mails int64
-		db.DB.Model(&models.Administrator{}).Count(&admins)
-		db.DB.Model(&models.OutboxEmail{}).Count(&mails)
+		modelstest.Must(t, db.DB.Model(&models.Administrator{}).Count(&admins))
+		modelstest.Must(t, db.DB.Model(&models.OutboxEmail{}).Count(&mails))
 		if admins != 1 || mails != 1 {
 			t.Fatalf("half-saved: %d admins, %d mails", admins, mails)
 		}
@@ -105,6 +110,7 @@ func TestCreateTenantRejectsBadInputAndSavesNothing(t *testing.T) {
 }
 
 func TestInvitationLifecycle(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -171,6 +177,7 @@ func TestInvitationLifecycle(t *testing.T) {
 }
 
 func TestInvitationExpires(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -189,6 +196,7 @@ func TestInvitationExpires(t *testing.T) {
 }
 
 func TestInvitationAcceptedOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()

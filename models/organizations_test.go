@@ -83,11 +83,12 @@ func tableCounts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var versions []int64
-	db.Model(&models.Organization{}).Order("id").Pluck("version", &versions)
+	modelstest.Must(t, db.Model(&models.Organization{}).Order("id").Pluck("version", &versions))
 	return strings.Join(parts, "/") + fmt.Sprint(versions)
 }
 
 func TestOrganizationCreateListSearch(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -133,7 +134,7 @@ func TestOrganizationCreateListSearch(t *testing.T) {
 			t.Fatal(err)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "organization.created").Order("id").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "organization.created").Order("id").Take(&ev))
 		if ev.TargetType != "organization" || ev.TargetLabel != "acme_corp-1" || !strings.Contains(ev.Changes, "Acme Corporation") || ev.IP != "192.0.2.1" {
 			t.Fatalf("audit %+v", ev)
 		}
@@ -176,11 +177,17 @@ func TestOrganizationCreateListSearch(t *testing.T) {
 		if err != nil || len(p.Items) != 10 {
 			t.Fatalf("search by display name: %d %v", len(p.Items), err)
 		}
-		p, _ = f.s.ListOrganizations(ctx, f.tenant.ID, models.OrgListQuery{Search: "e_c"})
+		p, err = f.s.ListOrganizations(ctx, f.tenant.ID, models.OrgListQuery{Search: "e_c"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(p.Items) != 1 || p.Items[0].Organization.Name != "acme_corp-1" {
 			t.Fatalf("search by name (with a LIKE wildcard): %+v", p.Items)
 		}
-		p, _ = f.s.ListOrganizations(ctx, f.tenant.ID, models.OrgListQuery{Search: "%"})
+		p, err = f.s.ListOrganizations(ctx, f.tenant.ID, models.OrgListQuery{Search: "%"})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(p.Items) != 0 {
 			t.Fatalf("%% matched %d", len(p.Items))
 		}
@@ -188,6 +195,7 @@ func TestOrganizationCreateListSearch(t *testing.T) {
 }
 
 func TestOrganizationSettingsAndOptimisticLocking(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -269,7 +277,10 @@ func TestOrganizationSettingsAndOptimisticLocking(t *testing.T) {
 		if after := tableCounts(t, db.DB); after != mid {
 			t.Fatalf("a stale save changed something: %s → %s", mid, after)
 		}
-		cur, _ := f.s.OrganizationByName(ctx, f.tenant.ID, "acme")
+		cur, err := f.s.OrganizationByName(ctx, f.tenant.ID, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if cur.DisplayName != "Acme Inc." {
 			t.Fatalf("the stale save was written: %+v", cur)
 		}
@@ -291,7 +302,7 @@ func TestOrganizationSettingsAndOptimisticLocking(t *testing.T) {
 		}
 		// The audit event has every changed field, before and after.
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "organization.updated").Order("id").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "organization.updated").Order("id").Take(&ev))
 		for _, want := range []string{`"display_name":{"before":"Acme","after":"Acme Inc."}`, `"primary_color":{"before":"","after":"#1f6feb"}`, `"logo_url"`, `"metadata"`} {
 			if !strings.Contains(ev.Changes, want) {
 				t.Errorf("audit changes %s lack %s", ev.Changes, want)
@@ -332,10 +343,14 @@ func TestOrganizationSettingsAndOptimisticLocking(t *testing.T) {
 }
 
 func TestOrganizationMembersAndRoles(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
-		o, _ := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "acme", DisplayName: "Acme"}, f.actor)
+		o, err := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "acme", DisplayName: "Acme"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		g := newOrgFixture(t, db, "globex")
 		before := tableCounts(t, db.DB)
 		for _, email := range []string{"", "nope", "nobody@acme-users.example", g.user.Email} {
@@ -365,7 +380,9 @@ func TestOrganizationMembersAndRoles(t *testing.T) {
 		if _, err := f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, g.user.ID, f.editor.ID, f.actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("role for a non-member: %v", err)
 		}
-		f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, u.ID, f.viewer2.ID, f.actor)
+		if _, err := f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, u.ID, f.viewer2.ID, f.actor); err != nil {
+			t.Fatal(err)
+		}
 		m, err := f.s.OrganizationMemberOf(ctx, f.tenant.ID, o.ID, u.ID)
 		if err != nil || len(m.Roles) != 2 || m.Roles[0].Name != "Editor" || m.User.Email != f.user.Email {
 			t.Fatalf("member %+v %v", m, err)
@@ -390,7 +407,9 @@ func TestOrganizationMembersAndRoles(t *testing.T) {
 				t.Errorf("candidates for %q: %+v %v", q, cands, err)
 			}
 		}
-		if cands, _ := f.s.OrganizationCandidates(ctx, f.tenant.ID, o.ID, g.user.Email); len(cands) != 0 {
+		if cands, err := f.s.OrganizationCandidates(ctx, f.tenant.ID, o.ID, g.user.Email); err != nil {
+			t.Fatal(err)
+		} else if len(cands) != 0 {
 			t.Fatalf("another tenant's user offered: %+v", cands)
 		}
 		// Deleting an end-user role takes it from members; deleting the user
@@ -398,15 +417,24 @@ func TestOrganizationMembersAndRoles(t *testing.T) {
 		if _, err := f.s.DeleteEndUserRole(ctx, f.tenant.ID, f.editor.ID, f.actor); err != nil {
 			t.Fatal(err)
 		}
-		if m, _ := f.s.OrganizationMemberOf(ctx, f.tenant.ID, o.ID, u.ID); len(m.Roles) != 0 {
+		if m, err := f.s.OrganizationMemberOf(ctx, f.tenant.ID, o.ID, u.ID); err != nil {
+			t.Fatal(err)
+		} else if len(m.Roles) != 0 {
 			t.Fatalf("deleted role still held: %+v", m.Roles)
 		}
-		other, _ := f.s.CreateUser(ctx, f.tenant.ID, models.CreateUserInput{Email: "bo@acme-users.example"}, f.actor)
-		f.s.AddOrganizationMember(ctx, f.tenant.ID, o.ID, other.Email, f.actor)
+		other, err := f.s.CreateUser(ctx, f.tenant.ID, models.CreateUserInput{Email: "bo@acme-users.example"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.AddOrganizationMember(ctx, f.tenant.ID, o.ID, other.Email, f.actor); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.s.DeleteUser(ctx, f.tenant.ID, other.ID, f.actor); err != nil {
 			t.Fatal(err)
 		}
-		if c, _ := f.s.OrganizationCounts(ctx, o.ID); c.Members != 1 {
+		if c, err := f.s.OrganizationCounts(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		} else if c.Members != 1 {
 			t.Fatalf("members after the user's deletion: %d", c.Members)
 		}
 		if _, err := f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, u.ID, f.actor); err != nil {
@@ -419,7 +447,7 @@ func TestOrganizationMembersAndRoles(t *testing.T) {
 			t.Fatal("removing a member deleted the user")
 		}
 		var actions []string
-		db.DB.Model(&models.AuditEvent{}).Where("tenant_id = ? AND target_type = ?", f.tenant.ID, "organization").Order("id").Pluck("action", &actions)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("tenant_id = ? AND target_type = ?", f.tenant.ID, "organization").Order("id").Pluck("action", &actions))
 		want := "organization.created organization.member_added organization.member_role_assigned organization.member_role_assigned organization.member_role_removed organization.member_added organization.member_removed"
 		if strings.Join(actions, " ") != want {
 			t.Fatalf("audit actions:\n%s\nwant\n%s", strings.Join(actions, " "), want)
@@ -428,10 +456,14 @@ func TestOrganizationMembersAndRoles(t *testing.T) {
 }
 
 func TestOrganizationInvitations(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
-		o, _ := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "acme", DisplayName: "Acme Inc."}, f.actor)
+		o, err := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "acme", DisplayName: "Acme Inc."}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		g := newOrgFixture(t, db, "globex")
 		roles := []string{fmt.Sprint(f.editor.ID), fmt.Sprint(f.viewer2.ID)}
 		before := tableCounts(t, db.DB)
@@ -462,18 +494,23 @@ func TestOrganizationInvitations(t *testing.T) {
 			t.Fatalf("invitation %+v %s", inv, link)
 		}
 		var n int64
-		db.DB.Model(&models.OrganizationInvitation{}).Where("token_hash = ?", tokenOf(link)).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.OrganizationInvitation{}).Where("token_hash = ?", tokenOf(link)).Count(&n))
 		if n != 0 {
 			t.Fatal("raw token stored")
 		}
-		mails, _ := f.s.OutboxTo(ctx, "new.person@example.com")
+		mails, err := f.s.OutboxTo(ctx, "new.person@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, link) || !strings.Contains(mails[0].HTMLBody, link) || !strings.Contains(mails[0].Subject, "Acme Inc.") {
 			t.Fatalf("e-mail %+v", mails)
 		}
 		if _, _, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "new.person@example.com"}, f.actor); !strings.Contains(fields(err)["email"], "pending invitation") {
 			t.Fatalf("invited twice: %v", err)
 		}
-		f.s.AddOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.Email, f.actor)
+		if _, err := f.s.AddOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.Email, f.actor); err != nil {
+			t.Fatal(err)
+		}
 		if _, _, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: f.user.Email}, f.actor); !strings.Contains(fields(err)["email"], "already a member") {
 			t.Fatalf("member invited: %v", err)
 		}
@@ -565,7 +602,7 @@ func TestOrganizationInvitations(t *testing.T) {
 			t.Fatalf("second use: %v", err)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "organization.invitation_accepted").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "organization.invitation_accepted").Take(&ev))
 		if ev.ActorEmail != "new.person@example.com" || ev.ActorID != nil || ev.IP != "198.51.100.7" || !strings.Contains(ev.Changes, "Editor") {
 			t.Fatalf("acceptance audit %+v", ev)
 		}
@@ -575,12 +612,16 @@ func TestOrganizationInvitations(t *testing.T) {
 		if !strings.Contains(fields(err)["email"], "already a member") {
 			t.Fatalf("invite a member: %v", err)
 		}
-		f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, nu.ID, f.actor)
+		if _, err := f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, nu.ID, f.actor); err != nil {
+			t.Fatal(err)
+		}
 		_, link3, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "new.person@example.com", Roles: roles[:1], ExpiresInDays: "1"}, f.actor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p, _ := f.s.OrgInvitationByToken(ctx, "acme", tokenOf(link3)); p.ExistingUser == nil || p.ExistingUser.ID != nu.ID {
+		if p, err := f.s.OrgInvitationByToken(ctx, "acme", tokenOf(link3)); err != nil {
+			t.Fatal(err)
+		} else if p.ExistingUser == nil || p.ExistingUser.ID != nu.ID {
 			t.Fatalf("existing user not found: %+v", p.ExistingUser)
 		}
 		if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link3), models.AcceptOrgInvitationInput{Password: "wrong"}, models.Actor{}); fields(err)["password"] == "" {
@@ -591,17 +632,27 @@ func TestOrganizationInvitations(t *testing.T) {
 			t.Fatalf("existing user accepts: %+v %v", res, err)
 		}
 		// Ten wrong passwords withdraw the link.
-		f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, nu.ID, f.actor)
-		_, link4, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "new.person@example.com"}, f.actor)
+		if _, err := f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, nu.ID, f.actor); err != nil {
+			t.Fatal(err)
+		}
+		_, link4, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "new.person@example.com"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i := 0; i < models.OrgInvitationMaxAttempts; i++ {
-			f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link4), models.AcceptOrgInvitationInput{Password: fmt.Sprint("guess", i)}, models.Actor{})
+			if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link4), models.AcceptOrgInvitationInput{Password: fmt.Sprint("guess", i)}, models.Actor{}); err == nil {
+				t.Fatal("a wrong password accepted the invitation")
+			}
 		}
 		if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link4), models.AcceptOrgInvitationInput{Password: good.Password}, models.Actor{}); !errors.Is(err, models.ErrTokenRevoked) {
 			t.Fatalf("after %d wrong passwords: %v", models.OrgInvitationMaxAttempts, err)
 		}
 		// A user without a password (created in the console, or social
 		// only) cannot prove who they are here, and the link never sets one.
-		_, link5, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "bo@acme-users.example"}, f.actor)
+		_, link5, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "bo@acme-users.example"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		bo, err := f.s.CreateUser(ctx, f.tenant.ID, models.CreateUserInput{Email: "bo@acme-users.example"}, f.actor)
 		if err != nil {
 			t.Fatal(err)
@@ -623,14 +674,24 @@ func TestOrganizationInvitations(t *testing.T) {
 		if err := db.DB.Model(&models.User{}).Where("id = ?", f.user.ID).Update("password_hash", hash).Error; err != nil {
 			t.Fatal(err)
 		}
-		f.s.BlockUser(ctx, f.tenant.ID, f.user.ID, f.actor)
-		f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.ID, f.actor)
-		_, link6, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: f.user.Email}, f.actor)
+		if _, err := f.s.BlockUser(ctx, f.tenant.ID, f.user.ID, f.actor); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.RemoveOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.ID, f.actor); err != nil {
+			t.Fatal(err)
+		}
+		_, link6, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: f.user.Email}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.s.AcceptOrganizationInvitation(ctx, "acme", tokenOf(link6), models.AcceptOrgInvitationInput{Password: good.Password, PasswordConfirm: good.Password}, models.Actor{}); !errors.Is(err, models.ErrAccountBlocked) {
 			t.Fatalf("blocked user: %v", err)
 		}
 		// Revoke, and expiry.
-		invs, _ := f.s.ListOrganizationInvitations(ctx, o.ID, 0, 0)
+		invs, err := f.s.ListOrganizationInvitations(ctx, o.ID, 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(invs.Items) != 1 {
 			t.Fatalf("pending: %d", len(invs.Items))
 		}
@@ -643,24 +704,36 @@ func TestOrganizationInvitations(t *testing.T) {
 		if _, err := f.s.RevokeOrganizationInvitation(ctx, g.tenant.ID, o.ID, invs.Items[0].Invitation.ID, g.actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("cross-tenant revoke: %v", err)
 		}
-		_, link7, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "late@example.com", ExpiresInDays: "2"}, f.actor)
+		_, link7, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "late@example.com", ExpiresInDays: "2"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		f.clk.Add(49 * time.Hour)
 		if _, err := f.s.OrgInvitationByToken(ctx, "acme", tokenOf(link7)); !errors.Is(err, models.ErrTokenExpired) {
 			t.Fatalf("expired: %v", err)
 		}
-		if c, _ := f.s.OrganizationCounts(ctx, o.ID); c.PendingInvitations != 0 {
+		if c, err := f.s.OrganizationCounts(ctx, o.ID); err != nil {
+			t.Fatal(err)
+		} else if c.PendingInvitations != 0 {
 			t.Fatalf("expired invitation still pending: %+v", c)
 		}
 	})
 }
 
 func TestOrganizationConnectionsAndDelete(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
-		o, _ := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "acme", DisplayName: "Acme"}, f.actor)
+		o, err := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "acme", DisplayName: "Acme"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		g := newOrgFixture(t, db, "globex")
-		db2, _ := f.s.CreateConnection(ctx, f.tenant.ID, models.CreateConnectionInput{Name: "Username-Password", Strategy: "database"}, f.actor)
+		db2, err := f.s.CreateConnection(ctx, f.tenant.ID, models.CreateConnectionInput{Name: "Username-Password", Strategy: "database"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.s.EnableOrganizationConnection(ctx, f.tenant.ID, o.ID, g.conn.ID, true, f.actor); fields(err)["connection"] == "" {
 			t.Fatalf("another tenant's connection: %v", err)
 		}
@@ -677,30 +750,48 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 		if _, err := f.s.SetOrganizationConnectionAutoMembership(ctx, f.tenant.ID, o.ID, f.conn.ID, false, f.actor); err != nil {
 			t.Fatal(err)
 		}
-		if enabled, _, _ = f.s.OrganizationConnections(ctx, f.tenant.ID, o.ID); enabled[0].AutoMembership {
+		if enabled, _, err = f.s.OrganizationConnections(ctx, f.tenant.ID, o.ID); err != nil {
+			t.Fatal(err)
+		} else if enabled[0].AutoMembership {
 			t.Fatal("auto-membership still on")
 		}
 		if _, err := f.s.DisableOrganizationConnection(ctx, f.tenant.ID, o.ID, db2.ID, f.actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("disable a connection that is not enabled: %v", err)
 		}
-		f.s.EnableOrganizationConnection(ctx, f.tenant.ID, o.ID, db2.ID, false, f.actor)
+		if _, err := f.s.EnableOrganizationConnection(ctx, f.tenant.ID, o.ID, db2.ID, false, f.actor); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.s.DisableOrganizationConnection(ctx, f.tenant.ID, o.ID, db2.ID, f.actor); err != nil {
 			t.Fatal(err)
 		}
 		// Deleting the connection disables it everywhere.
-		other, _ := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "other", DisplayName: "Other"}, f.actor)
-		f.s.EnableOrganizationConnection(ctx, f.tenant.ID, other.ID, db2.ID, false, f.actor)
+		other, err := f.s.CreateOrganization(ctx, f.tenant.ID, models.CreateOrgInput{Name: "other", DisplayName: "Other"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.EnableOrganizationConnection(ctx, f.tenant.ID, other.ID, db2.ID, false, f.actor); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := f.s.DeleteConnection(ctx, f.tenant.ID, db2.ID, f.actor); err != nil {
 			t.Fatal(err)
 		}
-		if c, _ := f.s.OrganizationCounts(ctx, other.ID); c.Connections != 0 {
+		if c, err := f.s.OrganizationCounts(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		} else if c.Connections != 0 {
 			t.Fatalf("deleted connection still enabled: %+v", c)
 		}
 
 		// Delete: a wrong confirmation changes nothing; the right one takes everything with it.
-		f.s.AddOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.Email, f.actor)
-		f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, f.user.ID, f.editor.ID, f.actor)
-		_, link, _ := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "x@example.com"}, f.actor)
+		if _, err := f.s.AddOrganizationMember(ctx, f.tenant.ID, o.ID, f.user.Email, f.actor); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.AssignMemberRole(ctx, f.tenant.ID, o.ID, f.user.ID, f.editor.ID, f.actor); err != nil {
+			t.Fatal(err)
+		}
+		_, link, err := f.s.CreateOrganizationInvitation(ctx, f.viewer, o.ID, models.OrgInviteInput{Email: "x@example.com"}, f.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		before := tableCounts(t, db.DB)
 		fv, gv := steppedUp(f.viewer, f.clk.Now()), steppedUp(g.viewer, f.clk.Now())
 		if _, err := f.s.DeleteOrganization(ctx, f.viewer, o.ID, "acme", f.actor); fields(err)["password"] != models.MsgStepUpRequired {
@@ -721,7 +812,7 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 		}
 		for _, m := range []any{&models.OrganizationMember{}, &models.OrganizationMemberRole{}, &models.OrganizationInvitation{}, &models.OrganizationConnection{}} {
 			var n int64
-			db.DB.Model(m).Where("organization_id = ?", o.ID).Count(&n)
+			modelstest.Must(t, db.DB.Model(m).Where("organization_id = ?", o.ID).Count(&n))
 			if n != 0 {
 				t.Errorf("%T left behind: %d", m, n)
 			}
@@ -733,7 +824,7 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 			t.Fatal("deleting the organization deleted its member's user")
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "organization.deleted").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "organization.deleted").Take(&ev))
 		if !strings.Contains(ev.Changes, `"members":{"before":1`) {
 			t.Fatalf("delete audit %s", ev.Changes)
 		}
@@ -741,6 +832,7 @@ func TestOrganizationConnectionsAndDelete(t *testing.T) {
 }
 
 func TestSeedOrganizations(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newOrgFixture(t, db, "acme")
 		ctx := context.Background()
@@ -748,7 +840,9 @@ func TestSeedOrganizations(t *testing.T) {
 		if err != nil || n != 2500 {
 			t.Fatalf("%d %v", n, err)
 		}
-		if n, _ := f.s.SeedOrganizations(ctx, f.tenant, 10, models.Actor{}); n != 10 {
+		if n, err := f.s.SeedOrganizations(ctx, f.tenant, 10, models.Actor{}); err != nil {
+			t.Fatal(err)
+		} else if n != 10 {
 			t.Fatal("second seed")
 		}
 		if _, err := f.s.SeedUsers(ctx, f.tenant, 300, models.Actor{}); err != nil {
@@ -758,16 +852,22 @@ func TestSeedOrganizations(t *testing.T) {
 		if err != nil || added != 250 {
 			t.Fatalf("%d %v", added, err)
 		}
-		_, more, _ := f.s.SeedOrganizationMembers(ctx, f.tenant, o.Name, 1000, models.Actor{})
+		_, more, err := f.s.SeedOrganizationMembers(ctx, f.tenant, o.Name, 1000, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if more != 51 { // 301 users in all
 			t.Fatalf("second members seed added %d", more)
 		}
-		c, _ := f.s.OrganizationCounts(ctx, o.ID)
+		c, err := f.s.OrganizationCounts(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if c.Members != 301 {
 			t.Fatalf("members %d", c.Members)
 		}
 		var withRoles int64
-		db.DB.Model(&models.OrganizationMemberRole{}).Where("organization_id = ?", o.ID).Count(&withRoles)
+		modelstest.Must(t, db.DB.Model(&models.OrganizationMemberRole{}).Where("organization_id = ?", o.ID).Count(&withRoles))
 		if withRoles == 0 || withRoles > 301 {
 			t.Fatalf("member roles %d", withRoles)
 		}
@@ -776,9 +876,16 @@ func TestSeedOrganizations(t *testing.T) {
 			t.Fatalf("first page %+v %v", page.Items[0], err)
 		}
 		// The list stops counting at 1,000 members.
-		f.s.SeedUsers(ctx, f.tenant, 800, models.Actor{})
-		f.s.SeedOrganizationMembers(ctx, f.tenant, o.Name, 800, models.Actor{})
-		page, _ = f.s.ListOrganizations(ctx, f.tenant.ID, models.OrgListQuery{})
+		if _, err := f.s.SeedUsers(ctx, f.tenant, 800, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.s.SeedOrganizationMembers(ctx, f.tenant, o.Name, 800, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		page, err = f.s.ListOrganizations(ctx, f.tenant.ID, models.OrgListQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if it := page.Items[0]; it.Members != models.OrgListMembersCap || !it.MoreMembers {
 			t.Fatalf("capped count: %d %v", it.Members, it.MoreMembers)
 		}

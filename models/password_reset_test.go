@@ -74,6 +74,7 @@ func countRows(t *testing.T, db modelstest.DB, model any, where string, args ...
 }
 
 func TestSendPasswordReset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -133,6 +134,7 @@ func TestSendPasswordReset(t *testing.T) {
 }
 
 func TestSendPasswordResetOnlyToActiveAdministrators(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -156,7 +158,9 @@ func TestSendPasswordResetOnlyToActiveAdministrators(t *testing.T) {
 		if n := countRows(t, db, &models.PasswordReset{}, "1 = 1"); n != 0 {
 			t.Fatalf("%d resets stored", n)
 		}
-		if mails, _ := f.s.OutboxTo(ctx, "bob@example.com"); len(mails) != 0 {
+		if mails, err := f.s.OutboxTo(ctx, "bob@example.com"); err != nil {
+			t.Fatal(err)
+		} else if len(mails) != 0 {
 			t.Fatal("e-mail queued")
 		}
 	})
@@ -170,6 +174,7 @@ func (failingEmails) PasswordReset(models.PasswordResetEmail) (models.Email, err
 }
 
 func TestSendPasswordResetIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -195,6 +200,7 @@ func TestSendPasswordResetIsAllOrNothing(t *testing.T) {
 }
 
 func TestNewPasswordResetKillsTheOldOne(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -219,6 +225,7 @@ func TestNewPasswordResetKillsTheOldOne(t *testing.T) {
 }
 
 func TestPasswordResetExpires(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -241,6 +248,7 @@ func TestPasswordResetExpires(t *testing.T) {
 }
 
 func TestResetPassword(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -317,6 +325,7 @@ func TestResetPassword(t *testing.T) {
 }
 
 func TestPasswordResetLinkDiesWithDeactivation(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()
@@ -331,7 +340,7 @@ func TestPasswordResetLinkDiesWithDeactivation(t *testing.T) {
 			t.Fatalf("reset: %v", err)
 		}
 		var a models.Administrator
-		db.DB.Take(&a, f.admin.ID)
+		modelstest.Must(t, db.DB.Take(&a, f.admin.ID))
 		if a.PasswordHash != f.admin.PasswordHash || a.Status != models.AdminInactive {
 			t.Fatal("inactive administrator changed")
 		}
@@ -339,6 +348,7 @@ func TestPasswordResetLinkDiesWithDeactivation(t *testing.T) {
 }
 
 func TestPasswordResetUsedOnceUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		f := newResetFixture(t, db)
 		ctx := context.Background()

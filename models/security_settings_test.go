@@ -12,6 +12,7 @@ import (
 // A policy saved with reject_common off stays off: GORM writes a column's
 // default (true) in place of a zero value on Create unless told otherwise.
 func TestPasswordPolicyRejectCommonCanBeTurnedOff(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		tn, a := activeAdmin(t, s)

@@ -43,7 +43,8 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if err != nil {
 		return Administrator{}, err
 	}
-	real := found && on && a.PasswordHash != "" && !a.Locked(s.now())
+	lockedOut := found && on && a.PasswordHash != "" && a.Locked(s.now())
+	real := found && on && a.PasswordHash != "" && !lockedOut
 	ghost := ghostAdmin(tenantID, email)
 	target := ghost
 	if real {
@@ -71,6 +72,11 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if !real || err != nil || !good || a.Status != AdminActive {
 		if _, ferr := s.attemptFailed(ctx, target, sec, meta); ferr != nil {
 			return Administrator{}, ferr
+		}
+		if lockedOut {
+			s.observer().SignIn(SignInLockedOut)
+		} else {
+			s.observer().SignIn(SignInFailed)
 		}
 		return Administrator{}, ErrBadCredentials
 	}

@@ -42,8 +42,21 @@ func TestRecoveryCodeUseIsAuditedInItsTransaction(t *testing.T) {
 		a, _ = s.AdministratorByID(ctx, tn.ID, a.ID)
 		fail := errors.New("audit unavailable")
 		if err := db.DB.Callback().Create().Before("gorm:create").Register("test:fail_recovery_audit", func(tx *gorm.DB) {
-			if ev, ok := tx.Statement.Dest.(*models.AuditEvent); ok && ev.Action == "administrator.recovery_code_used" {
-				_ = tx.AddError(fail)
+			// Audit events are inserted one by one or, chained at commit,
+			// as a slice.
+			var evs []models.AuditEvent
+			switch d := tx.Statement.Dest.(type) {
+			case *models.AuditEvent:
+				evs = []models.AuditEvent{*d}
+			case *[]models.AuditEvent:
+				evs = *d
+			case []models.AuditEvent:
+				evs = d
+			}
+			for _, ev := range evs {
+				if ev.Action == "administrator.recovery_code_used" {
+					_ = tx.AddError(fail)
+				}
 			}
 		}); err != nil {
 			t.Fatal(err)
@@ -106,8 +119,11 @@ func TestLockoutSpendsPendingSignInCodes(t *testing.T) {
 		s, clk := newStore(db)
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
-		owner, _ := s.LoadViewer(ctx, tn, a.ID)
-		owner.SteppedUpAt = clk.Now() // saving Brute Force Protection needs a step-up
+		owner, err := s.LoadViewer(ctx, tn, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner.SteppedUpAt = s.Now()
 		if err := s.UpdateBruteForce(ctx, owner, 3, 15, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}

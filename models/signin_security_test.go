@@ -81,17 +81,18 @@ func enrol(t *testing.T, s *models.Store, clk *clock, tn models.Tenant, a models
 }
 
 func TestTOTPSecretIsEncryptedAtRest(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		tn, a := activeAdmin(t, s)
 		secret, codes := enrol(t, s, clk, tn, a)
 		var stored models.Administrator
-		db.DB.Take(&stored, a.ID)
+		modelstest.Must(t, db.DB.Take(&stored, a.ID))
 		if len(stored.TOTPSecret) == 0 || strings.Contains(string(stored.TOTPSecret), secret) {
 			t.Fatal("TOTP secret stored in clear")
 		}
 		var hashes []string
-		db.DB.Model(&models.RecoveryCode{}).Where("administrator_id = ?", a.ID).Pluck("code_hash", &hashes)
+		modelstest.Must(t, db.DB.Model(&models.RecoveryCode{}).Where("administrator_id = ?", a.ID).Pluck("code_hash", &hashes))
 		for _, h := range hashes {
 			for _, c := range codes {
 				if strings.Contains(h, c) {
@@ -103,12 +104,16 @@ func TestTOTPSecretIsEncryptedAtRest(t *testing.T) {
 }
 
 func TestTOTPWithAFixedClock(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
 		secret, _ := enrol(t, s, clk, tn, a)
-		a, _ = s.AdministratorByID(ctx, tn.ID, a.ID)
+		a, err := s.AdministratorByID(ctx, tn.ID, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		// The code used to enrol is spent; the next step's code works once.
 		clk.Add(30 * time.Second)
@@ -161,6 +166,7 @@ func TestTOTPWithAFixedClock(t *testing.T) {
 }
 
 func TestRecoveryCodesWorkOnce(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -172,7 +178,9 @@ func TestRecoveryCodesWorkOnce(t *testing.T) {
 		if err := s.VerifyTOTP(ctx, a, codes[3], models.Actor{}); !errors.Is(err, models.ErrBadCode) {
 			t.Fatalf("recovery code reused: %v", err)
 		}
-		if n, _ := s.RecoveryCodesLeft(ctx, a.ID); n != 9 {
+		if n, err := s.RecoveryCodesLeft(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		} else if n != 9 {
 			t.Fatalf("%d codes left", n)
 		}
 		// Removing TOTP needs the password.
@@ -190,6 +198,7 @@ func TestRecoveryCodesWorkOnce(t *testing.T) {
 }
 
 func TestLockout(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -204,14 +213,16 @@ func TestLockout(t *testing.T) {
 			t.Fatalf("4 failures locked the account: %v", err)
 		}
 		for range 5 {
-			s.Authenticate(ctx, tn.ID, a.Email, "wrong password!", models.Actor{})
+			if _, err := s.Authenticate(ctx, tn.ID, a.Email, "wrong password!", models.Actor{}); err == nil {
+				t.Fatal("a wrong password signed in")
+			}
 		}
 		// Locked: the right password gets exactly the wrong password's answer.
 		if _, err := s.Authenticate(ctx, tn.ID, a.Email, pw, models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("locked account signed in: %v", err)
 		}
 		var n int64
-		db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&n))
 		if n != 1 {
 			t.Fatalf("%d lockout events", n)
 		}
@@ -229,6 +240,7 @@ func TestLockout(t *testing.T) {
 // Wrong current passwords on the Account page count towards the lockout
 // like sign-in attempts; a right one resets the count.
 func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -245,7 +257,9 @@ func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
 			t.Fatalf("right current password refused: %v", err)
 		}
 		for range 5 {
-			s.ChangePassword(ctx, tn.ID, a.ID, "wrong password!", pw+" 9999", pw+" 9999", "", models.Actor{})
+			if err := s.ChangePassword(ctx, tn.ID, a.ID, "wrong password!", pw+" 9999", pw+" 9999", "", models.Actor{}); err == nil {
+				t.Fatal("a wrong current password was accepted")
+			}
 		}
 		if err := s.ChangePassword(ctx, tn.ID, a.ID, pw, pw+" 9999", pw+" 9999", "", models.Actor{}); !errors.As(err, &verr) || !strings.Contains(verr.Fields["current_password"], "locked") {
 			t.Fatalf("locked account changed its password: %v", err)
@@ -254,8 +268,8 @@ func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
 			t.Fatalf("locked account signed in: %v", err)
 		}
 		var failed, locks int64
-		db.DB.Model(&models.AuditEvent{}).Where("action = ? AND actor_id = ?", "administrator.password_confirmation_failed", a.ID).Count(&failed)
-		db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&locks)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action = ? AND actor_id = ?", "administrator.password_confirmation_failed", a.ID).Count(&failed))
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action = ?", "administrator.locked_out").Count(&locks))
 		if failed != 9 || locks != 1 {
 			t.Fatalf("%d failures, %d lockouts audited", failed, locks)
 		}
@@ -270,6 +284,7 @@ func TestReconfirmPasswordCountsTowardsLockout(t *testing.T) {
 // after it built up: otherwise whoever knows the password could guess
 // codes forever, signing in with the password again every four guesses.
 func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -284,7 +299,9 @@ func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
 				t.Fatalf("round %d: password: %v", round, err)
 			}
 			for range 3 {
-				s.VerifyTOTP(ctx, a, "000000", models.Actor{})
+				if err := s.VerifyTOTP(ctx, a, "000000", models.Actor{}); err == nil {
+					t.Fatal("a wrong code was accepted")
+				}
 			}
 		}
 		// 6 wrong codes in all, past the limit of 5: locked, even with the right password and code.
@@ -307,7 +324,7 @@ func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n int
-		db.DB.Model(&models.Administrator{}).Where("id = ?", a.ID).Select("failed_attempts").Scan(&n)
+		modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", a.ID).Select("failed_attempts").Scan(&n))
 		if n != 0 {
 			t.Fatalf("failed attempts after a complete sign-in: %d", n)
 		}
@@ -315,11 +332,15 @@ func TestRightPasswordDoesNotResetTOTPFailures(t *testing.T) {
 }
 
 func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
-		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner, err := s.LoadViewer(ctx, tn, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		owner.SteppedUpAt = s.Now()
 		if err := s.UpdateBruteForce(ctx, owner, 3, 30, models.Actor{}); err != nil {
 			t.Fatal(err)
@@ -334,14 +355,19 @@ func TestLockoutHoldsUnderParallelAttempts(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				s.Authenticate(ctx, tn.ID, a.Email, "wrong guess number "+string(rune('a'+i)), models.Actor{})
+				if _, err := s.Authenticate(ctx, tn.ID, a.Email, "wrong guess number "+string(rune('a'+i)), models.Actor{}); err == nil {
+					t.Error("a wrong password signed in")
+				}
 			}(i)
 		}
 		wg.Wait()
 		if _, err := s.Authenticate(ctx, tn.ID, a.Email, pw, models.Actor{}); !errors.Is(err, models.ErrBadCredentials) {
 			t.Fatalf("parallel guesses slipped past the limit: %v", err)
 		}
-		got, _ := s.AdministratorByID(ctx, tn.ID, a.ID)
+		got, err := s.AdministratorByID(ctx, tn.ID, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if got.LockedUntil == nil {
 			t.Fatal("not locked")
 		}
@@ -389,6 +415,7 @@ func lastCode(t *testing.T, s *models.Store, to string) string {
 }
 
 func TestEmailedSignInCode(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -398,7 +425,7 @@ func TestEmailedSignInCode(t *testing.T) {
 		}
 		code := lastCode(t, s, a.Email)
 		var stored []string
-		db.DB.Model(&models.EmailCode{}).Pluck("code_hash", &stored)
+		modelstest.Must(t, db.DB.Model(&models.EmailCode{}).Pluck("code_hash", &stored))
 		if len(stored) != 1 || strings.Contains(stored[0], code) {
 			t.Fatal("code stored in clear")
 		}
@@ -424,7 +451,10 @@ func TestEmailedSignInCode(t *testing.T) {
 			t.Fatalf("expired code: %v", err)
 		}
 		// At most 5 tries per code: the right code on the 6th try is refused.
-		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner, err := s.LoadViewer(ctx, tn, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		owner.SteppedUpAt = s.Now()
 		if err := s.UpdateBruteForce(ctx, owner, 100, 15, models.Actor{}); err != nil {
 			t.Fatal(err)
@@ -448,10 +478,14 @@ func TestEmailedSignInCode(t *testing.T) {
 		}
 		// A new code replaces the old one.
 		clk.Add(time.Minute)
-		s.RequestSignInCode(ctx, tn, a.Email, models.Actor{})
+		if err := s.RequestSignInCode(ctx, tn, a.Email, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
 		first := lastCode(t, s, a.Email)
 		clk.Add(time.Minute)
-		s.RequestSignInCode(ctx, tn, a.Email, models.Actor{})
+		if err := s.RequestSignInCode(ctx, tn, a.Email, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
 		second := lastCode(t, s, a.Email)
 		if first != second {
 			if _, err := s.VerifySignInCode(ctx, tn, a.Email, first, models.Actor{}); !errors.Is(err, models.ErrBadCode) {
@@ -465,13 +499,20 @@ func TestEmailedSignInCode(t *testing.T) {
 }
 
 func TestPasswordPolicySettings(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
-		v, _ := s.LoadViewer(ctx, tn, a.ID)
+		v, err := s.LoadViewer(ctx, tn, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		v.SteppedUpAt = s.Now()
-		p, _ := s.PasswordPolicy(ctx, tn.ID)
+		p, err := s.PasswordPolicy(ctx, tn.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var verr *models.ValidationError
 		bad := p
 		bad.MinLength, bad.History = 7, 25
@@ -484,7 +525,7 @@ func TestPasswordPolicySettings(t *testing.T) {
 		}
 		// Change: the rule that failed is named; history refuses the current password.
 		var perr *models.PasswordError
-		err := s.ChangePassword(ctx, tn.ID, a.ID, pw, "sixteen letters!", "sixteen letters!", "", models.Actor{})
+		err = s.ChangePassword(ctx, tn.ID, a.ID, pw, "sixteen letters!", "sixteen letters!", "", models.Actor{})
 		if !errors.As(err, &perr) || perr.Violations[0].Rule != "require_digit" {
 			t.Fatalf("digit rule: %v", err)
 		}

@@ -32,8 +32,18 @@ type Tenant struct {
 	Plan                           Plan   `gorm:"size:20;not null"`
 	FeatureAdminManagement         bool   `gorm:"not null"`
 	FeatureAdvancedAdminManagement bool   `gorm:"not null;default:false"`
-	CreatedAt                      time.Time
-	UpdatedAt                      time.Time
+	// Legacy tenants were created before roles existed: their
+	// administrators are managed in the Admin workspace (tenant_flags.go).
+	Legacy bool `gorm:"not null"`
+	// Tenant Settings > Tenant (tenant_settings.go): session lengths
+	// applied to every session of the tenant, and after how many days
+	// without a sign-in an administrator is deactivated (0: never).
+	IdleMinutes         int   `gorm:"not null"`
+	AbsoluteHours       int   `gorm:"not null"`
+	DeactivateAfterDays int   `gorm:"not null"`
+	Version             int64 `gorm:"not null"` // grows by one at every save of the settings
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -63,7 +73,14 @@ func (s *Store) CountTenants(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// tx runs fn in a transaction.
+// tx runs fn in a transaction. The audit events fn writes join their
+// tenants' hash chains at its end, just before the commit (audit_chain.go).
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.DB.WithContext(ctx).Transaction(fn)
+	batch := &auditBatch{}
+	return s.DB.WithContext(withAuditBatch(ctx, batch)).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return batch.flush(tx)
+	})
 }

@@ -15,6 +15,7 @@ import (
 // that expires cannot stand in for the last permanent one, so the tenant
 // never ends up with no Tenant Admin once it lapses.
 func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
@@ -28,23 +29,26 @@ func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db.DB.Model(&models.Administrator{}).Where("id = ?", second.ID).Update("status", models.AdminActive)
+		modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", second.ID).Update("status", models.AdminActive))
 		tomorrow := clk.Now().Add(24 * time.Hour)
 		if err := s.AssignRole(ctx, ov, second.ID, string(authz.TenantAdmin), &tomorrow, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		var ob models.RoleBinding
-		db.DB.Where("administrator_id = ? AND role_key = ?", owner.ID, string(authz.TenantAdmin)).Take(&ob)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND role_key = ?", owner.ID, string(authz.TenantAdmin)).Take(&ob))
 		if err := s.RemoveRole(ctx, ov, owner.ID, ob.ID, models.Actor{}); !errors.Is(err, models.ErrLastTenantAdmin) {
 			t.Fatalf("removing the last permanent Tenant Admin: %v", err)
 		}
-		sv, _ := s.LoadViewer(ctx, tn, second.ID)
+		sv, err := s.LoadViewer(ctx, tn, second.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.SetStatus(ctx, sv, owner.ID, models.AdminInactive, models.Actor{}); !errors.Is(err, models.ErrLastTenantAdmin) {
 			t.Fatalf("deactivating the last permanent Tenant Admin: %v", err)
 		}
 		// The expiring binding itself can go; a permanent second one frees the first.
 		var sb models.RoleBinding
-		db.DB.Where("administrator_id = ? AND role_key = ?", second.ID, string(authz.TenantAdmin)).Take(&sb)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND role_key = ?", second.ID, string(authz.TenantAdmin)).Take(&sb))
 		if err := s.RemoveRole(ctx, ov, second.ID, sb.ID, models.Actor{}); err != nil {
 			t.Fatalf("removing an expiring Tenant Admin: %v", err)
 		}
@@ -60,11 +64,15 @@ func TestTenantAdminWithAnExpiryDoesNotCountAsTheLast(t *testing.T) {
 // TestGrantsLastNoLongerThanTheGrantersOwn: whoever holds a role until
 // tomorrow cannot hand out one that outlasts it, not even to themselves.
 func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
 		tn, owner := activeAdmin(t, s)
-		ov, _ := s.LoadViewer(ctx, tn, owner.ID)
+		ov, err := s.LoadViewer(ctx, tn, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ov.SteppedUpAt = clk.Now()
 		w, err := s.CreateWorkspace(ctx, ov, models.WorkspaceInput{Name: "Checkout", Slug: "checkout"}, models.Actor{})
 		if err != nil {
@@ -74,12 +82,15 @@ func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db.DB.Model(&models.Administrator{}).Where("id = ?", hugo.ID).Update("status", models.AdminActive)
+		modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", hugo.ID).Update("status", models.AdminActive))
 		tomorrow := clk.Now().Add(24 * time.Hour)
 		if _, err := s.GrantWorkspaceRole(ctx, ov, w.ID, models.GrantInput{User: hugo.Email, Role: string(authz.WorkspaceAdmin), ExpiresAt: &tomorrow}, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		hv, _ := s.LoadViewer(ctx, tn, hugo.ID)
+		hv, err := s.LoadViewer(ctx, tn, hugo.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		later := tomorrow.Add(time.Hour)
 		for _, until := range []*time.Time{nil, &later} {
 			if _, err := s.GrantWorkspaceRole(ctx, hv, w.ID, models.GrantInput{User: hugo.Email, Role: string(authz.WorkspaceAuditor), ExpiresAt: until}, models.Actor{}); !errors.Is(err, models.ErrEscalation) {
@@ -94,7 +105,10 @@ func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
 		if err := s.AssignRole(ctx, ov, hugo.ID, string(authz.TenantAdmin), &tomorrow, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		hv, _ = s.LoadViewer(ctx, tn, hugo.ID)
+		hv, err = s.LoadViewer(ctx, tn, hugo.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := s.AssignRole(ctx, hv, hugo.ID, string(authz.TenantAuditor), nil, models.Actor{}); !errors.Is(err, models.ErrEscalation) {
 			t.Fatalf("a permanent Tenant Auditor from a Tenant Admin until tomorrow: %v", err)
 		}
@@ -108,6 +122,7 @@ func TestGrantsLastNoLongerThanTheGrantersOwn(t *testing.T) {
 // binding on a free tenant (from before a downgrade, say) grants nothing,
 // and seeding a free tenant makes none.
 func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -115,14 +130,20 @@ func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
 		if err := db.DB.Create(&models.RoleBinding{TenantID: tn.ID, AdministratorID: owner.ID, RoleKey: string(authz.EditorOrganizations), CreatedAt: time.Now()}).Error; err != nil {
 			t.Fatal(err)
 		}
-		db.DB.Model(&models.RoleBinding{}).Where("administrator_id = ? AND role_key = ?", owner.ID, string(authz.TenantAdmin)).Delete(&models.RoleBinding{})
-		v, _ := s.LoadViewer(ctx, tn, owner.ID)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("administrator_id = ? AND role_key = ?", owner.ID, string(authz.TenantAdmin)).Delete(&models.RoleBinding{}))
+		v, err := s.LoadViewer(ctx, tn, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !v.Can(authz.ReadOrganizations) {
 			t.Fatal("Editor - Organizations on enterprise grants nothing")
 		}
-		db.DB.Model(&models.Tenant{}).Where("id = ?", tn.ID).Update("plan", models.PlanFree)
+		modelstest.Must(t, db.DB.Model(&models.Tenant{}).Where("id = ?", tn.ID).Update("plan", models.PlanFree))
 		tn.Plan = models.PlanFree
-		v, _ = s.LoadViewer(ctx, tn, owner.ID)
+		v, err = s.LoadViewer(ctx, tn, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if v.Can(authz.ReadOrganizations) || v.Can(authz.ManageOrganizations) {
 			t.Fatal("Editor - Organizations grants on the free plan")
 		}
@@ -130,7 +151,7 @@ func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 		var n int64
-		db.DB.Model(&models.RoleBinding{}).Where("tenant_id = ? AND role_key = ? AND administrator_id <> ?", tn.ID, string(authz.EditorOrganizations), owner.ID).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("tenant_id = ? AND role_key = ? AND administrator_id <> ?", tn.ID, string(authz.EditorOrganizations), owner.ID).Count(&n))
 		if n != 0 {
 			t.Fatalf("seeding a free tenant made %d Editor - Organizations bindings", n)
 		}
@@ -140,6 +161,7 @@ func TestRolesThePlanDoesNotAllowGrantNothing(t *testing.T) {
 // TestChangingThePasswordEndsResetLinks: a reset link sent before a
 // password change no longer works after it.
 func TestChangingThePasswordEndsResetLinks(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -159,14 +181,23 @@ func TestChangingThePasswordEndsResetLinks(t *testing.T) {
 
 // TestNoSignInCodeForALockedAccount: while locked, no code is e-mailed.
 func TestNoSignInCodeForALockedAccount(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk := newStore(db)
 		ctx := context.Background()
 		tn, a := activeAdmin(t, s)
 		for range 5 {
-			s.Authenticate(ctx, tn.ID, a.Email, "wrong password!", models.Actor{})
+			if _, err := s.Authenticate(ctx, tn.ID, a.Email, "wrong password!", models.Actor{}); err == nil {
+				t.Fatal("a wrong password signed in")
+			}
 		}
-		a, _ = s.AdministratorByID(ctx, tn.ID, a.ID)
+		a, err := s.AdministratorByID(ctx, tn.ID, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, err = s.AdministratorByID(ctx, tn.ID, a.ID); err != nil {
+			t.Fatal(err)
+		}
 		// A locked account's address takes the path of an unknown one: the
 		// code is made for nobody and its message is not sent.
 		var forAdmin, unsentBefore, unsent int64

@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"gatehouse/models/authz"
@@ -18,6 +17,9 @@ type CreateTenantInput struct {
 	AdminEmail      string
 	AdminGivenName  string
 	AdminFamilyName string
+	// Legacy makes a legacy tenant (created before roles existed): its
+	// administrators are managed in the Admin workspace.
+	Legacy bool
 }
 
 // CreateTenant creates a tenant with its Administrators and Users identity pools and
@@ -50,8 +52,8 @@ func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Ac
 		return Tenant{}, Administrator{}, "", err
 	}
 	now := s.now()
-	tenant := Tenant{Slug: in.Slug, Name: in.Name, Plan: in.Plan, FeatureAdminManagement: true,
-		FeatureAdvancedAdminManagement: in.Plan == PlanEnterprise, CreatedAt: now, UpdatedAt: now}
+	tenant := Tenant{Slug: in.Slug, Name: in.Name, Plan: in.Plan, FeatureAdminManagement: true, Legacy: in.Legacy,
+		IdleMinutes: DefaultIdleMinutes, AbsoluteHours: DefaultAbsoluteHours, Version: 1, CreatedAt: now, UpdatedAt: now}
 	var admin Administrator
 	var link string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
@@ -82,9 +84,17 @@ func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Ac
 		if link, err = s.inviteTx(tx, now, tenant, admin, nil); err != nil {
 			return err
 		}
-		return writeAudit(tx, now, tenant.ID, actor, "tenant.created",
-			Target{Type: "tenant", ID: fmt.Sprint(tenant.ID), Label: tenant.Slug},
-			Changes{"name": {After: tenant.Name}, "plan": {After: tenant.Plan}, "first_admin": {After: admin.Email}})
+		ch := Changes{"name": {After: tenant.Name}, "plan": {After: tenant.Plan}, "first_admin": {After: admin.Email}}
+		if tenant.Legacy {
+			ch["legacy"] = Change{After: true}
+		}
+		if err := writeAudit(tx, now, tenant.ID, actor, "tenant.created", tenantTarget(tenant), ch); err != nil {
+			return err
+		}
+		if tenant.Legacy {
+			return ensureAdminWorkspace(tx, now, tenant, actor)
+		}
+		return nil
 	})
 	if err != nil {
 		return Tenant{}, Administrator{}, "", err

@@ -305,6 +305,7 @@ func (s *Store) VerifyTOTP(ctx context.Context, a Administrator, code string, me
 			if ferr != nil {
 				return ferr
 			}
+			s.observer().SignIn(SignInFailed)
 			if locked {
 				return ErrLockedOut
 			}

@@ -62,11 +62,12 @@ func lastAudit(t *testing.T, db *gorm.DB, tenantID int64) models.AuditEvent {
 }
 
 func TestCreateTenantMakesAUsersPool(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		a, _ := twoTenants(t, s)
 		var kinds []string
-		db.DB.Model(&models.IdentityPool{}).Where("tenant_id = ?", a.ID).Order("id").Pluck("kind", &kinds)
+		modelstest.Must(t, db.DB.Model(&models.IdentityPool{}).Where("tenant_id = ?", a.ID).Order("id").Pluck("kind", &kinds))
 		if strings.Join(kinds, ",") != "administrators,users" {
 			t.Fatalf("pools %v", kinds)
 		}
@@ -74,6 +75,7 @@ func TestCreateTenantMakesAUsersPool(t *testing.T) {
 }
 
 func TestCreateUser(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -117,7 +119,7 @@ func TestCreateUser(t *testing.T) {
 			t.Fatalf("created %+v", u)
 		}
 		var pool models.IdentityPool
-		db.DB.Take(&pool, u.PoolID)
+		modelstest.Must(t, db.DB.Take(&pool, u.PoolID))
 		if pool.TenantID != acme.ID || pool.Kind != models.PoolUsers {
 			t.Fatalf("user in pool %+v", pool)
 		}
@@ -156,13 +158,13 @@ func TestCreateUser(t *testing.T) {
 		}
 
 		// A tenant that has lost its Users pool gets one back.
-		db.DB.Where("tenant_id = ? AND kind = ?", globex.ID, models.PoolUsers).Delete(&models.IdentityPool{})
+		modelstest.Must(t, db.DB.Where("tenant_id = ? AND kind = ?", globex.ID, models.PoolUsers).Delete(&models.IdentityPool{}))
 		u2, err := s.CreateUser(ctx, globex.ID, models.CreateUserInput{Username: "lazy"}, actor)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pool = models.IdentityPool{}
-		db.DB.Take(&pool, u2.PoolID)
+		modelstest.Must(t, db.DB.Take(&pool, u2.PoolID))
 		if pool.TenantID != globex.ID || pool.Kind != models.PoolUsers || pool.Name != "Users" {
 			t.Fatalf("recreated pool %+v", pool)
 		}
@@ -180,6 +182,7 @@ func TestCreateUser(t *testing.T) {
 }
 
 func TestUpdateUser(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -189,7 +192,10 @@ func TestUpdateUser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, _ := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "bob@example.com", Username: "bob"}, actor)
+		other, err := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "bob@example.com", Username: "bob"}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 		base := models.UpdateUserInput{Email: "ada@example.com", EmailVerified: true, Username: "ada", Status: models.UserNew}
 
 		// Nothing changed: nothing written.
@@ -216,7 +222,10 @@ func TestUpdateUser(t *testing.T) {
 		if pairs := models.ParsePairs(got.Attributes); len(pairs) != 2 || pairs[0].Key != "department" || pairs[1].Value != "en-GB" {
 			t.Fatalf("ParsePairs %+v", pairs)
 		}
-		stored, _ := s.UserByID(ctx, acme.ID, u.ID)
+		stored, err := s.UserByID(ctx, acme.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if stored.Phone != got.Phone || stored.Attributes != got.Attributes || stored.GivenName != "Ada" {
 			t.Fatalf("stored %+v", stored)
 		}
@@ -269,7 +278,10 @@ func TestUpdateUser(t *testing.T) {
 		if after := rowCounts(t, db.DB); after != before {
 			t.Fatalf("bad input saved something: %s → %s", before, after)
 		}
-		stored, _ = s.UserByID(ctx, acme.ID, u.ID)
+		stored, err = s.UserByID(ctx, acme.ID, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if stored.Email != "ada@lovelace.example" || stored.Username != "ada" {
 			t.Fatalf("bad input changed the user: %+v", stored)
 		}
@@ -277,19 +289,25 @@ func TestUpdateUser(t *testing.T) {
 		if _, err := s.UpdateUser(ctx, globex.ID, u.ID, in, actor); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("cross-tenant update: %v", err)
 		}
-		if o, _ := s.UserByID(ctx, acme.ID, other.ID); o.Email != "bob@example.com" {
+		if o, err := s.UserByID(ctx, acme.ID, other.ID); err != nil {
+			t.Fatal(err)
+		} else if o.Email != "bob@example.com" {
 			t.Fatalf("other user changed: %+v", o)
 		}
 	})
 }
 
 func TestBlockUnblockDeleteUser(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
 		acme, globex := twoTenants(t, s)
 		actor := models.Actor{Email: "a@acme.example"}
-		u, _ := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "ada@example.com"}, actor)
+		u, err := s.CreateUser(ctx, acme.ID, models.CreateUserInput{Email: "ada@example.com"}, actor)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		before := rowCounts(t, db.DB)
 		for _, op := range []func(context.Context, int64, int64, models.Actor) (models.User, error){s.BlockUser, s.UnblockUser, s.DeleteUser} {
@@ -344,6 +362,8 @@ func TestBlockUnblockDeleteUser(t *testing.T) {
 	})
 }
 
+// Not parallel: it sets models.UserSearchWindow (parallel tests run only
+// after every serial one has finished, so they never see the change).
 func TestListUsers(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
@@ -445,7 +465,9 @@ func TestListUsers(t *testing.T) {
 		if n, more, err := s.CountUsers(ctx, acme.ID, 100); n != 7 || more || err != nil {
 			t.Fatalf("count: %d %v %v", n, more, err)
 		}
-		if n, _, _ := s.CountUsers(ctx, acme.ID, 0); n != 7 {
+		if n, _, err := s.CountUsers(ctx, acme.ID, 0); err != nil {
+			t.Fatal(err)
+		} else if n != 7 {
 			t.Fatalf("full count: %d", n)
 		}
 		got, err := s.UsersByIDs(ctx, globex.ID, ids)
@@ -456,6 +478,7 @@ func TestListUsers(t *testing.T) {
 }
 
 func TestSeedUsers(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _ := newStore(db)
 		ctx := context.Background()
@@ -470,15 +493,18 @@ func TestSeedUsers(t *testing.T) {
 				t.Fatalf("seed %d: %d %v", n, added, err)
 			}
 		}
-		total, _, _ := s.CountUsers(ctx, acme.ID, 0)
+		total, _, err := s.CountUsers(ctx, acme.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if total != 12_349 {
 			t.Fatalf("%d users", total)
 		}
 		var noEmail, noUsername, blocked, withAttrs int64
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND email = ''", acme.ID).Count(&noEmail)
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND username = ''", acme.ID).Count(&noUsername)
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND blocked", acme.ID).Count(&blocked)
-		db.DB.Model(&models.User{}).Where("tenant_id = ? AND attributes <> '{}'", acme.ID).Count(&withAttrs)
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND email = ''", acme.ID).Count(&noEmail))
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND username = ''", acme.ID).Count(&noUsername))
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND blocked", acme.ID).Count(&blocked))
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("tenant_id = ? AND attributes <> '{}'", acme.ID).Count(&withAttrs))
 		if noEmail == 0 || noUsername == 0 || blocked == 0 || withAttrs == 0 {
 			t.Fatalf("seed is not varied: %d without e-mail, %d without username, %d blocked, %d with attributes", noEmail, noUsername, blocked, withAttrs)
 		}

@@ -24,8 +24,11 @@ type Workspace struct {
 	Name        string `gorm:"size:100;not null"`
 	Slug        string `gorm:"size:63;not null"`
 	Description string `gorm:"size:500;not null;default:''"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Kind is "" for a workspace an administrator created, WorkspaceAdmin
+	// for the built-in Admin workspace (tenant_flags.go).
+	Kind      string `gorm:"size:20;not null;default:''"`
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Workspace field limits.
@@ -38,7 +41,8 @@ const (
 )
 
 // reservedWorkspaceSlugs would collide with the workspace URLs themselves.
-var reservedWorkspaceSlugs = map[string]bool{"new": true}
+// "admin" is the built-in Admin workspace's.
+var reservedWorkspaceSlugs = map[string]bool{"new": true, AdminWorkspaceSlug: true}
 
 func workspaceTarget(w Workspace) Target {
 	return Target{Type: "workspace", ID: fmt.Sprint(w.ID), Label: w.Slug}
@@ -386,6 +390,9 @@ func (s *Store) DeleteWorkspace(ctx context.Context, v Viewer, id int64, confirm
 			return err
 		}
 		f := fieldErrors{}
+		if w.Kind == WorkspaceKindAdmin {
+			return ErrBuiltInWorkspace
+		}
 		if strings.TrimSpace(confirm) != w.Slug {
 			f.add("confirm", "Type the workspace's slug, "+w.Slug+", to confirm.")
 		}

@@ -174,6 +174,9 @@ func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID in
 		if err != nil {
 			return err
 		}
+		if w.Kind == WorkspaceKindAdmin {
+			return &ValidationError{Fields: map[string]string{"role": adminWorkspaceAccess}}
+		}
 		if err := tx.Where("tenant_id = ? AND email = ?", v.Tenant.ID, email).Take(&a).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return &ValidationError{Fields: map[string]string{"user": "No administrator of this tenant has the e-mail " + email +

@@ -33,7 +33,7 @@ func newWSWorld(t *testing.T, db modelstest.DB) *wsWorld {
 		t.Fatal(err)
 	}
 	w := &wsWorld{s: s, clk: clk, db: db, tn: tn}
-	db.DB.Model(&models.Administrator{}).Where("id = ?", admin.ID).Update("status", models.AdminActive)
+	modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", admin.ID).Update("status", models.AdminActive))
 	w.owner = w.viewer(t, admin.ID)
 	return w
 }
@@ -53,7 +53,7 @@ func (w *wsWorld) viewer(t *testing.T, id int64) models.Viewer {
 func (w *wsWorld) admin(t *testing.T, email string, roles ...string) models.Viewer {
 	t.Helper()
 	var pool models.IdentityPool
-	w.db.DB.Where("tenant_id = ? AND kind = ?", w.tn.ID, models.PoolAdministrators).Take(&pool)
+	modelstest.Must(t, w.db.DB.Where("tenant_id = ? AND kind = ?", w.tn.ID, models.PoolAdministrators).Take(&pool))
 	now := w.clk.Now()
 	a := models.Administrator{TenantID: w.tn.ID, PoolID: pool.ID, Email: email, GivenName: "Given", FamilyName: email,
 		Status: models.AdminActive, CreatedAt: now, UpdatedAt: now}
@@ -88,11 +88,11 @@ func wsSnapshot(t *testing.T, db modelstest.DB) string {
 	var parts []string
 	for _, m := range []any{&models.Workspace{}, &models.RoleBinding{}, &models.AuditEvent{}} {
 		var n int64
-		db.DB.Model(m).Count(&n)
+		modelstest.Must(t, db.DB.Model(m).Count(&n))
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var ws []models.Workspace
-	db.DB.Order("id").Find(&ws)
+	modelstest.Must(t, db.DB.Order("id").Find(&ws))
 	for _, w := range ws {
 		parts = append(parts, w.Slug+"="+w.Name+"|"+w.Description)
 	}
@@ -108,6 +108,7 @@ func wsFields(err error) map[string]string {
 }
 
 func TestCreateWorkspace(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -120,7 +121,7 @@ func TestCreateWorkspace(t *testing.T) {
 			t.Fatalf("created %+v", ws)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.created").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.created").Take(&ev))
 		if ev.WorkspaceID == nil || *ev.WorkspaceID != ws.ID || ev.TargetLabel != "marketing-eu" || ev.ActorEmail != "owner@example.com" {
 			t.Fatalf("audit %+v", ev)
 		}
@@ -172,21 +173,27 @@ func TestCreateWorkspace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db.DB.Model(&models.Administrator{}).Where("id = ?", a2.ID).Update("status", models.AdminActive)
-		v2, _ := s2.LoadViewer(ctx, tn2, a2.ID)
+		modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", a2.ID).Update("status", models.AdminActive))
+		v2, err := s2.LoadViewer(ctx, tn2, a2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s2.CreateWorkspace(ctx, v2, models.WorkspaceInput{Name: "Marketing", Slug: "marketing-eu"}, models.Actor{}); err != nil {
 			t.Fatalf("same slug in another tenant: %v", err)
 		}
 		if _, err := w.s.WorkspaceBySlug(ctx, w.tn.ID, "MARKETING-EU"); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := w.s.WorkspaceBySlug(ctx, tn2.ID, "marketing-eu"); got.TenantID != tn2.ID {
+		if got, err := w.s.WorkspaceBySlug(ctx, tn2.ID, "marketing-eu"); err != nil {
+			t.Fatal(err)
+		} else if got.TenantID != tn2.ID {
 			t.Fatal("slug lookup crossed tenants")
 		}
 	})
 }
 
 func TestUpdateWorkspaceScope(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -220,7 +227,7 @@ func TestUpdateWorkspaceScope(t *testing.T) {
 			t.Fatalf("workspace admin updates own: %+v %v", got, err)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.updated").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.updated").Take(&ev))
 		if ev.WorkspaceID == nil || *ev.WorkspaceID != alpha.ID || !strings.Contains(ev.Changes, `"name":{"before":"Alpha","after":"Alpha 2"}`) {
 			t.Fatalf("audit %+v", ev)
 		}
@@ -239,6 +246,7 @@ func TestUpdateWorkspaceScope(t *testing.T) {
 }
 
 func TestGrantWorkspaceRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -299,7 +307,7 @@ func TestGrantWorkspaceRole(t *testing.T) {
 			t.Fatalf("viewer's workspaces %+v", mv.Workspaces)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.access_granted").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.access_granted").Take(&ev))
 		if ev.WorkspaceID == nil || *ev.WorkspaceID != alpha.ID || ev.TargetLabel != "member@example.com" || !strings.Contains(ev.Changes, "expires_at") {
 			t.Fatalf("audit %+v", ev)
 		}
@@ -331,7 +339,7 @@ func TestGrantWorkspaceRole(t *testing.T) {
 			t.Fatalf("remove: %v", err)
 		}
 		var n int64
-		db.DB.Model(&models.AuditEvent{}).Where("action = ? AND workspace_id = ?", "workspace.access_removed", alpha.ID).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action = ? AND workspace_id = ?", "workspace.access_removed", alpha.ID).Count(&n))
 		if n != 1 {
 			t.Fatalf("%d removal events", n)
 		}
@@ -339,6 +347,7 @@ func TestGrantWorkspaceRole(t *testing.T) {
 }
 
 func TestDeleteWorkspaceTakesItsBindings(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -356,7 +365,9 @@ func TestDeleteWorkspaceTakesItsBindings(t *testing.T) {
 		if after := wsSnapshot(t, db); after != before {
 			t.Fatalf("refused deletions changed %s → %s", before, after)
 		}
-		if n, _ := w.s.CountWorkspaceAccess(ctx, w.tn.ID, alpha.ID); n != 2 {
+		if n, err := w.s.CountWorkspaceAccess(ctx, w.tn.ID, alpha.ID); err != nil {
+			t.Fatal(err)
+		} else if n != 2 {
 			t.Fatalf("alpha has %d bindings", n)
 		}
 		n, err := w.s.DeleteWorkspace(ctx, w.owner, alpha.ID, " alpha ", models.Actor{Email: "owner@example.com"})
@@ -366,12 +377,15 @@ func TestDeleteWorkspaceTakesItsBindings(t *testing.T) {
 		if _, err := w.s.WorkspaceBySlug(ctx, w.tn.ID, "alpha"); !errors.Is(err, models.ErrNotFound) {
 			t.Fatal("alpha still there")
 		}
-		grants, _ := w.s.GrantsOf(ctx, w.tn.ID, wa.Administrator.ID)
+		grants, err := w.s.GrantsOf(ctx, w.tn.ID, wa.Administrator.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(grants) != 2 || grants[1].WorkspaceID != beta.ID && grants[0].WorkspaceID != beta.ID {
 			t.Fatalf("grants after delete %+v", grants)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.deleted").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.deleted").Take(&ev))
 		if ev.WorkspaceID == nil || *ev.WorkspaceID != alpha.ID || !strings.Contains(ev.Changes, `"after":2`) {
 			t.Fatalf("audit %+v", ev)
 		}
@@ -382,6 +396,7 @@ func TestDeleteWorkspaceTakesItsBindings(t *testing.T) {
 // workspace either lands before (and goes with it) or fails; no binding to
 // a deleted workspace is ever left behind.
 func TestGrantAndDeleteNeverLeaveOrphans(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -414,7 +429,7 @@ func TestGrantAndDeleteNeverLeaveOrphans(t *testing.T) {
 			wg.Wait()
 		}
 		var orphans int64
-		db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL AND workspace_id NOT IN (SELECT id FROM workspaces)").Count(&orphans)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL AND workspace_id NOT IN (SELECT id FROM workspaces)").Count(&orphans))
 		if orphans != 0 {
 			t.Fatalf("%d bindings to deleted workspaces", orphans)
 		}
@@ -422,6 +437,7 @@ func TestGrantAndDeleteNeverLeaveOrphans(t *testing.T) {
 }
 
 func TestListWorkspacesShowsOnlyWhatTheViewerMaySee(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -440,11 +456,15 @@ func TestListWorkspacesShowsOnlyWhatTheViewerMaySee(t *testing.T) {
 		if len(v.Workspaces) != 2 || v.MoreWorkspaces {
 			t.Errorf("viewer's workspaces %+v", v.Workspaces)
 		}
-		if p, _ := w.s.ListWorkspaces(ctx, v, models.WorkspaceListQuery{Search: "team 1"}); len(p.Items) != 1 || p.Items[0].Workspace.Slug != "ws-17" {
+		if p, err := w.s.ListWorkspaces(ctx, v, models.WorkspaceListQuery{Search: "team 1"}); err != nil {
+			t.Fatal(err)
+		} else if len(p.Items) != 1 || p.Items[0].Workspace.Slug != "ws-17" {
 			t.Errorf("scoped search %+v", p.Items)
 		}
 		nobody := w.admin(t, "member@example.com", "tenant_member")
-		if p, _ := w.s.ListWorkspaces(ctx, nobody, models.WorkspaceListQuery{}); len(p.Items) != 0 {
+		if p, err := w.s.ListWorkspaces(ctx, nobody, models.WorkspaceListQuery{}); err != nil {
+			t.Fatal(err)
+		} else if len(p.Items) != 0 {
 			t.Error("a Tenant Member lists workspaces")
 		}
 		// The Tenant Admin pages through all of them by keyset.
@@ -481,6 +501,7 @@ func TestListWorkspacesShowsOnlyWhatTheViewerMaySee(t *testing.T) {
 }
 
 func TestSlugFromName(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"Marketing EU": "marketing-eu", "  R&D -- Lab 2 ": "r-d-lab-2", "Ünïcode Team": "n-code-team", "日本": "", "--": "",
 		strings.Repeat("ab ", 40): strings.TrimRight(strings.Repeat("ab-", 21), "-"),
@@ -495,6 +516,7 @@ func TestSlugFromName(t *testing.T) {
 }
 
 func TestSeedWorkspaces(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		w := newWSWorld(t, db)
 		ctx := context.Background()
@@ -506,13 +528,15 @@ func TestSeedWorkspaces(t *testing.T) {
 		if more, err := w.s.SeedWorkspaces(ctx, w.tn, 5, models.Actor{}); err != nil || more != 5 {
 			t.Fatalf("seed again: %d %v", more, err)
 		}
-		if c, _ := w.s.CountWorkspaces(ctx, w.tn.ID); c != 51 {
+		if c, err := w.s.CountWorkspaces(ctx, w.tn.ID); err != nil {
+			t.Fatal(err)
+		} else if c != 51 {
 			t.Fatalf("%d workspaces", c)
 		}
 		var bad int64
-		db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL AND role_key NOT IN ?", []string{"workspace_admin", "workspace_auditor"}).Count(&bad)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL AND role_key NOT IN ?", []string{"workspace_admin", "workspace_auditor"}).Count(&bad))
 		var bound int64
-		db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL").Count(&bound)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("workspace_id IS NOT NULL").Count(&bound))
 		if bad != 0 || bound != 100 {
 			t.Fatalf("seeded bindings: %d, %d of the wrong role", bound, bad)
 		}

@@ -65,6 +65,7 @@ func adminNow(t *testing.T, app *webtest.App, id int64) models.Administrator {
 }
 
 func TestEveryoneReachesTheirOwnAccount(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, tn, _ := app.Owner("acme", "owner@example.com")
@@ -90,6 +91,7 @@ func TestEveryoneReachesTheirOwnAccount(t *testing.T) {
 }
 
 func TestChangePasswordFollowsThePolicyAndEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, owner := app.Owner("acme", "owner@example.com")
@@ -167,6 +169,7 @@ func TestChangePasswordFollowsThePolicyAndEndsOtherSessions(t *testing.T) {
 }
 
 func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")
@@ -266,6 +269,7 @@ func TestAccountTOTPEnrolmentSignInAndRemoval(t *testing.T) {
 }
 
 func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")
@@ -279,9 +283,9 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 			t.Fatalf("sessions: %d marked current, %d to end", strings.Count(r.Body, "This session"), len(ends))
 		}
 		var theirs models.Session
-		db.DB.Where("administrator_id = ?", colleague.ID).Take(&theirs)
+		modelstest.Must(t, db.DB.Where("administrator_id = ?", colleague.ID).Take(&theirs))
 		var n int64
-		db.DB.Model(&models.Session{}).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Count(&n))
 		for _, path := range []string{accountURL + "/sessions/" + theirs.ID + "/delete", accountURL + "/sessions/abc/delete",
 			accountURL + "/sessions/" + strings.Repeat("0", 64) + "/delete"} {
 			if r := c.Submit(accountURL, path, nil); r.Status != http.StatusNotFound {
@@ -289,7 +293,7 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 			}
 		}
 		var m int64
-		db.DB.Model(&models.Session{}).Count(&m)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Count(&m))
 		if m != n {
 			t.Fatal("ending someone else's session changed something")
 		}
@@ -303,7 +307,7 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 			t.Fatalf("this session: %d", r.Status)
 		}
 		var left int64
-		db.DB.Model(&models.Session{}).Where("administrator_id = ?", owner.ID).Count(&left)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Where("administrator_id = ?", owner.ID).Count(&left))
 		if left != 1 {
 			t.Fatalf("%d sessions of the owner left", left)
 		}
@@ -311,6 +315,7 @@ func TestAccountSessionsAreOnlyYourOwn(t *testing.T) {
 }
 
 func TestProfileUnlockAndResetTOTP(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -366,7 +371,7 @@ func TestProfileUnlockAndResetTOTP(t *testing.T) {
 			t.Error("the profile still offers Reset TOTP")
 		}
 		var events int64
-		db.DB.Model(&models.AuditEvent{}).Where("action IN ?", []string{"administrator.unlocked", "administrator.totp_reset"}).Count(&events)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action IN ?", []string{"administrator.unlocked", "administrator.totp_reset"}).Count(&events))
 		if events != 2 {
 			t.Fatalf("%d audit events for unlock and reset", events)
 		}
@@ -378,6 +383,7 @@ func TestProfileUnlockAndResetTOTP(t *testing.T) {
 // kept; fields the form does not offer are ignored; without a session the
 // form is out of reach.
 func TestAccountName(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")

@@ -30,13 +30,14 @@ func counts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var statuses []string
-	db.Model(&models.Administrator{}).Order("id").Pluck("status", &statuses)
+	modelstest.Must(t, db.Model(&models.Administrator{}).Order("id").Pluck("status", &statuses))
 	var revoked int64
-	db.Model(&models.Invitation{}).Where("revoked_at IS NOT NULL").Count(&revoked)
+	modelstest.Must(t, db.Model(&models.Invitation{}).Where("revoked_at IS NOT NULL").Count(&revoked))
 	return strings.Join(parts, "/") + " " + strings.Join(statuses, ",") + fmt.Sprintf(" revoked=%d", revoked)
 }
 
 func TestCreateNewAdministrator(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, _ := app.Owner("acme", "owner@example.com")
@@ -88,7 +89,10 @@ func TestCreateNewAdministrator(t *testing.T) {
 		if ada.Status != models.AdminInvited {
 			t.Fatalf("posted status was not ignored: %s", ada.Status)
 		}
-		mails, _ := app.Store.OutboxTo(webtest.Ctx(), "ada@example.com")
+		mails, err := app.Store.OutboxTo(webtest.Ctx(), "ada@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, "/invitations/") || !strings.Contains(mails[0].TextBody, "Olivia Owner has invited you") {
 			t.Fatalf("invitation e-mail: %+v", mails)
 		}
@@ -103,6 +107,7 @@ func TestCreateNewAdministrator(t *testing.T) {
 }
 
 func TestAdministratorsListPaginates(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, tn, _ := app.Owner("acme", "owner@example.com")
 	for i := 0; i < 30; i++ {
@@ -138,6 +143,7 @@ func TestAdministratorsListPaginates(t *testing.T) {
 // role is allowed or refused each administrators route exactly as the
 // matrix says (Read/Manage Tenant Roles), and a refused mutation changes nothing.
 func TestAdministratorRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		for i, role := range []string{"tenant_admin", "tenant_auditor", "tenant_member", "editor_organizations", "editor_users", "editor_connections", "workspace_admin", "workspace_auditor"} {
@@ -154,12 +160,12 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 			}
 			_, target := app.SignedInAs(tn, "target@example.com", "tenant_member", "editor_users")
 			var binding models.RoleBinding
-			db.DB.Where("administrator_id = ? AND role_key = ?", target.ID, "editor_users").Take(&binding)
+			modelstest.Must(t, db.DB.Where("administrator_id = ? AND role_key = ?", target.ID, "editor_users").Take(&binding))
 			var sess models.Session
-			db.DB.Where("administrator_id = ?", target.ID).Take(&sess)
+			modelstest.Must(t, db.DB.Where("administrator_id = ?", target.ID).Take(&sess))
 			// Locked out and enrolled in TOTP, for Unlock and Reset TOTP.
-			db.DB.Model(&models.Administrator{}).Where("id = ?", target.ID).Updates(map[string]any{
-				"locked_until": app.Clock.Now().Add(time.Hour), "totp_enabled_at": app.Clock.Now(), "totp_secret": []byte("sealed")})
+			modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", target.ID).Updates(map[string]any{
+				"locked_until": app.Clock.Now().Add(time.Hour), "totp_enabled_at": app.Clock.Now(), "totp_secret": []byte("sealed")}))
 
 			viewer, _ := app.SignedInAs(tn, role+"@example.com", role)
 			base := "/t/" + slug + "/settings/administrators"
@@ -215,6 +221,7 @@ func TestAdministratorRoutesByRole(t *testing.T) {
 }
 
 func TestAdministratorIDsOfAnotherTenantAre404(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, _, _ := app.Owner("acme", "owner@example.com")
@@ -246,12 +253,13 @@ func TestAdministratorIDsOfAnotherTenantAre404(t *testing.T) {
 }
 
 func TestAdministratorRules(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, owner := app.Owner("acme", "owner@example.com")
 		oid := fmt.Sprint(owner.ID)
 		var ob models.RoleBinding
-		db.DB.Where("administrator_id = ?", owner.ID).Take(&ob)
+		modelstest.Must(t, db.DB.Where("administrator_id = ?", owner.ID).Take(&ob))
 
 		// The last active Tenant Admin cannot be demoted, nor deactivate themselves.
 		r := c.Submit(adminsURL+"/"+oid, adminsURL+"/"+oid+"/roles/"+fmt.Sprint(ob.ID)+"/delete", nil)
@@ -323,6 +331,7 @@ func TestAdministratorRules(t *testing.T) {
 }
 
 func TestNoEscalation(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
@@ -359,6 +368,7 @@ func TestNoEscalation(t *testing.T) {
 }
 
 func TestPlanGateForEditorOrganizations(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		free, _, _ := app.Tenant("acme", models.PlanFree, "first@example.com")
@@ -381,6 +391,7 @@ func TestPlanGateForEditorOrganizations(t *testing.T) {
 }
 
 func TestProfileSendsPasswordReset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -390,7 +401,10 @@ func TestProfileSendsPasswordReset(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("send reset: %d", r.Status)
 		}
-		mails, _ := app.Store.OutboxTo(webtest.Ctx(), "active@example.com")
+		mails, err := app.Store.OutboxTo(webtest.Ctx(), "active@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, "/password-reset/") {
 			t.Fatalf("reset e-mail: %+v", mails)
 		}
@@ -398,7 +412,10 @@ func TestProfileSendsPasswordReset(t *testing.T) {
 			t.Error("no confirmation")
 		}
 		// An invited administrator gets the invitation instead.
-		ov, _ := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		ov, err := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		inv, err := app.Store.CreateAdministrator(webtest.Ctx(), ov, models.CreateAdminInput{Email: "inv@example.com", GivenName: "I", FamilyName: "V", Role: "tenant_member"}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)
@@ -414,6 +431,7 @@ func TestProfileSendsPasswordReset(t *testing.T) {
 // TestAdministratorsPageCostsFixedQueries: the list page runs the same
 // number of queries whatever the tenant's size.
 func TestAdministratorsPageCostsFixedQueries(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,7 @@ func auditRows(body string) int { return len(auditRowRE.FindAllString(body, -1))
 var olderRE = regexp.MustCompile(`href="(/t/acme/audit\?before=\d+[^"]*)">Older events`)
 
 func TestAuditLogListsAndFilters(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -157,6 +159,7 @@ func TestAuditLogListsAndFilters(t *testing.T) {
 func htmlEscape(s string) string { return strings.ReplaceAll(s, "&", "&amp;") }
 
 func TestAuditLogPagesByKeyset(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -212,6 +215,7 @@ func TestAuditLogPagesByKeyset(t *testing.T) {
 }
 
 func TestAuditLogRejectsBadDates(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	c, _, _ := app.Owner("acme", "owner@example.com")
 	for _, tc := range []struct{ query, field, msg, kept string }{
@@ -242,6 +246,7 @@ func TestAuditLogRejectsBadDates(t *testing.T) {
 }
 
 func TestAuditExportCSV(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tenant, _ := app.Owner("acme", "owner@example.com")
@@ -266,7 +271,7 @@ func TestAuditExportCSV(t *testing.T) {
 		if err != nil {
 			t.Fatalf("not CSV: %v\n%s", err, r.Body)
 		}
-		if strings.Join(recs[0], ",") != "time,actor,action,target_type,target_id,target,changes,ip,user_agent" {
+		if strings.Join(recs[0], ",") != "time,actor,action,target_type,target_id,target,changes,ip,user_agent,seq,hash" {
 			t.Fatalf("header %v", recs[0])
 		}
 		// Newest first: the seeded event, then the owner's sign-in, invitation and the tenant's creation.
@@ -282,12 +287,25 @@ func TestAuditExportCSV(t *testing.T) {
 		}
 		want := []string{"2026-03-01T09:30:00Z", "'@evil.example", "organization.updated", "organization", "'-1",
 			`'=HYPERLINK("https://evil.example","click")`, `{"display_name":{"before":"+1","after":"a,b \"quoted\""}}`,
-			"'\t192.0.2.1", "'\rcurl"}
+			"'\t192.0.2.1", "'\rcurl", "0", ""} // written behind Gatehouse's back: in no chain
 		if fmt.Sprintf("%q", recs[1]) != fmt.Sprintf("%q", want) {
 			t.Errorf("row\n got %q\nwant %q", recs[1], want)
 		}
 		if signIn := recs[2]; signIn[1] != "owner@example.com" || signIn[5] != "owner@example.com" || signIn[3] != "administrator" {
 			t.Errorf("sign-in row %q", signIn)
+		}
+		// Events carry their position in the chain and their hash, as stored.
+		var chained []models.AuditEvent
+		if err := app.DB.DB.Where("tenant_id = ? AND seq > 0", tenant.ID).Order("seq DESC").Find(&chained).Error; err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range chained {
+			if rec := recs[2+i]; rec[9] != strconv.FormatInt(ev.Seq, 10) || rec[10] != ev.Hash || len(ev.Hash) != 64 {
+				t.Errorf("row %d: seq %q hash %q, stored %d %q", 2+i, rec[9], rec[10], ev.Seq, ev.Hash)
+			}
+		}
+		if len(chained) != 3 {
+			t.Fatalf("%d chained events", len(chained))
 		}
 		if _, err := time.Parse(time.RFC3339, recs[2][0]); err != nil || !strings.HasSuffix(recs[2][0], "Z") {
 			t.Errorf("time %q is not RFC 3339 UTC", recs[2][0])
@@ -295,18 +313,24 @@ func TestAuditExportCSV(t *testing.T) {
 
 		// The export is filtered like the list; no match is a header alone.
 		r = c.Get("/t/acme/audit/export.csv?action=administrator.*&actor=OWNER%40example.com")
-		recs, _ = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		recs, err = csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.Status != http.StatusOK || len(recs) != 3 || recs[1][2] != "administrator.signed_in" || recs[2][2] != "administrator.invitation_accepted" {
 			t.Fatalf("filtered export: %d %q", r.Status, recs)
 		}
 		r = c.Get("/t/acme/audit/export.csv?actor=nobody%40example.com")
-		if recs, _ := csv.NewReader(strings.NewReader(r.Body)).ReadAll(); r.Status != http.StatusOK || len(recs) != 1 {
+		if recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll(); err != nil {
+			t.Fatal(err)
+		} else if r.Status != http.StatusOK || len(recs) != 1 {
 			t.Fatalf("empty export: %d %q", r.Status, r.Body)
 		}
 	})
 }
 
 func TestAuditLogPermissions(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, _, _ := app.Owner("acme", "owner@example.com")

@@ -19,6 +19,7 @@ import (
 // signs in and sees the Administrators list read-only; the owner
 // deactivates the auditor, whose open session ends on their next click.
 func TestBrowserOwnerInvitesAnAuditorThenDeactivatesThem(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		owner := browsertest.New(t, 120*time.Second)
 		auditor := browsertest.New(t, 120*time.Second)

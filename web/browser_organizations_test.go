@@ -21,6 +21,7 @@ import (
 // follows the captured e-mail, creates their account and appears as a
 // member. A screenshot of every tab.
 func TestBrowserSupportSetsUpAnOrganization(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		support := browsertest.New(t, 150*time.Second)
 		invitee := browsertest.New(t, 150*time.Second)

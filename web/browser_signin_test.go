@@ -21,6 +21,7 @@ import (
 // straight to TOTP enrolment (QR code), saves the recovery codes, signs out
 // and signs in again with a code read from the captured e-mail and a TOTP code.
 func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 120*time.Second)
 		smtp, worker := startMail(t, db)
@@ -106,7 +107,10 @@ func TestBrowserRequiredTOTPAndPasswordless(t *testing.T) {
 		}
 		// A fresh TOTP step (the enrolment code's step is spent).
 		next := time.Now().Add(30 * time.Second)
-		code, _ = totp.GenerateCode(secret, next)
+		code, err = totp.GenerateCode(secret, next)
+		if err != nil {
+			t.Fatal(err)
+		}
 		browsertest.Do(t, ctx, "type the TOTP code", chromedp.SendKeys(chromedp.CSS("#f-code"), code))
 		browsertest.Submit(t, ctx, "verify TOTP", "button[type=submit]")
 		browsertest.Do(t, ctx, "dashboard again", chromedp.WaitVisible(chromedp.CSS(".sidebar")))

@@ -69,6 +69,7 @@ func inviteLink(t *testing.T, smtp *mailtest.Server, to string) string {
 // invitation e-mail is captured over SMTP, and in Chromium the owner
 // follows its link, sets a password, signs in and sees the dashboard.
 func TestBrowserOwnerFollowsInvitationAndSignsIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 90*time.Second)
 		smtp, worker := startMail(t, db)

@@ -19,6 +19,7 @@ import (
 // person with Editor - Organizations then sees all three read-only, with no
 // control they cannot use.
 func TestBrowserUsersConnectionsRoles(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		owner := browsertest.New(t, 150*time.Second)
 		support := browsertest.New(t, 150*time.Second)

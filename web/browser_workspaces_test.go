@@ -20,6 +20,7 @@ import (
 // colleague with the picker and makes them Workspace Auditor; the other
 // workspace's address answers "Page not found".
 func TestBrowserWorkspaceAdminSeesOnlyTheirWorkspace(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 120*time.Second)
 		app := webtest.Start(t, db, webtest.Options{RealClock: true})
@@ -27,10 +28,10 @@ func TestBrowserWorkspaceAdminSeesOnlyTheirWorkspace(t *testing.T) {
 		alpha := app.Workspace(tn, "payments", "Payments")
 		app.Workspace(tn, "marketing-eu", "Marketing EU")
 		mia := app.AdminWithRoles(tn, "mia@acme.example", "tenant_member")
-		app.DB.DB.Model(&mia).Updates(map[string]any{"given_name": "Mia", "family_name": "Member"})
+		modelstest.Must(t, app.DB.DB.Model(&mia).Updates(map[string]any{"given_name": "Mia", "family_name": "Member"}))
 		app.BindInWorkspace(mia, alpha, "workspace_admin")
 		noah := app.AdminWithRoles(tn, "noah.north@acme.example", "tenant_member")
-		app.DB.DB.Model(&noah).Updates(map[string]any{"given_name": "Noah", "family_name": "North"})
+		modelstest.Must(t, app.DB.DB.Model(&noah).Updates(map[string]any{"given_name": "Noah", "family_name": "North"}))
 		if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 40, "", models.Actor{}); err != nil {
 			t.Fatal(err)
 		}

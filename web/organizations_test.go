@@ -31,10 +31,10 @@ func orgCounts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var versions []string
-	db.Model(&models.Organization{}).Order("id").Pluck("version || ':' || display_name", &versions)
+	modelstest.Must(t, db.Model(&models.Organization{}).Order("id").Pluck("version || ':' || display_name", &versions))
 	var revoked, auto int64
-	db.Model(&models.OrganizationInvitation{}).Where("revoked_at IS NOT NULL").Count(&revoked)
-	db.Model(&models.OrganizationConnection{}).Where("auto_membership = ?", true).Count(&auto)
+	modelstest.Must(t, db.Model(&models.OrganizationInvitation{}).Where("revoked_at IS NOT NULL").Count(&revoked))
+	modelstest.Must(t, db.Model(&models.OrganizationConnection{}).Where("auto_membership = ?", true).Count(&auto))
 	return strings.Join(parts, "/") + " " + strings.Join(versions, ",") + fmt.Sprintf(" revoked=%d auto=%d", revoked, auto)
 }
 
@@ -50,6 +50,7 @@ func formVersion(t *testing.T, body string) string {
 }
 
 func TestOrganizationsScreens(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -154,7 +155,10 @@ func TestOrganizationsScreens(t *testing.T) {
 		if r := c.Submit(one, one, second); r.Status != http.StatusSeeOther {
 			t.Fatalf("save after review: %d", r.Status)
 		}
-		o, _ := app.Store.OrganizationByName(webtest.Ctx(), tn.ID, "customer-one")
+		o, err := app.Store.OrganizationByName(webtest.Ctx(), tn.ID, "customer-one")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if o.DisplayName != "Customer One (typed in tab 2)" || o.Version != 3 || o.Metadata != `{"region":"eu"}` {
 			t.Fatalf("saved %+v", o)
 		}
@@ -163,12 +167,15 @@ func TestOrganizationsScreens(t *testing.T) {
 		if r := c.Submit(one, one, url.Values{"display_name": {"Customer One plc"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("partial save: %d\n%s", r.Status, r.Body)
 		}
-		o, _ = app.Store.OrganizationByName(webtest.Ctx(), tn.ID, "customer-one")
+		o, err = app.Store.OrganizationByName(webtest.Ctx(), tn.ID, "customer-one")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if o.DisplayName != "Customer One plc" || o.Version != 4 || o.Metadata != `{"region":"eu"}` || o.PrimaryColor != "#000000" {
 			t.Fatalf("after a partial save %+v", o)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ? AND target_type = ?", "organization.updated", "organization").Order("id").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ? AND target_type = ?", "organization.updated", "organization").Order("id").Take(&ev))
 		if !strings.Contains(ev.Changes, `"primary_color":{"before":"","after":"#1f6feb"}`) || ev.ActorEmail != "owner@example.com" {
 			t.Fatalf("update audit %+v", ev)
 		}
@@ -238,7 +245,10 @@ func TestOrganizationsScreens(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("invite: %d", r.Status)
 		}
-		mails, _ := app.Store.OutboxTo(webtest.Ctx(), "carol@newcustomer.example")
+		mails, err := app.Store.OutboxTo(webtest.Ctx(), "carol@newcustomer.example")
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(mails) != 1 || !strings.Contains(mails[0].TextBody, "/o/customer-one/invitations/") || !strings.Contains(mails[0].TextBody, "Olivia Owner has invited you to join Customer One") {
 			t.Fatalf("invitation e-mail: %+v", mails)
 		}
@@ -248,7 +258,7 @@ func TestOrganizationsScreens(t *testing.T) {
 			t.Fatal("pending invitation not listed")
 		}
 		var inv models.OrganizationInvitation
-		db.DB.Where("email = ?", "carol@newcustomer.example").Take(&inv)
+		modelstest.Must(t, db.DB.Where("email = ?", "carol@newcustomer.example").Take(&inv))
 		r = c.Submit(invs, invs+"/"+fmt.Sprint(inv.ID)+"/resend", nil)
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("resend: %d", r.Status)
@@ -261,7 +271,7 @@ func TestOrganizationsScreens(t *testing.T) {
 			t.Fatalf("revoke the replaced invitation: %d", r.Status)
 		}
 		var fresh models.OrganizationInvitation
-		db.DB.Where("email = ? AND revoked_at IS NULL", "carol@newcustomer.example").Take(&fresh)
+		modelstest.Must(t, db.DB.Where("email = ? AND revoked_at IS NULL", "carol@newcustomer.example").Take(&fresh))
 		if r := c.Submit(invs, invs+"/"+fmt.Sprint(fresh.ID)+"/revoke", nil); r.Status != http.StatusSeeOther {
 			t.Fatalf("revoke: %d", r.Status)
 		}
@@ -316,7 +326,7 @@ func TestOrganizationsScreens(t *testing.T) {
 			t.Fatalf("deleted organization: %d", r.Status)
 		}
 		var actions []string
-		db.DB.Model(&models.AuditEvent{}).Where("target_type = ?", "organization").Distinct("action").Pluck("action", &actions)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("target_type = ?", "organization").Distinct("action").Pluck("action", &actions))
 		if len(actions) != 11 {
 			t.Errorf("audited actions: %v", actions)
 		}
@@ -336,6 +346,7 @@ type orgRoute struct {
 // editor roles, Tenant Admin, Tenant Auditor and Tenant Member, and a
 // refused request changes nothing.
 func TestOrganizationRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		viewers := []struct {
@@ -464,6 +475,7 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 // none of them: a session of another tenant is sent to sign in, and names
 // and ids of another tenant's objects are 404 inside one's own.
 func TestOrganizationsOfAnotherTenant(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, acme, _ := app.Owner("acme", "owner@example.com")
@@ -471,9 +483,16 @@ func TestOrganizationsOfAnotherTenant(t *testing.T) {
 		u := app.OrgUser(acme, "ann@customer.example", "Ann", "A")
 		r := app.OrgRole(acme, "Admin", "")
 		cn := app.OrgConnection(acme, "sso", "samlp", "SSO")
-		app.Store.AddOrganizationMember(webtest.Ctx(), acme.ID, o.ID, u.Email, models.Actor{})
-		inv, _, _ := app.Store.CreateOrganizationInvitation(webtest.Ctx(), models.Viewer{Tenant: acme}, o.ID, models.OrgInviteInput{Email: "x@example.com"}, models.Actor{})
-		app.Store.EnableOrganizationConnection(webtest.Ctx(), acme.ID, o.ID, cn.ID, false, models.Actor{})
+		if _, err := app.Store.AddOrganizationMember(webtest.Ctx(), acme.ID, o.ID, u.Email, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		inv, _, err := app.Store.CreateOrganizationInvitation(webtest.Ctx(), models.Viewer{Tenant: acme}, o.ID, models.OrgInviteInput{Email: "x@example.com"}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Store.EnableOrganizationConnection(webtest.Ctx(), acme.ID, o.ID, cn.ID, false, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
 
 		globex, _, _ := app.Tenant("globex", models.PlanEnterprise, "first@globex.example")
 		g, _ := app.SignedInAs(globex, "admin@globex.example", "tenant_admin")
@@ -531,6 +550,7 @@ func TestOrganizationsOfAnotherTenant(t *testing.T) {
 // administrators, workspaces or the audit log (403), and sees none of it in
 // the navigation; it reads Users, Connections and Roles only.
 func TestEditorOrganizationsReachesNothingElse(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, _ := app.Tenant("pro", models.PlanProfessional, "first@example.com")
@@ -592,6 +612,7 @@ func TestEditorOrganizationsReachesNothingElse(t *testing.T) {
 // link leads: create a user and join, or sign in and join; single use,
 // expiring, clear pages (never a form) for links that cannot be used.
 func TestOrganizationInvitationPage(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, owner := app.Owner("acme", "owner@example.com")
@@ -669,8 +690,13 @@ func TestOrganizationInvitationPage(t *testing.T) {
 		}
 
 		// An existing user signs in to join; a wrong password says so.
-		app.Store.RemoveOrganizationMember(webtest.Ctx(), tn.ID, o.ID, dana.ID, models.Actor{})
-		_, link2, _ := app.Store.CreateOrganizationInvitation(webtest.Ctx(), ov, o.ID, models.OrgInviteInput{Email: "dana@newcustomer.example", ExpiresInDays: "1"}, models.Actor{})
+		if _, err := app.Store.RemoveOrganizationMember(webtest.Ctx(), tn.ID, o.ID, dana.ID, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		_, link2, err := app.Store.CreateOrganizationInvitation(webtest.Ctx(), ov, o.ID, models.OrgInviteInput{Email: "dana@newcustomer.example", ExpiresInDays: "1"}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		path2 := strings.TrimPrefix(link2, app.Server.URL)
 		r = guest.Get(path2)
 		if !strings.Contains(r.Body, "Sign in and join") || strings.Contains(r.Body, `name="given_name"`) || strings.Contains(r.Body, `name="password_confirm"`) {
@@ -687,7 +713,10 @@ func TestOrganizationInvitationPage(t *testing.T) {
 			t.Fatal("joined page of an existing user")
 		}
 		// Expired.
-		_, link3, _ := app.Store.CreateOrganizationInvitation(webtest.Ctx(), ov, o.ID, models.OrgInviteInput{Email: "late@example.com", ExpiresInDays: "1"}, models.Actor{})
+		_, link3, err := app.Store.CreateOrganizationInvitation(webtest.Ctx(), ov, o.ID, models.OrgInviteInput{Email: "late@example.com", ExpiresInDays: "1"}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		app.Clock.Add(25 * time.Hour)
 		r = guest.Get(strings.TrimPrefix(link3, app.Server.URL))
 		if r.Status != http.StatusGone || !strings.Contains(r.Body, "expired") || strings.Contains(r.Body, `name="password"`) {
@@ -700,6 +729,7 @@ func TestOrganizationInvitationPage(t *testing.T) {
 // page, a deep page, a search) and the Members tab run the same number of
 // queries whatever the tenant's and the organization's size.
 func TestOrganizationPagesCostFixedQueries(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -726,7 +756,9 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 		}
 		app.Organization(tn, "aaa-first", "First")
 		app.OrgUser(tn, "solo@example.com", "Solo", "User")
-		app.Store.AddOrganizationMember(webtest.Ctx(), tn.ID, 1, "solo@example.com", models.Actor{})
+		if _, err := app.Store.AddOrganizationMember(webtest.Ctx(), tn.ID, 1, "solo@example.com", models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
 		list, members := measure("/t/acme/organizations"), measure("/t/acme/organizations/aaa-first/members")
 		if _, err := app.Store.SeedOrganizations(webtest.Ctx(), tn, 300, models.Actor{}); err != nil {
 			t.Fatal(err)
@@ -742,7 +774,7 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 		search := measure("/t/acme/organizations?q=logistics")
 		bigMembers := measure("/t/acme/organizations/aaa-first/members")
 		var mid int64
-		db.DB.Model(&models.OrganizationMember{}).Select("MAX(id)").Where("organization_id = 1").Scan(&mid)
+		modelstest.Must(t, db.DB.Model(&models.OrganizationMember{}).Select("MAX(id)").Where("organization_id = 1").Scan(&mid))
 		deepMembers := measure(fmt.Sprintf("/t/acme/organizations/aaa-first/members?after=%d", mid-100))
 		if large != list || deep != list || search != list {
 			t.Fatalf("organizations list: %d queries with 1 organization, %d with 301, %d deep, %d searching", list, large, deep, search)
@@ -762,6 +794,7 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 // the invitation form takes more roles by name; unknown names are refused
 // beside the field, what was typed kept.
 func TestOrganizationRolesBeyondTheList(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -812,7 +845,7 @@ func TestOrganizationRolesBeyondTheList(t *testing.T) {
 			t.Fatalf("invite with a role beyond the list: %d", r.Status)
 		}
 		var inv models.OrganizationInvitation
-		db.DB.Where("email = ?", "dana@customer.example").Take(&inv)
+		modelstest.Must(t, db.DB.Where("email = ?", "dana@customer.example").Take(&inv))
 		if inv.RoleIDs != "["+fmt.Sprint(last.ID)+"]" {
 			t.Fatalf("invitation roles %s, want [%d]", inv.RoleIDs, last.ID)
 		}

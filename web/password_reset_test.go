@@ -43,6 +43,7 @@ func hasResetForm(body string) bool {
 }
 
 func TestPasswordResetFlow(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, tn, a := app.Owner("acme", "owner@example.com")
@@ -101,7 +102,7 @@ func TestPasswordResetFlow(t *testing.T) {
 			t.Fatalf("old session after reset: %d", r.Status)
 		}
 		var n int64
-		db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.Session{}).Where("administrator_id = ?", admin.ID).Count(&n))
 		if n != 0 {
 			t.Fatalf("%d sessions left after reset", n)
 		}
@@ -131,7 +132,7 @@ func TestPasswordResetFlow(t *testing.T) {
 		}
 
 		var actions []string
-		db.DB.Model(&models.AuditEvent{}).Where("action LIKE ?", "administrator.password_reset%").Order("id").Pluck("action", &actions)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("action LIKE ?", "administrator.password_reset%").Order("id").Pluck("action", &actions))
 		if strings.Join(actions, ",") != "administrator.password_reset_sent,administrator.password_reset" {
 			t.Fatalf("audit trail: %v", actions)
 		}
@@ -139,6 +140,7 @@ func TestPasswordResetFlow(t *testing.T) {
 }
 
 func TestPasswordResetLinksThatCannotBeUsed(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, a := app.Owner("acme", "owner@example.com")

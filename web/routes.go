@@ -184,26 +184,32 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodGet, "/audit", h.AuditList, authz.ReadAuditEvents)
 	t.need(http.MethodGet, "/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
 
-	// Tenant Settings > Administrators and the User Profile.
+	// Tenant Settings > Administrators and the User Profile. Its changes
+	// also need the tenant's administrators to be managed here (feature
+	// flags: not when administrator management is off, nor for advanced
+	// and legacy tenants, whose Admin workspace does it): classic(...).
 	const admins = "/settings/administrators"
+	classic := gm.ClassicAdminManagement
 	t.need(http.MethodGet, admins, h.AdminList, authz.ReadTenantRoles)
-	t.need(http.MethodGet, admins+"/new", h.AdminNewForm, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/new", h.AdminCreate, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins, h.AdminCreate, authz.ManageTenantRoles)
+	t.need(http.MethodGet, admins+"/new", classic(h.AdminNewForm), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/new", classic(h.AdminCreate), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins, classic(h.AdminCreate), authz.ManageTenantRoles)
 	t.need(http.MethodGet, admins+"/:id", h.AdminProfile, authz.ReadTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/roles", h.AdminAssignRole, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/roles/:binding/delete", h.AdminRemoveRole, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/status", h.AdminSetStatus, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/invitation/resend", h.AdminResendInvitation, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/invitation/revoke", h.AdminRevokeInvitation, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/password-reset", h.AdminSendPasswordReset, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/sessions/:session/delete", h.AdminEndSession, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/unlock", h.AdminUnlock, authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/totp/reset", h.AdminResetTOTP, authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/roles", classic(h.AdminAssignRole), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/roles/:binding/delete", classic(h.AdminRemoveRole), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/status", classic(h.AdminSetStatus), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/invitation/resend", classic(h.AdminResendInvitation), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/invitation/revoke", classic(h.AdminRevokeInvitation), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/password-reset", classic(h.AdminSendPasswordReset), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/sessions/:session/delete", classic(h.AdminEndSession), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/unlock", classic(h.AdminUnlock), authz.ManageTenantRoles)
+	t.need(http.MethodPost, admins+"/:id/totp/reset", classic(h.AdminResetTOTP), authz.ManageTenantRoles)
 
-	// Tenant Settings > Sign In / Sign Up, Password Policy, Brute Force Protection:
+	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.
 	const settings = "/settings"
+	t.need(http.MethodGet, settings+"/tenant", h.TenantSettings, authz.GetTenant)
+	t.need(http.MethodPost, settings+"/tenant", h.TenantSettingsSave, authz.UpdateTenant)
 	t.need(http.MethodGet, settings+"/sign-in", h.SignInSettings, authz.ReadMFAMethods)
 	t.need(http.MethodPost, settings+"/sign-in", h.SignInSettingsSave, authz.ManageMFAMethods)
 	t.need(http.MethodGet, settings+"/password-policy", h.PasswordPolicySettings, authz.ReadMFAMethods)

@@ -94,7 +94,12 @@ func TestSecurityChangesAreEmailed(t *testing.T) {
 		if r := g.Submit("/t/acme/login", "/t/acme/login", url.Values{"code": {fresh[0][1]}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("a new recovery code: %d", r.Status)
 		}
-		n = newNotice(t, app, to, n, "A recovery code was used to sign in", "you")
+		// g is a browser this administrator has not used before: the
+		// new-device notice follows the recovery code's.
+		if got := notices(t, app, to); len(got) != n+2 || !strings.HasPrefix(got[n], "A recovery code was used to sign in") || !strings.HasPrefix(got[n+1], "New sign-in to your Gatehouse account") {
+			t.Fatalf("after a recovery code from a new browser: %q", got[n:])
+		}
+		n += 2
 
 		// Removed by themselves; set up again, then reset by the owner.
 		if r := c.Submit(accountURL, accountURL+"/totp/remove", url.Values{"password": {"a brand new passphrase"}}); r.Status != http.StatusSeeOther {

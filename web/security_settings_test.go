@@ -48,6 +48,7 @@ func mustContain(t *testing.T, what, body string, wants ...string) {
 }
 
 func TestSignInSettingsForm(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -102,6 +103,7 @@ func TestSignInSettingsForm(t *testing.T) {
 }
 
 func TestPasswordPolicyForm(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -180,6 +182,7 @@ func TestPasswordPolicyForm(t *testing.T) {
 }
 
 func TestBruteForceForm(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -240,6 +243,7 @@ func TestBruteForceForm(t *testing.T) {
 // page and are refused the change; the others are refused both; a refused
 // change changes nothing.
 func TestSecuritySettingsRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
@@ -284,7 +288,7 @@ func TestSecuritySettingsRoutesByRole(t *testing.T) {
 				}
 				before := securityOf(t, app, tn)
 				var n int64
-				db.DB.Model(&models.AuditEvent{}).Count(&n)
+				modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Count(&n))
 				r = c.Submit("/t/acme/", rt.path, rt.good)
 				if manage {
 					if r.Status != http.StatusSeeOther || securityOf(t, app, tn) == before {
@@ -293,7 +297,7 @@ func TestSecuritySettingsRoutesByRole(t *testing.T) {
 					continue
 				}
 				var m int64
-				db.DB.Model(&models.AuditEvent{}).Count(&m)
+				modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Count(&m))
 				if r.Status != http.StatusForbidden {
 					t.Errorf("%s: POST %s = %d, want 403", role, rt.path, r.Status)
 				}

@@ -45,7 +45,7 @@ func latestCode(t *testing.T, app *webtest.App, to string) string {
 func setSecurity(t *testing.T, app *webtest.App, tn models.Tenant, method string, requireTOTP bool) {
 	t.Helper()
 	var owner models.Administrator
-	app.DB.DB.Where("tenant_id = ?", tn.ID).Order("id").Take(&owner)
+	modelstest.Must(t, app.DB.DB.Where("tenant_id = ?", tn.ID).Order("id").Take(&owner))
 	v := models.Viewer{Tenant: tn, Administrator: owner, SteppedUpAt: app.Store.Now()}
 	if err := app.Store.UpdateSignInSettings(webtest.Ctx(), v, models.SignInSettings{Method: method, RequireTOTP: requireTOTP}, models.Actor{}); err != nil {
 		t.Fatal(err)
@@ -53,6 +53,7 @@ func setSecurity(t *testing.T, app *webtest.App, tn models.Tenant, method string
 }
 
 func TestPasswordlessSignIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
@@ -118,6 +119,7 @@ func TestPasswordlessSignIn(t *testing.T) {
 }
 
 func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
@@ -139,7 +141,10 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 			t.Fatalf("enrolment page: %d", page.Status)
 		}
 		secret := m[1]
-		code, _ := totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		code, err := totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		r = c.SubmitPage(page, "/t/acme/login/enroll", url.Values{"code": {"000000"}})
 		if code != "000000" && r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("wrong enrolment code: %d", r.Status)
@@ -165,7 +170,10 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 			t.Fatal("TOTP step not shown")
 		}
 		app.Clock.Add(30 * time.Second)
-		code, _ = totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		code, err = totp.GenerateCodeCustom(secret, app.Clock.Now(), totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r := d.Submit("/t/acme/login", "/t/acme/login", url.Values{"code": {code}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("TOTP step: %d", r.Status)
 		}
@@ -194,6 +202,7 @@ func TestRequiredTOTPAtInvitationAndSignIn(t *testing.T) {
 }
 
 func TestLockedAccountLooksLikeAWrongPassword(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	app.Owner("acme", "owner@example.com")
 	c := app.Client()

@@ -557,8 +557,21 @@ func TestSignInIsOneUnit(t *testing.T) {
 		_, _, owner := app.Owner("acme", "owner@example.com")
 		fail := errors.New("audit unavailable")
 		if err := db.DB.Callback().Create().Before("gorm:create").Register("test:fail_sign_in_audit", func(tx *gorm.DB) {
-			if ev, ok := tx.Statement.Dest.(*models.AuditEvent); ok && ev.Action == "administrator.signed_in" {
-				_ = tx.AddError(fail)
+			// Audit events are inserted one by one or, chained at commit,
+			// as a slice.
+			var evs []models.AuditEvent
+			switch d := tx.Statement.Dest.(type) {
+			case *models.AuditEvent:
+				evs = []models.AuditEvent{*d}
+			case *[]models.AuditEvent:
+				evs = *d
+			case []models.AuditEvent:
+				evs = d
+			}
+			for _, ev := range evs {
+				if ev.Action == "administrator.signed_in" {
+					_ = tx.AddError(fail)
+				}
 			}
 		}); err != nil {
 			t.Fatal(err)

@@ -92,6 +92,7 @@ var umViewers = []struct {
 // the dashboard show what the viewer may read, and pages hide the controls
 // the viewer cannot use.
 func TestUserManagementRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, _ := app.Tenant("acme", models.PlanEnterprise, "first@example.com")
@@ -200,6 +201,7 @@ func TestUserManagementRoutesByRole(t *testing.T) {
 // change nothing) even for a Tenant Admin; a session of another tenant is
 // sent to this tenant's sign-in page.
 func TestUserManagementAcrossTenants(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		acme, _, _ := app.Tenant("acme", models.PlanEnterprise, "first@example.com")
@@ -264,6 +266,7 @@ func TestUserManagementAcrossTenants(t *testing.T) {
 // TestUserManagementBadInput: every form answers bad input with 422, a
 // message beside each field and what was typed, and saves nothing.
 func TestUserManagementBadInput(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, _ := app.Tenant("acme", models.PlanEnterprise, "first@example.com")
@@ -328,6 +331,7 @@ func TestUserManagementBadInput(t *testing.T) {
 // TestUserPageEditsEverything: the edit form round-trips identifiers,
 // addresses, attributes and metadata, and the audit log records it.
 func TestUserPageEditsEverything(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		tn, _, _ := app.Tenant("acme", models.PlanEnterprise, "first@example.com")
@@ -376,7 +380,7 @@ func TestUserPageEditsEverything(t *testing.T) {
 			t.Fatalf("deleted user: %d", r.Status)
 		}
 		var actions []string
-		db.DB.Model(&models.AuditEvent{}).Where("target_type = 'user'").Order("id").Pluck("action", &actions)
+		modelstest.Must(t, db.DB.Model(&models.AuditEvent{}).Where("target_type = 'user'").Order("id").Pluck("action", &actions))
 		if strings.Join(actions, ",") != "user.created,user.updated,user.blocked,user.deleted" {
 			t.Fatalf("audit: %v", actions)
 		}
@@ -389,7 +393,8 @@ func TestUserPageEditsEverything(t *testing.T) {
 
 // TestUsersListPaginatesWithFixedQueries: the Users list costs the same
 // number of queries whatever the tenant's size, on the first page, deep
-// in the list and searching; its pages do not overlap.
+// in the list and searching; its pages do not overlap. Not parallel: it
+// sets models.UserSearchWindow.
 func TestUsersListPaginatesWithFixedQueries(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})

@@ -29,7 +29,7 @@ func wsCounts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	var ws []models.Workspace
-	db.Order("id").Find(&ws)
+	modelstest.Must(t, db.Order("id").Find(&ws))
 	for _, w := range ws {
 		parts = append(parts, w.Slug+"="+w.Name+"|"+w.Description)
 	}
@@ -78,6 +78,7 @@ var wsViewers = []struct {
 // (403) or kept out (404: a workspace they cannot see) exactly as the role
 // matrix says, and a refused request changes nothing.
 func TestWorkspaceRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		covered := map[string]bool{}
@@ -193,13 +194,14 @@ func TestWorkspaceRoutesByRole(t *testing.T) {
 // in their workspace only, never a tenant role, and cannot remove a binding
 // of another workspace through theirs.
 func TestWorkspaceAdminCannotEscalate(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		f := newWSFixture(t, app, "acme")
 		wa, waAdmin := app.SignedInWithWorkspaceRole(f.tn, "wa@example.com", f.alpha, "workspace_admin", "tenant_member")
 		app.BindInWorkspace(f.target, f.beta, "workspace_admin")
 		var betaBinding models.RoleBinding
-		db.DB.Where("administrator_id = ? AND workspace_id = ?", f.target.ID, f.beta.ID).Take(&betaBinding)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND workspace_id = ?", f.target.ID, f.beta.ID).Take(&betaBinding))
 		access := "/t/acme/workspaces/alpha/access"
 		before := wsCounts(t, db.DB)
 		for _, role := range []string{"tenant_admin", "tenant_auditor", "tenant_member", "editor_users", "root", ""} {
@@ -218,12 +220,12 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 			t.Fatalf("grant in alpha: %d", r.Status)
 		}
 		var b models.RoleBinding
-		db.DB.Where("administrator_id = ? AND role_key = ? AND workspace_id = ?", f.target.ID, "workspace_admin", f.alpha.ID).Take(&b)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND role_key = ? AND workspace_id = ?", f.target.ID, "workspace_admin", f.alpha.ID).Take(&b))
 		if b.ID == 0 || *b.GrantedByID != waAdmin.ID {
 			t.Fatalf("binding %+v", b)
 		}
 		var n int64
-		db.DB.Model(&models.RoleBinding{}).Where("administrator_id = ? AND workspace_id IS NULL", f.target.ID).Count(&n)
+		modelstest.Must(t, db.DB.Model(&models.RoleBinding{}).Where("administrator_id = ? AND workspace_id IS NULL", f.target.ID).Count(&n))
 		if n != 1 { // tenant_member only
 			t.Fatalf("the target holds %d tenant-wide roles", n)
 		}
@@ -232,7 +234,7 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 		}
 		// The grant was audited inside alpha.
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.access_granted").Order("id DESC").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.access_granted").Order("id DESC").Take(&ev))
 		if ev.WorkspaceID == nil || *ev.WorkspaceID != f.alpha.ID || ev.ActorEmail != "wa@example.com" || ev.TargetLabel != "target@example.com" {
 			t.Fatalf("audit event %+v", ev)
 		}
@@ -243,6 +245,7 @@ func TestWorkspaceAdminCannotEscalate(t *testing.T) {
 // with 422, a message beside the field and the typed values, and saves
 // nothing.
 func TestWorkspaceFormsRejectBadInput(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -300,6 +303,7 @@ func TestWorkspaceFormsRejectBadInput(t *testing.T) {
 // workspace's audit log, and deletes it with its bindings after a
 // confirmation that names them.
 func TestWorkspaceLifecycle(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -388,18 +392,18 @@ func TestWorkspaceLifecycle(t *testing.T) {
 			t.Errorf("deleted workspace: %d", r.Status)
 		}
 		var left []models.RoleBinding
-		db.DB.Where("administrator_id = ? AND workspace_id IS NOT NULL", ada.ID).Find(&left)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND workspace_id IS NOT NULL", ada.ID).Find(&left))
 		if len(left) != 1 || *left[0].WorkspaceID != other.ID {
 			t.Fatalf("bindings after delete: %+v", left)
 		}
 		var ev models.AuditEvent
-		db.DB.Where("action = ?", "workspace.deleted").Take(&ev)
+		modelstest.Must(t, db.DB.Where("action = ?", "workspace.deleted").Take(&ev))
 		if ev.WorkspaceID == nil || !strings.Contains(ev.Changes, `"access_bindings_removed":{"before":null,"after":1}`) {
 			t.Errorf("deletion event %+v", ev)
 		}
 		// Remove the remaining binding from Manage Access.
 		var b models.RoleBinding
-		db.DB.Where("administrator_id = ? AND workspace_id = ?", ada.ID, other.ID).Take(&b)
+		modelstest.Must(t, db.DB.Where("administrator_id = ? AND workspace_id = ?", ada.ID, other.ID).Take(&b))
 		r = c.Submit("/t/acme/workspaces/other/access", fmt.Sprintf("/t/acme/workspaces/other/access/%d/delete", b.ID), nil)
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("remove: %d", r.Status)
@@ -415,6 +419,7 @@ func TestWorkspaceLifecycle(t *testing.T) {
 // Tenant Admins and Auditors see the Workspaces list; administrators of
 // several workspaces get the switcher.
 func TestWorkspaceNavigationShowsOnlyWhatTheViewerMayReach(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		owner, tn, _ := app.Owner("acme", "owner@example.com")
@@ -479,6 +484,7 @@ func TestWorkspaceNavigationShowsOnlyWhatTheViewerMayReach(t *testing.T) {
 // TestWorkspaceCandidatesPicker: the Add User picker's endpoint searches all
 // the tenant's administrators (never another tenant's), at most 20.
 func TestWorkspaceCandidatesPicker(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		c, tn, _ := app.Owner("acme", "owner@example.com")
@@ -519,11 +525,15 @@ func TestWorkspaceCandidatesPicker(t *testing.T) {
 // TestOverviewForTenantMember: the System overview shows a Tenant Member
 // the tenant's state, notifications, services, APIs and templates.
 func TestOverviewForTenantMember(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app := webtest.Start(t, db, webtest.Options{})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
 		app.Workspace(tn, "alpha", "Alpha")
-		ov, _ := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		ov, err := app.Store.LoadViewer(webtest.Ctx(), tn, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := app.Store.CreateAdministrator(webtest.Ctx(), ov, models.CreateAdminInput{Email: "inv@example.com", GivenName: "I", FamilyName: "V", Role: "tenant_member"}, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 // then `tenant create`, then the printed link in a real browser gets the
 // owner signed in, on SQLite and on PostgreSQL.
 func TestBrowserNewcomerFlow(t *testing.T) {
+	t.Parallel()
 	bin := binary(t)
 	for _, kind := range []string{"sqlite", "postgres"} {
 		t.Run(kind, func(t *testing.T) {

@@ -1,5 +1,6 @@
 // Command gatehouse runs the Gatehouse administration console and its
-// maintenance commands: serve, migrate, tenant create, seed.
+// maintenance commands: serve, migrate, tenant create, tenant flags, audit
+// verify, seed.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -32,8 +34,14 @@ Commands:
   serve                      run the web console (listens on GATEHOUSE_ADDR)
   migrate                    bring the database schema up to date, then exit
   healthcheck                exit 0 if the server on GATEHOUSE_ADDR is ready (container health checks)
-  tenant create --slug S --name N --plan P --admin-email E
+  tenant create --slug S --name N --plan P --admin-email E [--legacy]
                              create a tenant and invite its first Tenant Admin
+                             (--legacy: a legacy tenant, administrators managed in its Admin workspace)
+  tenant flags --slug S [--set NAME=on|off]
+                             list a tenant's feature flags (admin_management,
+                             advanced_admin_management), after changing one
+  audit verify --tenant S    check a tenant's hash-chained audit log: "ok N events",
+                             or the first event that breaks it (exit status 1)
   seed --tenant S --demo [--demo-password P] [--administrators N] [--workspaces N]
        [--organizations N] [--users N] [--members N [--organization NAME]]
                              fill a demo tenant with data (see gatehouse seed --help)
@@ -54,6 +62,10 @@ func main() {
 		if errors.As(err, &ue) {
 			fmt.Fprintf(os.Stderr, "gatehouse: %v\n\n%s", err, usage)
 			os.Exit(2)
+		}
+		var es exitStatus
+		if errors.As(err, &es) {
+			os.Exit(int(es))
 		}
 		logger.Error("gatehouse failed", "err", err)
 		os.Exit(1)
@@ -117,10 +129,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintln(stdout, "database is up to date")
 		return nil
 	case "tenant":
-		if len(args) < 2 || args[1] != "create" {
-			return usageError{"unknown tenant command (did you mean `tenant create`?)"}
+		switch {
+		case len(args) >= 2 && args[1] == "create":
+			return tenantCreate(ctx, args[2:], getenv, stdout, logger)
+		case len(args) >= 2 && args[1] == "flags":
+			return tenantFlags(ctx, args[2:], getenv, stdout, logger)
 		}
-		return tenantCreate(ctx, args[2:], getenv, stdout, logger)
+		return usageError{"unknown tenant command (did you mean `tenant create` or `tenant flags`?)"}
+	case "audit":
+		if len(args) < 2 || args[1] != "verify" {
+			return usageError{"unknown audit command (did you mean `audit verify`?)"}
+		}
+		return auditVerify(ctx, args[2:], getenv, stdout, logger)
 	case "seed":
 		return seed(ctx, args[1:], getenv, stdout, logger)
 	case "healthcheck":
@@ -161,8 +181,14 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 
 	bg, cancelBG := context.WithCancel(context.Background())
 	defer cancelBG()
+	// done closes once the outbox worker and the job runner have stopped.
 	done := make(chan struct{})
-	go func() { defer close(done); worker.Run(bg) }()
+	runner := backgroundJobs(a.store, logger)
+	var background sync.WaitGroup
+	background.Add(2)
+	go func() { defer background.Done(); worker.Run(bg) }()
+	go func() { defer background.Done(); runner.Run(bg) }()
+	go func() { background.Wait(); close(done) }()
 	go sweepSessions(bg, a.store, a.cfg.IdleTimeout, logger)
 
 	hs := &http.Server{
@@ -230,6 +256,7 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 	email := fs.String("admin-email", "", "e-mail of the first Tenant Admin")
 	given := fs.String("admin-given-name", "", "given name of the first Tenant Admin")
 	family := fs.String("admin-family-name", "", "family name of the first Tenant Admin")
+	legacy := fs.Bool("legacy", false, "a legacy tenant (administrators managed in the Admin workspace)")
 	if done, err := parseFlags(fs, args, stdout, tenantCreateIntro); done || err != nil {
 		return err
 	}
@@ -240,7 +267,7 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 	defer models.Close(a.db)
 	t, admin, link, err := a.store.CreateTenant(ctx, models.CreateTenantInput{
 		Slug: *slug, Name: *name, Plan: models.Plan(strings.ToLower(*plan)),
-		AdminEmail: *email, AdminGivenName: *given, AdminFamilyName: *family,
+		AdminEmail: *email, AdminGivenName: *given, AdminFamilyName: *family, Legacy: *legacy,
 	}, models.Actor{Email: "gatehouse tenant create", IP: "cli"})
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
@@ -262,7 +289,11 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 		}
 		cancel()
 	}
-	fmt.Fprintf(stdout, "Created tenant %q (%s, plan %s).\n", t.Name, t.Slug, t.Plan)
+	kind := ""
+	if t.Legacy {
+		kind = ", legacy: administrators are managed in its Admin workspace"
+	}
+	fmt.Fprintf(stdout, "Created tenant %q (%s, plan %s%s).\n", t.Name, t.Slug, t.Plan, kind)
 	fmt.Fprintf(stdout, "Invited %s as Tenant Admin. Sign-in page: %s/t/%s/login\n", admin.Email, a.cfg.BaseURL, t.Slug)
 	fmt.Fprintln(stdout, "Invitation link (valid for "+a.cfg.InvitationTTL.String()+", single use):")
 	fmt.Fprintln(stdout, link)

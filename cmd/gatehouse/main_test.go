@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +29,7 @@ func env(m map[string]string) func(string) string { return func(k string) string
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func TestTenantCreatePrintsTheInvitationLinkLast(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	e := env(map[string]string{"GATEHOUSE_DATA_DIR": dir, "GATEHOUSE_BASE_URL": "https://console.example.com"})
 	var out bytes.Buffer
@@ -60,16 +63,57 @@ func TestTenantCreatePrintsTheInvitationLinkLast(t *testing.T) {
 	}
 }
 
-// binary builds the gatehouse command once per test run.
+func TestMain(m *testing.M) {
+	// In-process commands hash passwords cheaply (modelstest.Main); the
+	// built binary, a separate process, keeps the OWASP parameters.
+	code := modelstest.Main(m)
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// built is the gatehouse command shared by every test of the run.
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// binary builds the gatehouse command once per test run, when a test first
+// needs it, into a temporary directory removed by TestMain. It is built
+// like the test binary (same cgo setting), so only the link is new work;
+// TestBinaryNeedsNoCgo keeps the Dockerfile's CGO_ENABLED=0 build honest.
 func binary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "gatehouse")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "gatehouse-test-bin-"); built.err != nil {
+			return
+		}
+		built.path = filepath.Join(built.dir, "gatehouse")
+		if out, err := exec.Command("go", "build", "-o", built.path, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.path
+}
+
+// TestBinaryNeedsNoCgo: the Dockerfile builds with CGO_ENABLED=0 for a
+// static image, so no dependency outside the standard library may use cgo
+// (a cgo-only driver would build and then fail at run time).
+func TestBinaryNeedsNoCgo(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if and (not .Standard) .CgoFiles}}{{.ImportPath}}{{end}}", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	if s := strings.TrimSpace(string(out)); s != "" {
+		t.Fatalf("dependencies that need cgo:\n%s", s)
+	}
 }
 
 func freeAddr(t *testing.T) string {
@@ -132,7 +176,10 @@ func submit(t *testing.T, c *http.Client, page, action string, vals url.Values) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(res.Body)
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	res.Body.Close()
 	m := csrfRE.FindSubmatch(body)
 	if m == nil {
@@ -151,12 +198,13 @@ func submit(t *testing.T, c *http.Client, page, action string, vals url.Values) 
 // PostgreSQL at the same moment (migrations under the advisory lock), signs
 // in on one and uses the session on the other, then stops both with SIGTERM.
 func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
+	t.Parallel()
 	db := modelstest.Postgres(t)
 	// Start from an empty schema: the replicas migrate it themselves.
 	var tables []string
-	db.DB.Raw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").Scan(&tables)
+	modelstest.Must(t, db.DB.Raw("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()").Scan(&tables))
 	for _, tb := range tables {
-		db.DB.Exec(`DROP TABLE "` + tb + `" CASCADE`)
+		modelstest.Must(t, db.DB.Exec(`DROP TABLE "`+tb+`" CASCADE`))
 	}
 	bin := binary(t)
 	a, b := freeAddr(t), freeAddr(t)
@@ -188,6 +236,13 @@ func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 	pw := "replicas share one database"
 	if res := submit(t, c, link, link, url.Values{"password": {pw}, "password_confirm": {pw}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("accept on A: %d", res.StatusCode)
+	}
+	// The binary hashes with the production (OWASP) argon2id parameters,
+	// whatever this test process uses.
+	var hash string
+	modelstest.Must(t, db.DB.Raw("SELECT password_hash FROM administrators WHERE email = ?", "owner@example.com").Scan(&hash))
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("the binary stored %q, want argon2id with m=19456,t=2,p=1", hash)
 	}
 	if res := submit(t, c, baseA+"/t/acme/login", baseA+"/t/acme/login", url.Values{"email": {"owner@example.com"}, "password": {pw}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in on A: %d", res.StatusCode)

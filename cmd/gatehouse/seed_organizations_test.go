@@ -8,6 +8,7 @@ import (
 )
 
 func TestSeedOrganizationsAndMembers(t *testing.T) {
+	t.Parallel()
 	e := env(map[string]string{"GATEHOUSE_DATA_DIR": t.TempDir()})
 	ctx := context.Background()
 	if err := run(ctx, []string{"tenant", "create", "--slug", "acme", "--name", "Acme", "--plan", "enterprise", "--admin-email", "a@example.com"}, e, &bytes.Buffer{}, quiet()); err != nil {

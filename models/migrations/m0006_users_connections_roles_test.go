@@ -50,7 +50,9 @@ func TestUsersPoolForExistingTenants(t *testing.T) {
 				t.Fatal(err)
 			}
 			var n int64
-			db.Table("identity_pools").Where("kind = 'users' AND name = 'Users'").Count(&n)
+			if err := db.Table("identity_pools").Where("kind = 'users' AND name = 'Users'").Count(&n).Error; err != nil {
+				t.Fatal(err)
+			}
 			if n != 2 {
 				t.Fatalf("%d Users pools for 2 tenants", n)
 			}
@@ -83,7 +85,9 @@ func freshPostgresSchema(t *testing.T, base string) *gorm.DB {
 	}
 	t.Cleanup(func() {
 		models.Close(db)
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
 		models.Close(admin)
 	})
 	return db

@@ -25,6 +25,9 @@ func all() []*gormigrate.Migration {
 		outboxPendingIndex(),
 		invitationAuthority(),
 		signinHardening(),
+		tenantSettings(),
+		auditChain(),
+		dormantAdmins(),
 		passkeys(),
 		sso(),
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,25 +39,75 @@ func Each(t *testing.T, fn func(t *testing.T, db DB)) {
 	}
 }
 
-// SQLite returns a migrated SQLite database in a temporary directory.
+// SQLite returns a migrated SQLite database in a temporary directory: a
+// copy of a template migrated once per process when Main runs the tests,
+// otherwise a database migrated for this test.
 func SQLite(t testing.TB) DB {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "gatehouse.db")
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	tmpl, err := sqliteTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tmpl != "" {
+		if err := copyFile(tmpl, path); err != nil {
+			t.Fatal(err)
+		}
+	}
 	db, err := models.OpenSQLite(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { models.Close(db) })
-	if err := migrations.Run(context.Background(), db); err != nil {
-		t.Fatal(err)
+	if tmpl == "" {
+		if err := migrations.Run(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return DB{Name: "sqlite", DB: db, URL: "sqlite:" + path}
 }
 
-// Postgres returns a migrated PostgreSQL database in a fresh schema of the
-// database at TEST_DATABASE_URL; the schema is dropped when the test ends.
-// It skips when TEST_DATABASE_URL is unset (and fails under CI=true).
+// sqliteTemplate returns the path of a migrated SQLite database made once
+// per process, or "" when Main is not running the tests.
+func sqliteTemplate() (string, error) {
+	if !active() {
+		return "", nil
+	}
+	var err error
+	proc.sqliteOnce.Do(func() {
+		path := filepath.Join(proc.dir, "template.db")
+		var db *gorm.DB
+		if db, err = models.OpenSQLite(path, nil); err != nil {
+			return
+		}
+		err = migrations.Run(context.Background(), db)
+		// The last connection to close checkpoints the WAL into the file.
+		models.Close(db)
+		if err == nil {
+			proc.sqliteTmpl = path
+		}
+	})
+	if err != nil {
+		return "", fmt.Errorf("migrate the SQLite template: %w", err)
+	}
+	if proc.sqliteTmpl == "" {
+		return "", errors.New("the SQLite template failed earlier")
+	}
+	return proc.sqliteTmpl, nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o600)
+}
+
+// Postgres returns a migrated PostgreSQL database in a schema of its own
+// of the database at TEST_DATABASE_URL: a fresh schema, dropped when the
+// test ends, or, when Main runs the tests, a pooled one emptied for the
+// next test. It skips when TEST_DATABASE_URL is unset (and fails under CI=true).
 func Postgres(t testing.TB) DB {
 	t.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
@@ -65,36 +117,55 @@ func Postgres(t testing.TB) DB {
 		}
 		t.Skip("TEST_DATABASE_URL not set: skipping the PostgreSQL run")
 	}
+	if pool := pgPoolFor(base); pool != nil {
+		return pool.take(t)
+	}
 	admin, err := models.Open(base, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
+	schema := newSchemaName()
 	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(base)
+	u, err := schemaURL(base, schema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := models.Open(u.String(), "")
+	db, err := models.Open(u, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		models.Close(db)
-		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if err := admin.Exec("DROP SCHEMA " + schema + " CASCADE").Error; err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
 		models.Close(admin)
 	})
 	if err := migrations.Run(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
-	return DB{Name: "postgres", DB: db, URL: u.String()}
+	return DB{Name: "postgres", DB: db, URL: u}
+}
+
+// newSchemaName returns a random schema name.
+func newSchemaName() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "t_" + hex.EncodeToString(b)
+}
+
+// schemaURL is base with its search_path set to schema.
+func schemaURL(base, schema string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Keys are fixed store keys for tests (models.NewStore needs keys).

@@ -123,6 +123,10 @@ func Verify(ctx context.Context, encoded, password string) (bool, error) {
 // unknown account costs one full derivation, like a real one.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$q1Y+aoE94v8YNUnp05Pdwg$EnqREW9/BzFu52l/cAzjH+2PrWWR6klEKMg5b5E5HRQ"
 
+// dummy is the hash VerifyDummy checks against: dummyHash, or one made with
+// the test parameters after UseTestParams.
+var dummy = dummyHash
+
 // VerifyDummy runs one full argon2id derivation against a fixed dummy hash
 // and discards the result. Call it when the account being signed into does
 // not exist so that the response time does not reveal that. Its error is
@@ -132,13 +136,13 @@ func VerifyDummy(ctx context.Context, password string) error {
 	if len(password) > MaxPasswordLength {
 		password = password[:MaxPasswordLength]
 	}
-	_, err := Verify(ctx, dummyHash, password)
+	_, err := Verify(ctx, dummy, password)
 	return err
 }
 
 // DummyHash is a well-formed hash nobody's password matches, for callers
 // that must run the same code for an unknown account as for a real one.
-func DummyHash() string { return dummyHash }
+func DummyHash() string { return dummy }
 
 // NeedsRehash reports whether encoded was made with parameters other than
 // the current ones (or cannot be parsed), so that the caller should store

@@ -14,6 +14,7 @@ var fastParams = params{memory: 1024, time: 1, threads: 2, keyLen: 16}
 var ctx = context.Background()
 
 func TestHashVerifyRoundTrip(t *testing.T) {
+	t.Parallel()
 	const pw = "correct horse battery staple"
 	h, err := Hash(ctx, pw)
 	if err != nil {
@@ -62,12 +63,14 @@ func TestHashVerifyRoundTrip(t *testing.T) {
 }
 
 func TestHashTooLong(t *testing.T) {
+	t.Parallel()
 	if _, err := Hash(ctx, strings.Repeat("x", MaxPasswordLength+1)); !errors.Is(err, ErrPasswordTooLong) {
-		t.Errorf("Hash(ctx, too long) err = %v, want ErrPasswordTooLong", err)
+		t.Errorf("Hash(too long) err = %v, want ErrPasswordTooLong", err)
 	}
 }
 
 func TestVerifyUsesParamsFromString(t *testing.T) {
+	t.Parallel()
 	h, err := hashWithParams(ctx, "hunter2hunter2", fastParams)
 	if err != nil {
 		t.Fatal(err)
@@ -87,6 +90,7 @@ func TestVerifyUsesParamsFromString(t *testing.T) {
 }
 
 func TestVerifyMalformed(t *testing.T) {
+	t.Parallel()
 	good, err := hashWithParams(ctx, "pw", fastParams)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +136,30 @@ func TestVerifyMalformed(t *testing.T) {
 	}
 }
 
+// TestProductionParametersAreOWASP pins the parameters production hashes
+// with: argon2id, m=19456 KiB, t=2, p=1, 16-byte salt, 32-byte key (OWASP
+// Password Storage Cheat Sheet). This package's tests never call
+// UseTestParams, so what they see is what the binary does.
+func TestProductionParametersAreOWASP(t *testing.T) {
+	t.Parallel()
+	want := params{memory: 19456, time: 2, threads: 1, keyLen: 32}
+	if currentParams != want || saltLength != 16 {
+		t.Fatalf("production parameters %+v (salt %d bytes), want %+v (salt 16 bytes)", currentParams, saltLength, want)
+	}
+	if dummy != dummyHash {
+		t.Fatal("VerifyDummy does not check against dummyHash")
+	}
+	p, salt, key, err := decode(dummyHash)
+	if err != nil || p != want || len(salt) != 16 || len(key) != 32 {
+		t.Fatalf("dummyHash has %+v (%d-byte salt), %v; want %+v", p, len(salt), err, want)
+	}
+	if testParams == want || testParams.memory >= want.memory {
+		t.Fatalf("test parameters %+v are not the cheap ones", testParams)
+	}
+}
+
 func TestDummyHash(t *testing.T) {
+	t.Parallel()
 	if _, _, _, err := decode(dummyHash); err != nil {
 		t.Fatalf("dummyHash does not parse: %v", err)
 	}
@@ -159,6 +186,7 @@ func rules(vs []Violation) []string {
 }
 
 func TestPolicyCheck(t *testing.T) {
+	t.Parallel()
 	all := Policy{MinLength: 10, RequireLowercase: true, RequireUppercase: true, RequireDigit: true, RequireSymbol: true, RejectCommon: true}
 	tests := []struct {
 		name     string
@@ -208,6 +236,7 @@ func TestPolicyCheck(t *testing.T) {
 }
 
 func TestDefaultPolicy(t *testing.T) {
+	t.Parallel()
 	p := DefaultPolicy()
 	if p != (Policy{MinLength: 12, RejectCommon: true}) {
 		t.Fatalf("DefaultPolicy() = %+v", p)
@@ -234,6 +263,7 @@ func TestDefaultPolicy(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
+	t.Parallel()
 	d := DefaultPolicy().Describe()
 	if !slices.Equal(d, []string{"At least 12 characters", "Not one of the most common passwords"}) {
 		t.Errorf("DefaultPolicy().Describe() = %q", d)
@@ -248,6 +278,7 @@ func TestDescribe(t *testing.T) {
 }
 
 func TestIsCommon(t *testing.T) {
+	t.Parallel()
 	if n := len(commonPasswords()); n < 500 {
 		t.Errorf("common list has %d entries, want >= 500", n)
 	}

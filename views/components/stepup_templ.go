@@ -29,6 +29,8 @@ type StepUp struct {
 	// ID makes the fields' ids unique on a page with several such forms
 	// ("" gives f-password and f-code).
 	ID string
+	// None: the form needs no step-up (nothing is rendered).
+	None bool
 }
 
 func (s StepUp) id(name string) string {
@@ -60,7 +62,8 @@ func StepUpFields(s StepUp) templ.Component {
 			templ_7745c5c3_Var1 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		if s.Fresh && s.PasswordError == "" && s.CodeError == "" {
+		if s.None {
+		} else if s.Fresh && s.PasswordError == "" && s.CodeError == "" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"notice notice-info stepup-fresh\" data-testid=\"stepup-fresh\">You confirmed it is you recently: no need to enter your password again until ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -68,7 +71,7 @@ func StepUpFields(s StepUp) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(s.Until)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/stepup.templ`, Line: 36, Col: 158}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/stepup.templ`, Line: 39, Col: 158}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 			if templ_7745c5c3_Err != nil {
@@ -91,7 +94,7 @@ func StepUpFields(s StepUp) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(s.When)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/stepup.templ`, Line: 42, Col: 34}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/components/stepup.templ`, Line: 45, Col: 34}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {

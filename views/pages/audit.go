@@ -52,9 +52,23 @@ type AuditData struct {
 	Actions    []AuditActionGroup
 	Filtered   bool // some filter is set
 	Rows       []AuditRow
-	ListHref   string // the form's action and the Clear link
-	ExportHref string // the CSV of the filtered list; "" while the filters are invalid
-	NextHref   string // older events; "" on the last page
-	NewestHref string // back to the newest events; "" on the first page
-	EmptyHint  string // what an empty log says; "" for the tenant's wording
+	ListHref   string          // the form's action and the Clear link
+	ExportHref string          // the CSV of the filtered list; "" while the filters are invalid
+	NextHref   string          // older events; "" on the last page
+	NewestHref string          // back to the newest events; "" on the first page
+	EmptyHint  string          // what an empty log says; "" for the tenant's wording
+	Chain      *AuditChainView // the hash chain's verification; nil on a workspace's screen
+}
+
+// AuditChainView is how far the tenant's hash-chained audit log has been
+// verified (by the background check or `gatehouse audit verify`).
+type AuditChainView struct {
+	Events        int64  // events in the chain
+	VerifiedSeq   int64  // every event up to this position is verified
+	VerifiedAt    string // when the verified part last grew; "" never
+	FullCheckAt   string // when the whole verified part was last walked again; "" never
+	Broken        bool
+	BrokenSeq     int64
+	BrokenEventID int64
+	Problem       string
 }

@@ -91,6 +91,7 @@ func pending(t *testing.T, db *gorm.DB) int64 {
 
 // (a) The SMTP sender delivers a multipart text+HTML message.
 func TestSMTPSenderDelivers(t *testing.T) {
+	t.Parallel()
 	link := "https://gatehouse.example/invitations/" + strings.Repeat("x", 90) + "?a=1&b=2"
 	msg := Message{
 		To:      "ann@example.com",
@@ -197,6 +198,7 @@ func TestSMTPSenderDelivers(t *testing.T) {
 }
 
 func TestParseSMTPURL(t *testing.T) {
+	t.Parallel()
 	good := []struct {
 		url  string
 		want smtpConfig
@@ -242,6 +244,7 @@ func TestParseSMTPURL(t *testing.T) {
 
 // (b) Without GATEHOUSE_SMTP_URL, messages, links included, go to the log.
 func TestLogSenderLogsLinks(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
 	s, err := NewSender("", "gatehouse@localhost", logger)
@@ -268,6 +271,7 @@ func TestLogSenderLogsLinks(t *testing.T) {
 // (c) A server that is down loses nothing: the message is retried with
 // backoff and delivered exactly once when the server is back.
 func TestWorkerRetriesUntilServerReturns(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := context.Background()
 		clk := newClock()
@@ -327,6 +331,7 @@ func TestWorkerRetriesUntilServerReturns(t *testing.T) {
 
 // (d) The wait between attempts doubles and is capped.
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	base, max := 2*time.Second, time.Minute
 	want := []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, time.Minute, time.Minute}
 	for i, w := range want {
@@ -395,6 +400,7 @@ func (s *countingSender) total() int {
 
 // (e) Two workers (two replicas) on the same queue deliver each message once.
 func TestConcurrentWorkersDeliverOnce(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		const n = 60
 		now := time.Now().UTC().Truncate(time.Microsecond)
@@ -448,6 +454,7 @@ func TestConcurrentWorkersDeliverOnce(t *testing.T) {
 // Claims are leases: a claimed message is invisible to other claimers until
 // it is marked, released, or its lease runs out.
 func TestClaimLeaseAndRelease(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := context.Background()
 		now := time.Now().UTC().Truncate(time.Microsecond)
@@ -463,20 +470,26 @@ func TestClaimLeaseAndRelease(t *testing.T) {
 		if err != nil || len(got2) != 1 || got2[0].ID != b.ID {
 			t.Fatalf("second claim = %v, %v; want [b]", got2, err)
 		}
-		if got, _ := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); len(got) != 0 {
+		if got, err := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		} else if len(got) != 0 {
 			t.Fatalf("third claim got %d rows, want none", len(got))
 		}
 		// Released rows come back at once; a release with another lease's end does nothing.
 		if err := models.ReleaseOutbox(ctx, db.DB, []int64{a.ID}, now.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); len(got) != 0 {
+		if got, err := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		} else if len(got) != 0 {
 			t.Fatalf("a foreign release freed %d rows", len(got))
 		}
 		if err := models.ReleaseOutbox(ctx, db.DB, []int64{a.ID}, *got[0].LockedUntil); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); len(got) != 1 || got[0].ID != a.ID {
+		if got, err := models.ClaimOutbox(ctx, db.DB, now, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		} else if len(got) != 1 || got[0].ID != a.ID {
 			t.Fatalf("after release claimed %v, want [a]", got)
 		}
 		// An expired lease (a worker died) makes the rows claimable again.
@@ -505,6 +518,7 @@ func TestClaimLeaseAndRelease(t *testing.T) {
 
 // (f) Run stops when its context is cancelled, and Wake makes it look at once.
 func TestRunStopsAndWakes(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		sender := &countingSender{}
 		w := &Worker{DB: db.DB, Sender: sender, Logger: testLogger(t), Interval: time.Hour}
@@ -537,6 +551,7 @@ func TestRunStopsAndWakes(t *testing.T) {
 
 // A send interrupted by shutdown counts no attempt and hands the message back.
 func TestCancelledSendIsReleased(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		row := queue(t, db.DB, now, "ann@example.com")

@@ -37,7 +37,10 @@ const touchEvery = time.Minute
 // Store is a gorilla/sessions Store whose sessions live in the database. The
 // cookie holds a random 256-bit id; the table holds only its SHA-256.
 type Store struct {
-	Models   *models.Store
+	Models *models.Store
+	// Idle and Absolute are the timeouts of sessions of no tenant; a
+	// tenant's own (Tenant Settings > Tenant, at most these) apply to its
+	// sessions. Absolute also sets the stored expiry, the ceiling.
 	Idle     time.Duration
 	Absolute time.Duration
 	Secure   bool
@@ -64,15 +67,24 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 	if err != nil || c.Value == "" || len(c.Value) > 100 {
 		return sess, nil
 	}
-	row, err := s.Models.SessionByID(r.Context(), models.HashToken(c.Value))
+	// The tenant's session lengths (Tenant Settings > Tenant) come with
+	// the row, in the same query; the server's are the default.
+	row, lim, err := s.Models.SessionWithLimits(r.Context(), models.HashToken(c.Value))
 	if errors.Is(err, models.ErrNotFound) {
 		return sess, nil
 	}
 	if err != nil {
 		return sess, err
 	}
+	idle, expires := s.Idle, row.ExpiresAt
+	if lim.Idle > 0 {
+		idle = lim.Idle
+	}
+	if lim.Absolute > 0 && row.CreatedAt.Add(lim.Absolute).Before(expires) {
+		expires = row.CreatedAt.Add(lim.Absolute)
+	}
 	now := s.Now().UTC()
-	if !now.Before(row.ExpiresAt) || now.Sub(row.LastSeenAt) > s.Idle {
+	if !now.Before(expires) || now.Sub(row.LastSeenAt) > idle {
 		_ = s.Models.DeleteSession(r.Context(), row.ID)
 		return sess, nil
 	}

@@ -252,7 +252,10 @@ func (c *Client) do(method, path string, body io.Reader, ctype string) *Response
 		c.app.T.Fatal(err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		c.app.T.Fatalf("%s %s: reading the body: %v", method, path, err)
+	}
 	return &Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
 }
 

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"gatehouse/models"
+	"gatehouse/models/modelstest"
 )
 
 // Workspace inserts a workspace of tenant, bypassing the UI.
@@ -39,7 +40,7 @@ func (a *App) SignedInWithWorkspaceRole(tenant models.Tenant, email string, ws m
 	a.T.Helper()
 	admin := a.AdminWithRoles(tenant, email, tenantRoles...)
 	if len(tenantRoles) == 0 {
-		a.DB.DB.Model(&admin).Update("family_name", strings.ReplaceAll(role, "_", " "))
+		modelstest.Must(a.T, a.DB.DB.Model(&admin).Update("family_name", strings.ReplaceAll(role, "_", " ")))
 	}
 	a.BindInWorkspace(admin, ws, role)
 	c := a.Client()

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"gatehouse/models"
+	"gatehouse/web/jobs"
+)
+
+// auditCheckBudget is how many audit events the chain check reads per run.
+const auditCheckBudget = 200_000
+
+// backgroundJobs are the periodic jobs serve runs; each runs in one replica
+// at a time (leases in the database).
+func backgroundJobs(store *models.Store, logger *slog.Logger) *jobs.Runner {
+	return &jobs.Runner{DB: store.DB, Logger: logger, Now: time.Now, Jobs: []jobs.Job{
+		{Name: "dormant-administrators", Every: time.Hour, Run: func(ctx context.Context) error {
+			rep, err := store.DeactivateDormantAdministrators(ctx)
+			if rep.Warned+rep.Deactivated > 0 {
+				logger.Info("dormant administrators", "warned", rep.Warned, "deactivated", rep.Deactivated, "kept_last_tenant_admin", rep.Kept)
+			}
+			return err
+		}},
+		{Name: "audit-chain-check", Every: time.Minute, Run: func(ctx context.Context) error {
+			return store.CheckAuditChains(ctx, auditCheckBudget)
+		}},
+	}}
+}
