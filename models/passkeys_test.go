@@ -53,6 +53,7 @@ func auditActions(t *testing.T, db modelstest.DB, tenantID int64, action string)
 }
 
 func TestPasskeyRegistrationAndSignIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, _, auth := passkeyStore(t, db)
 		ctx := context.Background()
@@ -169,6 +170,7 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 }
 
 func TestPasskeySignInRefusals(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk, auth := passkeyStore(t, db)
 		ctx := context.Background()
@@ -214,7 +216,10 @@ func TestPasskeySignInRefusals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		as, _ := auth.Get(req)
+		as, err := auth.Get(req)
+		if err != nil {
+			t.Fatal(err)
+		}
 		clk.Add(models.ChallengeTTL + time.Second)
 		if _, err := s.FinishPasskeySignIn(ctx, tn, 0, as, models.Actor{}); !errors.Is(err, models.ErrPasskeyFailed) {
 			t.Fatalf("expired challenge: %v", err)
@@ -240,8 +245,8 @@ func TestPasskeySignInRefusals(t *testing.T) {
 		if len(auditActions(t, db, tn.ID, "administrator.passkey_clone_warning")) != 1 {
 			t.Fatal("clone warning not audited")
 		}
-		if mails, _ := s.OutboxTo(ctx, a.Email); !strings.HasPrefix(mails[len(mails)-1].Subject, "Your passkey may have been copied") {
-			t.Fatalf("clone warning not e-mailed: %q", mails[len(mails)-1].Subject)
+		if mails, err := s.OutboxTo(ctx, a.Email); err != nil || !strings.HasPrefix(mails[len(mails)-1].Subject, "Your passkey may have been copied") {
+			t.Fatalf("clone warning not e-mailed: %v", err)
 		}
 		// The genuine authenticator, ahead of the stored counter, still works.
 		auth.Creds[0].Counter = 10
@@ -274,14 +279,18 @@ func TestPasskeySignInRefusals(t *testing.T) {
 			t.Fatalf("b's own second step: %v", err)
 		}
 		// Nor does a discoverable sign-in finish a ceremony begun for b.
-		req, _ = s.BeginPasskeySignIn(ctx, tn, b.ID)
-		as, _ = authB.Get(req)
+		if req, err = s.BeginPasskeySignIn(ctx, tn, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if as, err = authB.Get(req); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.FinishPasskeySignIn(ctx, tn, 0, as, models.Actor{}); !errors.Is(err, models.ErrPasskeyFailed) {
 			t.Fatalf("b's ceremony finished as discoverable: %v", err)
 		}
 
 		// A deactivated administrator's passkey does not work.
-		owner, _ := s.LoadViewer(ctx, tn, a.ID)
+		owner := viewerOf(t, s, tn, a.ID)
 		owner.SteppedUpAt = clk.Now()
 		if err := s.SetStatus(ctx, owner, b.ID, models.AdminInactive, models.Actor{}); err != nil {
 			t.Fatal(err)
@@ -290,6 +299,15 @@ func TestPasskeySignInRefusals(t *testing.T) {
 			t.Fatalf("deactivated: %v", err)
 		}
 	})
+}
+
+func viewerOf(t *testing.T, s *models.Store, tn models.Tenant, id int64) models.Viewer {
+	t.Helper()
+	v, err := s.LoadViewer(context.Background(), tn, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func challengeOf(t *testing.T, opts []byte) string {
@@ -302,6 +320,7 @@ func challengeOf(t *testing.T, opts []byte) string {
 }
 
 func TestRemovePasskeyNeedsStepUpAndOwnership(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, clk, auth := passkeyStore(t, db)
 		ctx := context.Background()
@@ -309,32 +328,38 @@ func TestRemovePasskeyNeedsStepUpAndOwnership(t *testing.T) {
 		p := addPasskey(t, s, auth, tn, a, "Phone")
 		b, _ := addAdmin(t, s, tn, "b@example.com")
 
-		va, _ := s.LoadViewer(ctx, tn, a.ID)
+		va := viewerOf(t, s, tn, a.ID)
 		var verr *models.ValidationError
 		if _, err := s.RemovePasskey(ctx, va, p.ID, models.Actor{}); !errors.As(err, &verr) || verr.Fields["password"] == "" {
 			t.Fatalf("without step-up: %v", err)
 		}
-		vb, _ := s.LoadViewer(ctx, tn, b.ID)
+		vb := viewerOf(t, s, tn, b.ID)
 		vb.SteppedUpAt = clk.Now()
 		if _, err := s.RemovePasskey(ctx, vb, p.ID, models.Actor{}); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("someone else's passkey: %v", err)
 		}
-		if ps, _ := s.PasskeysOf(ctx, tn.ID, a.ID); len(ps) != 1 {
+		if ps, err := s.PasskeysOf(ctx, tn.ID, a.ID); err != nil || len(ps) != 1 {
 			t.Fatal("a refused removal removed it")
 		}
 		va.SteppedUpAt = clk.Now()
 		if _, err := s.RemovePasskey(ctx, va, p.ID, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if ps, _ := s.PasskeysOf(ctx, tn.ID, a.ID); len(ps) != 0 {
+		if ps, err := s.PasskeysOf(ctx, tn.ID, a.ID); err != nil || len(ps) != 0 {
 			t.Fatal("not removed")
 		}
 		if len(auditActions(t, db, tn.ID, "administrator.passkey_removed")) != 1 {
 			t.Fatal("removal not audited")
 		}
 		// Its passkey no longer signs in.
-		req, _ := s.BeginPasskeySignIn(ctx, tn, 0)
-		as, _ := auth.Get(req)
+		req, err := s.BeginPasskeySignIn(ctx, tn, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, err := auth.Get(req)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.FinishPasskeySignIn(ctx, tn, 0, as, models.Actor{}); !errors.Is(err, models.ErrPasskeyFailed) {
 			t.Fatalf("removed passkey signed in: %v", err)
 		}
@@ -342,6 +367,7 @@ func TestRemovePasskeyNeedsStepUpAndOwnership(t *testing.T) {
 }
 
 func TestPasskeysNeedAHostName(t *testing.T) {
+	t.Parallel()
 	for base, available := range map[string]bool{
 		"http://127.0.0.1:8080":      false,
 		"https://[::1]:8443":         false,

@@ -57,6 +57,7 @@ func authenticatorCredentials(t *testing.T, ctx context.Context, id webauthn.Aut
 // in again with the passkey alone (a discoverable credential, user
 // verified); the sign-in is audited with the method.
 func TestBrowserPasskey(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 120*time.Second)
 		app := webtest.Start(t, db, webtest.Options{RealClock: true, Localhost: true})
@@ -102,8 +103,8 @@ func TestBrowserPasskey(t *testing.T) {
 		if err := db.DB.Where("action = ?", "administrator.signed_in").Order("id DESC").Take(&ev).Error; err != nil || !strings.Contains(ev.Changes, `"passkey"`) {
 			t.Fatalf("sign-in audit %+v %v", ev, err)
 		}
-		if ps, _ := app.Store.PasskeysOf(webtest.Ctx(), owner.TenantID, owner.ID); ps[0].LastUsedAt == nil || ps[0].SignCount < 1 {
-			t.Fatalf("use not recorded: %+v", ps[0])
+		if ps, err := app.Store.PasskeysOf(webtest.Ctx(), owner.TenantID, owner.ID); err != nil || ps[0].LastUsedAt == nil || ps[0].SignCount < 1 {
+			t.Fatalf("use not recorded: %+v %v", ps, err)
 		}
 	})
 }
@@ -112,6 +113,7 @@ func TestBrowserPasskey(t *testing.T) {
 // an address of its domain offers single sign-on instead of the password,
 // and the round trip through the (in-process) identity provider signs in.
 func TestBrowserSSO(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 120*time.Second)
 		app := webtest.Start(t, db, webtest.Options{RealClock: true, Localhost: true, Env: map[string]string{"GATEHOUSE_SSO_ALLOW_PRIVATE": "true"}})

@@ -11,8 +11,6 @@ import (
 	"gatehouse/models/modelstest"
 	"gatehouse/models/passkeytest"
 	"gatehouse/web/webtest"
-
-	"github.com/PuerkitoBio/goquery"
 )
 
 // passkeyApp runs the app on a localhost base URL (passkeys need a host
@@ -28,11 +26,7 @@ func passkeyApp(t *testing.T, db modelstest.DB) (*webtest.App, *webtest.Client, 
 // passkeyControl reads a page's passkey form: its CSRF token and URLs.
 func passkeyControl(t *testing.T, body, kind string) (csrf, begin, finish string) {
 	t.Helper()
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := doc.Find(`form[data-passkey="` + kind + `"]`)
+	f := htmlOf(t, body).Find(`form[data-passkey="` + kind + `"]`)
 	if f.Length() != 1 {
 		t.Fatalf("no %s passkey control on the page", kind)
 	}
@@ -80,12 +74,13 @@ func passkeySignIn(t *testing.T, c *webtest.Client, auth *passkeytest.Authentica
 }
 
 func TestPasskeysOverHTTP(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
-		app, c, tn, owner, auth := passkeyApp(t, db)
+		app, c, _, owner, auth := passkeyApp(t, db)
 
 		// The account page's control; no passkey yet.
 		page := c.Get("/t/acme/account")
-		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(page.Body))
+		doc := htmlOf(t, page.Body)
 		if doc.Find(`[data-testid="passkeys-empty"]`).Length() != 1 || doc.Find(`[data-testid="passkeys-unavailable"]`).Length() != 0 {
 			t.Fatal("account page: passkeys section")
 		}
@@ -117,7 +112,7 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		if r.Status != http.StatusOK {
 			t.Fatalf("finish: %d %s", r.Status, r.Body)
 		}
-		doc, _ = goquery.NewDocumentFromReader(strings.NewReader(c.Get("/t/acme/account").Body))
+		doc = htmlOf(t, c.Get("/t/acme/account").Body)
 		rows := doc.Find(`[data-testid="passkey-list"] tr[data-testid="passkey"]`)
 		if rows.Length() != 1 || rows.Find(".passkey-name").Text() != "Work laptop" || !strings.Contains(rows.Find("td").Eq(2).Text(), "Never") {
 			t.Fatalf("passkey list: %q", rows.Text())
@@ -149,7 +144,7 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		if ev.ActorEmail != owner.Email || !strings.Contains(ev.Changes, `"passkey"`) {
 			t.Fatalf("sign-in audit %+v", ev)
 		}
-		doc, _ = goquery.NewDocumentFromReader(strings.NewReader(c.Get("/t/acme/account").Body))
+		doc = htmlOf(t, c.Get("/t/acme/account").Body)
 		if strings.Contains(doc.Find(`tr[data-testid="passkey"] td`).Eq(2).Text(), "Never") {
 			t.Error("last used not shown")
 		}
@@ -178,7 +173,7 @@ func TestPasskeysOverHTTP(t *testing.T) {
 			t.Fatalf("next: %s", r.Body)
 		}
 		// Another tenant's sign-in page does not take the passkey.
-		_, _, _ = app.Tenant("beta", models.PlanEnterprise, "b@example.com")
+		app.Tenant("beta", models.PlanEnterprise, "b@example.com")
 		o := app.Client()
 		ocsrf, obegin, ofinish := passkeyControl(t, o.Get("/t/beta/login").Body, "login")
 		opts := o.PostJSON(obegin, ocsrf, nil)
@@ -192,11 +187,11 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		if signedIn(t, o) || o.Get("/t/beta/").Status == http.StatusOK {
 			t.Fatal("signed in to another tenant")
 		}
-		_ = tn
 	})
 }
 
 func TestPasskeyOfDeactivatedAdministrator(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, owner, tn, _, _ := passkeyApp(t, db)
 		sam, samAdmin := app.SignedInAs(tn, "sam@example.com", "tenant_auditor")
@@ -216,6 +211,7 @@ func TestPasskeyOfDeactivatedAdministrator(t *testing.T) {
 }
 
 func TestPasskeyMeetsRequiredSecondFactor(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, _, tn, _, _ := passkeyApp(t, db)
 		sam, _ := app.SignedInAs(tn, "sam@example.com", "tenant_auditor")
@@ -241,7 +237,7 @@ func TestPasskeyMeetsRequiredSecondFactor(t *testing.T) {
 			t.Fatal("the password alone signed in")
 		}
 		step := b.Get("/t/acme/login")
-		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(step.Body))
+		doc := htmlOf(t, step.Body)
 		if doc.Find("h1").Text() != "Confirm with your passkey" {
 			t.Fatalf("second step %q", doc.Find("h1").Text())
 		}
@@ -283,6 +279,16 @@ func TestPasskeyMeetsRequiredSecondFactor(t *testing.T) {
 	})
 }
 
+// passkeysOf lists an administrator's stored passkeys.
+func passkeysOf(t *testing.T, app *webtest.App, tn models.Tenant, adminID int64) []models.Passkey {
+	t.Helper()
+	ps, err := app.Store.PasskeysOf(webtest.Ctx(), tn.ID, adminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ps
+}
+
 func challengeOf(t *testing.T, opts []byte) string {
 	t.Helper()
 	var o struct{ Challenge string }
@@ -293,12 +299,13 @@ func challengeOf(t *testing.T, opts []byte) string {
 }
 
 func TestRemovePasskeyFromAccount(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, owner, tn, ownerAdmin, auth := passkeyApp(t, db)
 		registerPasskey(t, owner, auth, "Laptop")
-		ps, err := app.Store.PasskeysOf(webtest.Ctx(), tn.ID, ownerAdmin.ID)
-		if err != nil || len(ps) != 1 {
-			t.Fatalf("%v %v", ps, err)
+		ps := passkeysOf(t, app, tn, ownerAdmin.ID)
+		if len(ps) != 1 {
+			t.Fatalf("%v", ps)
 		}
 		path := "/t/acme/account/passkeys/" + itoa(ps[0].ID) + "/delete"
 
@@ -320,7 +327,7 @@ func TestRemovePasskeyFromAccount(t *testing.T) {
 
 		// The page names it and asks for the step-up; without it, nothing is removed.
 		page := owner.Get(path)
-		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(page.Body))
+		doc := htmlOf(t, page.Body)
 		if page.Status != http.StatusOK || !strings.Contains(doc.Find("h1").Text(), "Laptop") || doc.Find(`[data-testid="stepup"] input[name="password"]`).Length() != 1 {
 			t.Fatalf("remove page: %d", page.Status)
 		}
@@ -332,14 +339,14 @@ func TestRemovePasskeyFromAccount(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The password is not correct.") {
 			t.Fatalf("wrong password: %d", r.Status)
 		}
-		if ps, _ := app.Store.PasskeysOf(webtest.Ctx(), tn.ID, ownerAdmin.ID); len(ps) != 1 {
+		if len(passkeysOf(t, app, tn, ownerAdmin.ID)) != 1 {
 			t.Fatal("removed without a step-up")
 		}
 		r = owner.Submit(path, path, url.Values{"password": {webtest.Password}})
 		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/account#passkeys" {
 			t.Fatalf("remove: %d %q", r.Status, r.Location)
 		}
-		if ps, _ := app.Store.PasskeysOf(webtest.Ctx(), tn.ID, ownerAdmin.ID); len(ps) != 0 {
+		if len(passkeysOf(t, app, tn, ownerAdmin.ID)) != 0 {
 			t.Fatal("not removed")
 		}
 		if ev := lastAudit(t, app, "administrator.passkey_removed"); !strings.Contains(ev.Changes, "Laptop") {
@@ -354,9 +361,10 @@ func TestRemovePasskeyFromAccount(t *testing.T) {
 }
 
 func TestPasskeysUnavailableOnAnIPAddress(t *testing.T) {
+	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{}) // base URL http://127.0.0.1:port
 	c, _, _ := app.Owner("acme", "owner@example.com")
-	doc, _ := goquery.NewDocumentFromReader(strings.NewReader(c.Get("/t/acme/account").Body))
+	doc := htmlOf(t, c.Get("/t/acme/account").Body)
 	if msg := doc.Find(`[data-testid="passkeys-unavailable"]`).Text(); !strings.Contains(msg, "IP address") || doc.Find(`form[data-passkey]`).Length() != 0 {
 		t.Fatalf("account page: %q", msg)
 	}
@@ -371,6 +379,7 @@ func TestPasskeysUnavailableOnAnIPAddress(t *testing.T) {
 }
 
 func TestPasskeyRoutesNeedSignIn(t *testing.T) {
+	t.Parallel()
 	app, _, _, _, _ := passkeyApp(t, modelstest.SQLite(t))
 	anon := app.Client()
 	csrf := webtest.CSRFToken(anon.Get("/t/acme/login").Body)

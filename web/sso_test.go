@@ -75,6 +75,36 @@ func signedIn(t *testing.T, c *webtest.Client) bool {
 	return r.Status == http.StatusOK && strings.Contains(r.Body, `class="sidebar"`)
 }
 
+// ssoOf is the tenant's stored single sign-on (ok false: none).
+func ssoOf(t *testing.T, app *webtest.App, tn models.Tenant) (models.TenantSSO, bool) {
+	t.Helper()
+	cfg, ok, err := app.Store.SSO(webtest.Ctx(), tn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg, ok
+}
+
+// htmlOf parses a page.
+func htmlOf(t *testing.T, body string) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// urlOf parses a URL.
+func urlOf(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func lastAudit(t *testing.T, app *webtest.App, action string) models.AuditEvent {
 	t.Helper()
 	var ev models.AuditEvent
@@ -85,6 +115,7 @@ func lastAudit(t *testing.T, app *webtest.App, action string) models.AuditEvent 
 }
 
 func TestSSOSettingsForm(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, c, tn, op := ssoApp(t, db)
 		r := c.Get(ssoURL)
@@ -114,7 +145,7 @@ func TestSSOSettingsForm(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("bad input: %d", r.Status)
 		}
-		doc, _ = goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+		doc = htmlOf(t, r.Body)
 		for _, f := range []string{"issuer_url", "client_id", "client_secret", "domains"} {
 			if doc.Find("#e-"+f).Text() == "" {
 				t.Errorf("no message beside %s", f)
@@ -129,7 +160,7 @@ func TestSSOSettingsForm(t *testing.T) {
 		// An issuer whose configuration cannot be read is said beside it.
 		r = c.Submit(ssoURL, ssoURL, url.Values{"issuer_url": {op.Issuer + "/nowhere"}, "client_id": {"x"}, "client_secret": {"y"},
 			"domains": {"example.com"}, "password": {webtest.Password}})
-		doc, _ = goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+		doc = htmlOf(t, r.Body)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(doc.Find("#e-issuer_url").Text(), "could not read the OpenID configuration") {
 			t.Fatalf("unreachable issuer: %d %q", r.Status, doc.Find("#e-issuer_url").Text())
 		}
@@ -139,7 +170,7 @@ func TestSSOSettingsForm(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, models.MsgStepUpRequired) {
 			t.Fatalf("no step-up: %d", r.Status)
 		}
-		if _, ok, _ := app.Store.SSO(webtest.Ctx(), tn.ID); ok {
+		if _, ok := ssoOf(t, app, tn); ok {
 			t.Fatal("saved without a step-up")
 		}
 
@@ -165,7 +196,7 @@ func TestSSOSettingsForm(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("save without secret: %d\n%s", r.Status, r.Body)
 		}
-		again, _, _ := app.Store.SSO(webtest.Ctx(), tn.ID)
+		again, _ := ssoOf(t, app, tn)
 		if string(again.ClientSecret) != string(cfg.ClientSecret) {
 			t.Error("an empty secret replaced the saved one")
 		}
@@ -185,7 +216,7 @@ func TestSSOSettingsForm(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("remove: %d", r.Status)
 		}
-		if _, ok, _ := app.Store.SSO(webtest.Ctx(), tn.ID); ok {
+		if _, ok := ssoOf(t, app, tn); ok {
 			t.Fatal("not removed")
 		}
 		if login := app.Client().Get("/t/acme/login"); strings.Contains(login.Body, `data-testid="sso"`) {
@@ -195,6 +226,7 @@ func TestSSOSettingsForm(t *testing.T) {
 }
 
 func TestSSOSignIn(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, c, tn, op := ssoApp(t, db)
 		configureSSO(t, c, op, false)
@@ -203,7 +235,7 @@ func TestSSOSignIn(t *testing.T) {
 
 		// The sign-in page offers it, with the domains for routing.
 		login := app.Client().Get("/t/acme/login")
-		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(login.Body))
+		doc := htmlOf(t, login.Body)
 		if got := doc.Find(`[data-testid="sso-button"]`).Text(); got != "Sign in with Example SSO" {
 			t.Fatalf("button %q", got)
 		}
@@ -250,7 +282,7 @@ func TestSSOSignIn(t *testing.T) {
 		op.Set("sam@example.com", true, idptest.Knobs{})
 		start := nextC.Submit("/t/acme/login?next=/t/acme/account", "/t/acme/login/sso", url.Values{"next": {"/t/acme/account"}})
 		back := nextC.GetURL(start.Location)
-		u, _ := url.Parse(back.Location)
+		u := urlOf(t, back.Location)
 		if r := nextC.Get(u.RequestURI()); r.Status != http.StatusSeeOther || r.Location != "/t/acme/account" {
 			t.Fatalf("next: %d %q", r.Status, r.Location)
 		}
@@ -270,6 +302,7 @@ func TestSSOSignIn(t *testing.T) {
 }
 
 func TestSSORefusals(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, c, tn, op := ssoApp(t, db)
 		configureSSO(t, c, op, false)
@@ -323,14 +356,14 @@ func TestSSORefusals(t *testing.T) {
 		victim, attacker := app.Client(), app.Client()
 		start := attacker.Submit("/t/acme/login", "/t/acme/login/sso", url.Values{})
 		back := attacker.GetURL(start.Location)
-		u, _ := url.Parse(back.Location)
+		u := urlOf(t, back.Location)
 		victim.Submit("/t/acme/login", "/t/acme/login/sso", url.Values{}) // the victim has a pending request of their own
 		refused("wrong state (another browser's callback)", victim.Get(u.RequestURI()), victim, "state")
 		// A state altered in the callback.
 		b := app.Client()
 		start = b.Submit("/t/acme/login", "/t/acme/login/sso", url.Values{})
 		back = b.GetURL(start.Location)
-		u, _ = url.Parse(back.Location)
+		u = urlOf(t, back.Location)
 		q := u.Query()
 		q.Set("state", q.Get("state")+"x")
 		u.RawQuery = q.Encode()
@@ -352,8 +385,8 @@ func TestSSORefusals(t *testing.T) {
 		redeemed := op.Redemptions
 		start = replayer.Submit("/t/acme/login", "/t/acme/login/sso", url.Values{})
 		fresh := replayer.GetURL(start.Location)
-		fu, _ := url.Parse(fresh.Location)
-		cu, _ := url.Parse(cb)
+		fu := urlOf(t, fresh.Location)
+		cu := urlOf(t, cb)
 		fq := fu.Query()
 		fq.Set("code", cu.Query().Get("code"))
 		fu.RawQuery = fq.Encode()
@@ -365,13 +398,14 @@ func TestSSORefusals(t *testing.T) {
 }
 
 func TestSSOOnly(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, c, tn, op := ssoApp(t, db)
 		configureSSO(t, c, op, true)
 		app.AdminWithRoles(tn, "sam@example.com", "tenant_auditor")
 
 		login := app.Client().Get("/t/acme/login")
-		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(login.Body))
+		doc := htmlOf(t, login.Body)
 		if doc.Find(`[data-testid="sso-button"].button-primary`).Length() != 1 || doc.Find(`details[data-testid="break-glass"] input[name="password"]`).Length() != 1 {
 			t.Fatal("the sign-in page does not put single sign-on first, with the password for break-glass administrators")
 		}
@@ -389,8 +423,7 @@ func TestSSOOnly(t *testing.T) {
 		// No e-mailed code goes out either.
 		setSecurity(t, app, tn, models.MethodOTP, false)
 		mails := len(outboxTo(t, app, "sam@example.com"))
-		r := app.Client().Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {"sam@example.org"}})
-		_ = r
+		app.Client().Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {"sam@example.org"}})
 		app.Client().Submit("/t/acme/login", "/t/acme/login", url.Values{"email": {"sam@other.test"}})
 		sent := 0
 		for _, m := range outboxTo(t, app, "sam@example.com")[mails:] {
@@ -419,6 +452,7 @@ func TestSSOOnly(t *testing.T) {
 }
 
 func TestSSOSettingsRoutesByRole(t *testing.T) {
+	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		app, owner, tn, op := ssoApp(t, db)
 		configureSSO(t, owner, op, false)
@@ -427,7 +461,7 @@ func TestSSOSettingsRoutesByRole(t *testing.T) {
 			c, _ := app.SignedInAs(tn, role+"@example.com", role)
 			read, manage := role == "tenant_admin" || role == "tenant_auditor", role == "tenant_admin"
 			r := c.Get(ssoURL)
-			doc, _ := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+			doc := htmlOf(t, r.Body)
 			switch {
 			case !read:
 				if r.Status != http.StatusForbidden || doc.Find(".sidebar").Length() != 1 {
@@ -445,10 +479,10 @@ func TestSSOSettingsRoutesByRole(t *testing.T) {
 			if (doc.Find(`nav a[href="`+ssoURL+`"]`).Length() == 1) != read {
 				t.Errorf("%s: navigation entry shown=%v", role, !read)
 			}
-			before, _, _ := app.Store.SSO(webtest.Ctx(), tn.ID)
+			before, _ := ssoOf(t, app, tn)
 			for _, path := range []string{ssoURL, ssoURL + "/remove"} {
 				r := c.Submit("/t/acme/", path, good)
-				after, ok, _ := app.Store.SSO(webtest.Ctx(), tn.ID)
+				after, ok := ssoOf(t, app, tn)
 				if manage {
 					if r.Status != http.StatusSeeOther {
 						t.Errorf("%s: POST %s = %d", role, path, r.Status)
@@ -460,7 +494,7 @@ func TestSSOSettingsRoutesByRole(t *testing.T) {
 				}
 			}
 		}
-		if _, ok, _ := app.Store.SSO(webtest.Ctx(), tn.ID); ok {
+		if _, ok := ssoOf(t, app, tn); ok {
 			t.Error("the Tenant Admin's removal did not remove")
 		}
 	})
