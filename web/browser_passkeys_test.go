@@ -148,6 +148,11 @@ func TestBrowserSSO(t *testing.T) {
 		if q := op.LastAuthorization(); q.Get("login_hint") != "olivia@acme.example" {
 			t.Errorf("login_hint %q", q.Get("login_hint"))
 		}
+		browsertest.Do(t, ctx, "Single Sign-On settings", chromedp.Navigate(app.URL("/t/acme/settings/sso")), chromedp.WaitVisible(chromedp.CSS("#f-issuer_url")))
+		if v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#f-issuer_url"))); err != nil || v != op.Issuer {
+			t.Fatalf("issuer shown %q %v", v, err)
+		}
+		browsertest.Screenshot(t, ctx, "sso-settings-"+db.Name)
 		// Another address: the password again.
 		browsertest.Submit(t, ctx, "sign out", ".whoami button[type=submit]")
 		browsertest.Do(t, ctx, "other domain", chromedp.WaitVisible(chromedp.CSS("#f-email")),

@@ -10,6 +10,8 @@ import (
 	"gatehouse/models"
 	"gatehouse/models/modelstest"
 	"gatehouse/models/passkeytest"
+	"gatehouse/web"
+	"gatehouse/web/limit"
 	"gatehouse/web/webtest"
 )
 
@@ -169,8 +171,13 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		if nf != "/t/acme/login/passkey/finish?next=%2Ft%2Facme%2Faccount" {
 			t.Fatalf("finish with next: %q", nf)
 		}
+		mails := len(outboxTo(t, app, owner.Email))
 		if r, _ := passkeySignIn(t, n, auth, "/t/acme/login?next=/t/acme/account"); !strings.Contains(r.Body, `"redirect":"/t/acme/account"`) {
 			t.Fatalf("next: %s", r.Body)
+		}
+		// That browser was new: its sign-in was announced.
+		if ms := outboxTo(t, app, owner.Email); len(ms) != mails+1 || !strings.HasPrefix(ms[len(ms)-1].Subject, "New sign-in to your Gatehouse account") {
+			t.Fatalf("new-device e-mail: %d → %d", mails, len(ms))
 		}
 		// Another tenant's sign-in page does not take the passkey.
 		app.Tenant("beta", models.PlanEnterprise, "b@example.com")
@@ -186,6 +193,21 @@ func TestPasskeysOverHTTP(t *testing.T) {
 		}
 		if signedIn(t, o) || o.Get("/t/beta/").Status == http.StatusOK {
 			t.Fatal("signed in to another tenant")
+		}
+
+		// A signature counter gone backwards (a copy of the passkey): refused,
+		// and the account page says so beside the passkey.
+		auth.Creds[0].Counter = 0
+		cl := app.Client()
+		if r, _ := passkeySignIn(t, cl, auth, "/t/acme/login"); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "signature counter went backwards") || signedIn(t, cl) {
+			t.Fatalf("cloned passkey: %d %s", r.Status, r.Body)
+		}
+		doc = htmlOf(t, c.Get("/t/acme/account").Body)
+		if w := doc.Find(`tr[data-testid="passkey"] [data-testid="clone-warning"]`).Text(); !strings.Contains(w, "May have been copied") {
+			t.Fatalf("clone warning on the account page: %q", w)
+		}
+		if ev := lastAudit(t, app, "administrator.passkey_clone_warning"); !strings.Contains(ev.Changes, "Work laptop") {
+			t.Fatalf("clone audit %s", ev.Changes)
 		}
 	})
 }
@@ -392,5 +414,31 @@ func TestPasskeyRoutesNeedSignIn(t *testing.T) {
 	var n int64
 	if err := app.DB.DB.Model(&models.WebauthnChallenge{}).Count(&n).Error; err != nil || n != 0 {
 		t.Errorf("challenges stored for anonymous requests: %d %v", n, err)
+	}
+}
+
+// TestPasskeyAndSSORoutesAreRateLimited: the passkey and single sign-on
+// steps count towards the per-address sign-in limit like the others (one
+// allowance for every sign-in step of an address).
+func TestPasskeyAndSSORoutesAreRateLimited(t *testing.T) {
+	t.Parallel()
+	lim := web.DefaultLimits
+	lim.SignIn = limit.Rate{PerMinute: 2, Burst: 2}
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{Localhost: true, Limits: &lim})
+	app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
+	for _, p := range []string{"/t/acme/login/passkey/begin", "/t/acme/login/passkey/finish", "/t/acme/login/sso"} {
+		c := app.Client()
+		csrf := webtest.CSRFToken(c.Get("/t/acme/login").Body)
+		var last *webtest.Response
+		for range 3 {
+			last = c.PostJSON(p, csrf, []byte("{}"))
+		}
+		if last.Status != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+			t.Errorf("%s: third request %d", p, last.Status)
+		}
+	}
+	var n int64
+	if err := app.DB.DB.Model(&models.WebauthnChallenge{}).Count(&n).Error; err != nil || n > 2 {
+		t.Errorf("%d challenges stored past the limit (%v)", n, err)
 	}
 }

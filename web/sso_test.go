@@ -1,9 +1,12 @@
 package web_test
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"gatehouse/models"
@@ -498,4 +501,48 @@ func TestSSOSettingsRoutesByRole(t *testing.T) {
 			t.Error("the Tenant Admin's removal did not remove")
 		}
 	})
+}
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSSOCallbackNotLogged: the access log does not keep the callback's
+// authorization code nor its state.
+func TestSSOCallbackNotLogged(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{Env: map[string]string{"GATEHOUSE_SSO_ALLOW_PRIVATE": "true"},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c, tn, _ := app.Owner("acme", "owner@example.com")
+	op := idptest.Start(t)
+	configureSSO(t, c, op, false)
+	app.AdminWithRoles(tn, "sam@example.com", "tenant_auditor")
+	op.Set("sam@example.com", true, idptest.Knobs{})
+	cb, r := ssoRound(t, app.Client(), "sam@example.com")
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", r.Status)
+	}
+	q := urlOf(t, cb).Query()
+	out := logs.String()
+	if !strings.Contains(out, "/t/acme/login/sso/callback?…") {
+		t.Fatalf("the callback is not in the access log:\n%s", out)
+	}
+	if strings.Contains(out, q.Get("code")) || strings.Contains(out, q.Get("state")) {
+		t.Fatal("the access log keeps the code or the state")
+	}
 }
