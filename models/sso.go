@@ -53,7 +53,7 @@ type TenantSSO struct {
 	// starting single sign-on is a form whose answer redirects to it.
 	AuthorizeOrigin string `gorm:"size:300;not null;default:''"`
 	CreatedAt       time.Time
-	UpdatedAt   time.Time
+	UpdatedAt       time.Time
 }
 
 // TableName is the table of tenants' single sign-on settings.

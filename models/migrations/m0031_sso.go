@@ -25,8 +25,8 @@ func sso() *gormigrate.Migration {
 		// endpoint (from discovery): the sign-in page's CSP lets its forms
 		// lead there.
 		AuthorizeOrigin string `gorm:"size:300;not null;default:''"`
-		CreatedAt    time.Time
-		UpdatedAt    time.Time
+		CreatedAt       time.Time
+		UpdatedAt       time.Time
 	}
 	type SSOCode struct {
 		CodeHash  string    `gorm:"primaryKey;size:64"`
