@@ -160,11 +160,21 @@ type passkeyUser struct {
 	a      Administrator
 	handle []byte
 	creds  []webauthn.Credential
+	// tenant names the tenant in the display name: one host serves every
+	// tenant, so a person who administers two has a passkey for each, and
+	// the browser's list of passkeys must tell them apart.
+	tenant string
 }
 
-func (u passkeyUser) WebAuthnID() []byte                         { return u.handle }
-func (u passkeyUser) WebAuthnName() string                       { return u.a.Email }
-func (u passkeyUser) WebAuthnDisplayName() string                { return u.a.DisplayName() }
+func (u passkeyUser) WebAuthnID() []byte   { return u.handle }
+func (u passkeyUser) WebAuthnName() string { return u.a.Email }
+func (u passkeyUser) WebAuthnDisplayName() string {
+	if u.tenant == "" {
+		return u.a.DisplayName()
+	}
+	return u.a.DisplayName() + " (" + u.tenant + ")"
+}
+
 func (u passkeyUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
 
 // credentialHash is how a credential id is looked up.
@@ -315,6 +325,7 @@ func (s *Store) BeginPasskeyRegistration(ctx context.Context, tenant Tenant, adm
 	if err != nil {
 		return nil, err
 	}
+	u.tenant = tenant.Name
 	ch, err := s.challenge()
 	if err != nil {
 		return nil, err

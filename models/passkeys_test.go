@@ -66,8 +66,11 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 			t.Fatal(err)
 		}
 		var co struct {
-			RP        struct{ ID, Name string }
-			User      struct{ ID, Name string }
+			RP   struct{ ID, Name string }
+			User struct {
+				ID, Name    string
+				DisplayName string `json:"displayName"`
+			}
 			Challenge string
 			Selection struct {
 				ResidentKey      string `json:"residentKey"`
@@ -78,7 +81,7 @@ func TestPasskeyRegistrationAndSignIn(t *testing.T) {
 		if err := json.Unmarshal(opts, &co); err != nil {
 			t.Fatal(err)
 		}
-		if co.RP.ID != "gatehouse.test" || co.User.Name != a.Email || len(co.Challenge) < 40 ||
+		if co.RP.ID != "gatehouse.test" || co.User.Name != a.Email || co.User.DisplayName != a.DisplayName()+" (Acme)" || len(co.Challenge) < 40 ||
 			co.Selection.ResidentKey != "preferred" || co.Selection.UserVerification != "required" || co.Attestation != "none" {
 			t.Fatalf("creation options %s", opts)
 		}
