@@ -1,6 +1,7 @@
 package models
 
 import (
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -56,14 +57,22 @@ type Keys struct {
 // ErrMissingKeys is NewStore's refusal to run without its secret keys:
 // keys made up on the spot would differ between replicas and restarts,
 // and every TOTP secret and e-mailed code would silently stop working.
-var ErrMissingKeys = errors.New("models: the TOTP, sign-in code and single sign-on keys must be given (32 bytes each)")
+var ErrMissingKeys = errors.New("models: the TOTP and sign-in code keys must be given (32 bytes each)")
 
 // NewStore returns a Store with the real clock, crypto/rand and the default
 // token lifetimes. It refuses (ErrMissingKeys) unless both keys are given:
 // a one-off command derives them from GATEHOUSE_SECRET_KEY as serve does.
+// Without a single sign-on key (Keys.SSO), one is derived from the TOTP key.
 func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*Store, error) {
-	if len(keys.TOTP) != 32 || len(keys.Code) != 32 || len(keys.SSO) != 32 {
+	if len(keys.TOTP) != 32 || len(keys.Code) != 32 || (len(keys.SSO) != 0 && len(keys.SSO) != 32) {
 		return nil, ErrMissingKeys
+	}
+	if len(keys.SSO) == 0 {
+		k, err := hkdf.Key(sha256.New, keys.TOTP, nil, "gatehouse/sso-secrets", 32)
+		if err != nil {
+			return nil, err
+		}
+		keys.SSO = k
 	}
 	return &Store{
 		DB:            db,
