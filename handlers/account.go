@@ -88,6 +88,9 @@ func (h *Handler) renderAccountTyped(c echo.Context, status int, errs map[string
 			return err
 		}
 	}
+	if d.Passkeys, err = h.accountPasskeys(c, a); err != nil {
+		return err
+	}
 	current, err := h.currentSessionID(c)
 	if err != nil {
 		return err
@@ -241,7 +244,11 @@ func (h *Handler) AccountTOTPRemove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if sec.RequireTOTP {
+	hasPasskey, err := h.Models.HasPasskey(ctx, v.Tenant.ID, v.Administrator.ID)
+	if err != nil {
+		return err
+	}
+	if sec.RequireTOTP && !hasPasskey { // a passkey meets the requirement too
 		// The tenant requires it: this session goes back to enrolment and
 		// reaches nothing else until TOTP is set up again (the way to new
 		// recovery codes, or to a new device).

@@ -93,7 +93,7 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := sess.LoginPending(t.ID, admin.ID, session.StageEnroll, "", ""); err != nil {
+		if err := sess.LoginPendingVia(t.ID, admin.ID, session.StageEnroll, "invitation", ""); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")

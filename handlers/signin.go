@@ -22,9 +22,33 @@ const (
 	msgBadCode        = "That code is not valid or has expired."
 )
 
-// loginPage renders one step of the sign-in page.
+// loginPage renders one step of the sign-in page; the first step with the
+// tenant's other ways in (a passkey, single sign-on).
 func (h *Handler) loginPage(c echo.Context, status int, f pages.LoginForm) error {
+	if f.Step == "password" || f.Step == "email" {
+		t, _ := render.Tenant(c)
+		f.Passkey = h.passkeyControl(t, f.Next)
+		sso, err := h.ssoControl(c, t)
+		if err != nil {
+			return err
+		}
+		f.SSO = sso
+	}
 	return render.Render(c, status, pages.Login(h.R.Page(c, "Sign in"), f))
+}
+
+// secondStep is the form of a second step (totp or passkey) for the
+// administrator signing in: with their passkey's button when they have one.
+func (h *Handler) secondStep(c echo.Context, t models.Tenant, step string, adminID int64) (pages.LoginForm, error) {
+	f := pages.LoginForm{Step: step}
+	has, err := h.Models.HasPasskey(c.Request().Context(), t.ID, adminID)
+	if err != nil {
+		return f, err
+	}
+	if has {
+		f.Passkey = h.passkeyControl(t, "")
+	}
+	return f, nil
 }
 
 // firstStep is the first step's form for the tenant's sign-in method.
@@ -53,8 +77,16 @@ func (h *Handler) LoginForm(c echo.Context) error {
 	switch sess.PendingIn(t.ID) {
 	case session.StageCode:
 		return h.loginPage(c, http.StatusOK, pages.LoginForm{Step: "code", Email: sess.Email()})
-	case session.StageTOTP:
-		return h.loginPage(c, http.StatusOK, pages.LoginForm{Step: "totp"})
+	case session.StageTOTP, session.StagePasskey:
+		step := "totp"
+		if sess.PendingIn(t.ID) == session.StagePasskey {
+			step = "passkey"
+		}
+		f, err := h.secondStep(c, t, step, sess.AdminID())
+		if err != nil {
+			return err
+		}
+		return h.loginPage(c, http.StatusOK, f)
 	case session.StageEnroll:
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
 	}
@@ -80,6 +112,8 @@ func (h *Handler) Login(c echo.Context) error {
 		return h.loginCode(c, t, sess)
 	case session.StageTOTP:
 		return h.loginTOTP(c, t, sess)
+	case session.StagePasskey: // nothing to post: the passkey's ceremony is JSON
+		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
 	case session.StageEnroll:
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
 	}
@@ -96,10 +130,22 @@ func (h *Handler) Login(c echo.Context) error {
 			return h.loginPage(c, http.StatusUnprocessableEntity, f)
 		}
 	}
+	password := c.FormValue("password")
+	if f.Email != "" && password == "" && (step == "password" || c.FormValue("sso") != "") {
+		// An address of the domains the tenant's identity provider serves,
+		// and no password: single sign-on (what the page's script offers
+		// as the address is typed).
+		cfg, ok, err := h.Models.SSO(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if ok && cfg.Serves(f.Email) {
+			return h.startSSO(c, t, f.Email, f.Next)
+		}
+	}
 	if step == "email" {
 		return h.loginEmail(c, t, sess, f)
 	}
-	password := c.FormValue("password")
 	if f.Email == "" || password == "" {
 		f.Error = "Enter your e-mail and password."
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
@@ -114,7 +160,7 @@ func (h *Handler) Login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	return h.afterFirstFactor(c, t, sess, admin, f.Next)
+	return h.afterFirstFactor(c, t, sess, admin, methodPassword, f.Next)
 }
 
 // loginBusy answers a sign-in step that could not be checked because the
@@ -187,15 +233,23 @@ func (h *Handler) loginCode(c echo.Context, t models.Tenant, sess *session.Sessi
 	if err != nil {
 		return err
 	}
-	return h.afterFirstFactor(c, t, sess, admin, sess.Next())
+	return h.afterFirstFactor(c, t, sess, admin, methodEmailCode, sess.Next())
 }
 
-// afterFirstFactor moves on to TOTP (enrolled), to enrolment (required but
-// not set up) or completes the sign-in.
-func (h *Handler) afterFirstFactor(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator, next string) error {
+// How a sign-in's first step was passed (audited with the sign-in).
+const (
+	methodPassword  = "password"
+	methodEmailCode = "email_code"
+)
+
+// afterFirstFactor moves on to TOTP (enrolled), to the administrator's
+// passkey (the tenant requires a second factor, they have a passkey and no
+// TOTP: a passkey meets require_totp), to enrolment (required but neither
+// set up) or completes the sign-in.
+func (h *Handler) afterFirstFactor(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator, method, next string) error {
 	ctx := c.Request().Context()
 	if admin.TOTPEnabledAt != nil {
-		if err := sess.LoginPending(t.ID, admin.ID, session.StageTOTP, "", next); err != nil {
+		if err := sess.LoginPendingVia(t.ID, admin.ID, session.StageTOTP, method, next); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
@@ -205,12 +259,22 @@ func (h *Handler) afterFirstFactor(c echo.Context, t models.Tenant, sess *sessio
 		return err
 	}
 	if sec.RequireTOTP {
-		if err := sess.LoginPending(t.ID, admin.ID, session.StageEnroll, "", next); err != nil {
+		hasPasskey, err := h.Models.HasPasskey(ctx, t.ID, admin.ID)
+		if err != nil {
+			return err
+		}
+		if hasPasskey && h.Models.PasskeysUnavailable() == "" {
+			if err := sess.LoginPendingVia(t.ID, admin.ID, session.StagePasskey, method, next); err != nil {
+				return err
+			}
+			return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login")
+		}
+		if err := sess.LoginPendingVia(t.ID, admin.ID, session.StageEnroll, method, next); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, "/t/"+t.Slug+"/login/enroll")
 	}
-	if err := h.signIn(c, t, sess, admin); err != nil {
+	if err := h.signIn(c, t, sess, admin, method); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, session.SafeNext(next, "/t/"+t.Slug+"/"))
@@ -220,7 +284,7 @@ func (h *Handler) afterFirstFactor(c echo.Context, t models.Tenant, sess *sessio
 // is stored in the transaction that records the sign-in (and the device,
 // with its e-mail when new), so a failure leaves no signed-in session.
 // Only then is the session's cookie set, with the device cookie.
-func (h *Handler) signIn(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator) error {
+func (h *Handler) signIn(c echo.Context, t models.Tenant, sess *session.Session, admin models.Administrator, method string) error {
 	prepared, err := sess.PrepareSignIn(t.ID, admin.ID)
 	if err != nil {
 		return err
@@ -230,7 +294,7 @@ func (h *Handler) signIn(c echo.Context, t models.Tenant, sess *session.Session,
 		return err
 	}
 	newDevice, err := h.Models.RecordSignIn(c.Request().Context(), admin,
-		models.SignIn{Session: prepared.Row, Replaces: prepared.Replaces, DeviceHash: session.DeviceHash(device)}, actor(c))
+		models.SignIn{Session: prepared.Row, Replaces: prepared.Replaces, DeviceHash: session.DeviceHash(device), Method: method}, actor(c))
 	if err != nil {
 		return err
 	}
@@ -253,7 +317,10 @@ func (h *Handler) loginTOTP(c echo.Context, t models.Tenant, sess *session.Sessi
 		}
 		return err
 	}
-	f := pages.LoginForm{Step: "totp"}
+	f, err := h.secondStep(c, t, "totp", admin.ID)
+	if err != nil {
+		return err
+	}
 	if admin.Status != models.AdminActive {
 		f.Error = msgBadCode
 		return h.loginPage(c, http.StatusUnprocessableEntity, f)
@@ -278,7 +345,7 @@ func (h *Handler) loginTOTP(c echo.Context, t models.Tenant, sess *session.Sessi
 	case err != nil:
 		return err
 	}
-	if err := h.signIn(c, t, sess, admin); err != nil {
+	if err := h.signIn(c, t, sess, admin, sess.Method()+"+totp"); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, session.SafeNext(sess.Next(), "/t/"+t.Slug+"/"))
@@ -369,7 +436,11 @@ func (h *Handler) Enroll(c echo.Context) error {
 		return err
 	}
 	next := sess.Next()
-	if err := h.signIn(c, t, sess, admin); err != nil {
+	method := "totp_enrolment"
+	if m := sess.Method(); m != "" {
+		method = m + "+totp"
+	}
+	if err := h.signIn(c, t, sess, admin, method); err != nil {
 		return err
 	}
 	v, err := h.Models.LoadViewer(ctx, t, admin.ID)

@@ -82,8 +82,13 @@ func (s *Store) RequestSignInCode(ctx context.Context, tenant Tenant, email stri
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	found := err == nil
+	on, err := s.passwordSignInOn(ctx, tenant.ID, a.ID) // sso_only: only break-glass administrators get codes
+	if err != nil {
+		return err
+	}
 	now := s.now()
-	real := err == nil && a.Status == AdminActive && !a.Locked(now)
+	real := found && on && a.Status == AdminActive && !a.Locked(now)
 	target, name := a, a.DisplayName()
 	if !real {
 		target = ghostAdmin(tenant.ID, email)
@@ -137,7 +142,12 @@ func (s *Store) VerifySignInCode(ctx context.Context, tenant Tenant, email, code
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Administrator{}, err
 	}
-	real := err == nil && a.Status == AdminActive && !a.Locked(s.now())
+	found := err == nil
+	on, err := s.passwordSignInOn(ctx, tenant.ID, a.ID)
+	if err != nil {
+		return Administrator{}, err
+	}
+	real := found && on && a.Status == AdminActive && !a.Locked(s.now())
 	ghost := ghostAdmin(tenant.ID, email)
 	target := ghost
 	if real {

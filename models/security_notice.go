@@ -30,6 +30,22 @@ var (
 		"One of your recovery codes was used in place of a code from your authenticator app to sign in to your Gatehouse account. It cannot be used again."}
 )
 
+// Passkey notices name the passkey.
+func noticePasskeyAdded(name string) securityChange {
+	return securityChange{"A passkey was added to your account",
+		"A passkey named \u201c" + name + "\u201d was added to your Gatehouse account: it signs you in on its own, without your password."}
+}
+
+func noticePasskeyRemoved(name string) securityChange {
+	return securityChange{"A passkey was removed from your account",
+		"The passkey named \u201c" + name + "\u201d was removed from your Gatehouse account: it no longer signs you in."}
+}
+
+func noticePasskeyCloned(name string) securityChange {
+	return securityChange{"Your passkey may have been copied",
+		"A sign-in to your Gatehouse account with the passkey named \u201c" + name + "\u201d was refused: its signature counter went backwards, which happens when a copy of the passkey is used. If you did not copy it, remove it from your account page and add a new one."}
+}
+
 // notifyTx queues, inside the transaction of the change, the e-mail telling
 // administrator a that it happened, who did it (actor) and from where.
 func (s *Store) notifyTx(tx *gorm.DB, now time.Time, a Administrator, change securityChange, actor Actor) error {

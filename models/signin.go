@@ -36,8 +36,15 @@ func (s *Store) Authenticate(ctx context.Context, tenantID int64, email, passwor
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Administrator{}, err
 	}
-	lockedOut := err == nil && a.PasswordHash != "" && a.Locked(s.now())
-	real := err == nil && a.PasswordHash != "" && !lockedOut
+	found := err == nil
+	// With sso_only, only break-glass administrators sign in with a
+	// password: the others take the path of an unknown address.
+	on, err := s.passwordSignInOn(ctx, tenantID, a.ID)
+	if err != nil {
+		return Administrator{}, err
+	}
+	lockedOut := found && on && a.PasswordHash != "" && a.Locked(s.now())
+	real := found && on && a.PasswordHash != "" && !lockedOut
 	ghost := ghostAdmin(tenantID, email)
 	target := ghost
 	if real {
@@ -94,6 +101,11 @@ type SignIn struct {
 	// before is remembered and, unless it is their first, announced by
 	// e-mail.
 	DeviceHash string
+	// Method is how the administrator proved who they are, audited with the
+	// sign-in: "password", "email_code" (each with "+totp" when a TOTP or
+	// recovery code followed, or "+passkey" when a passkey did), "passkey",
+	// "sso", or "invitation+totp" (enrolment right after accepting).
+	Method string
 }
 
 // RecordSignIn completes a sign-in as one unit: it stores the signed-in
@@ -119,7 +131,11 @@ func (s *Store) RecordSignIn(ctx context.Context, a Administrator, in SignIn, me
 			return err
 		}
 		meta.AdminID, meta.Email = a.ID, a.Email
-		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.signed_in", adminTarget(a), nil); err != nil {
+		var ch Changes
+		if in.Method != "" {
+			ch = Changes{"method": {After: in.Method}}
+		}
+		if err := writeAudit(tx, now, a.TenantID, meta, "administrator.signed_in", adminTarget(a), ch); err != nil {
 			return err
 		}
 		var nerr error

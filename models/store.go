@@ -1,6 +1,7 @@
 package models
 
 import (
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"gatehouse/models/idp"
 
 	"gorm.io/gorm"
 )
@@ -32,6 +35,10 @@ type Store struct {
 	// replica.
 	TOTPKey []byte
 	CodeKey []byte
+	// SSOKey encrypts the client secrets of tenants' single sign-on at rest.
+	SSOKey []byte
+	// IdP talks to tenants' identity providers (single sign-on).
+	IdP *idp.Client
 	// Observer hears of sign-ins and lockouts (metrics); nil: nobody.
 	Observer Observer
 	// Logger receives what an operator must see (a TOTP secret this
@@ -44,6 +51,7 @@ type Store struct {
 type Keys struct {
 	TOTP []byte
 	Code []byte
+	SSO  []byte
 }
 
 // ErrMissingKeys is NewStore's refusal to run without its secret keys:
@@ -54,9 +62,17 @@ var ErrMissingKeys = errors.New("models: the TOTP and sign-in code keys must be 
 // NewStore returns a Store with the real clock, crypto/rand and the default
 // token lifetimes. It refuses (ErrMissingKeys) unless both keys are given:
 // a one-off command derives them from GATEHOUSE_SECRET_KEY as serve does.
+// Without a single sign-on key (Keys.SSO), one is derived from the TOTP key.
 func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*Store, error) {
-	if len(keys.TOTP) != 32 || len(keys.Code) != 32 {
+	if len(keys.TOTP) != 32 || len(keys.Code) != 32 || (len(keys.SSO) != 0 && len(keys.SSO) != 32) {
 		return nil, ErrMissingKeys
+	}
+	if len(keys.SSO) == 0 {
+		k, err := hkdf.Key(sha256.New, keys.TOTP, nil, "gatehouse/sso-secrets", 32)
+		if err != nil {
+			return nil, err
+		}
+		keys.SSO = k
 	}
 	return &Store{
 		DB:            db,
@@ -68,6 +84,8 @@ func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*St
 		Emails:        emails,
 		TOTPKey:       keys.TOTP,
 		CodeKey:       keys.Code,
+		SSOKey:        keys.SSO,
+		IdP:           idp.NewClient(idp.Options{}),
 		Logger:        slog.Default(),
 	}, nil
 }

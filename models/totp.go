@@ -47,9 +47,14 @@ type TOTPSetup struct {
 	QRPNG  []byte
 }
 
-// seal encrypts a secret at rest with AES-256-GCM (nonce prepended).
-func (s *Store) seal(plain []byte) ([]byte, error) {
-	block, err := aes.NewCipher(s.TOTPKey)
+// seal encrypts a TOTP secret at rest with AES-256-GCM (nonce prepended).
+func (s *Store) seal(plain []byte) ([]byte, error) { return s.sealWith(s.TOTPKey, plain) }
+
+func (s *Store) open(sealed []byte) ([]byte, error) { return s.openWith(s.TOTPKey, sealed) }
+
+// sealWith encrypts a secret at rest with AES-256-GCM under key (nonce prepended).
+func (s *Store) sealWith(key, plain []byte) ([]byte, error) {
+	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
@@ -64,8 +69,9 @@ func (s *Store) seal(plain []byte) ([]byte, error) {
 	return gcm.Seal(nonce, nonce, plain, nil), nil
 }
 
-func (s *Store) open(sealed []byte) ([]byte, error) {
-	block, err := aes.NewCipher(s.TOTPKey)
+// openWith decrypts what sealWith sealed under key.
+func (s *Store) openWith(key, sealed []byte) ([]byte, error) {
+	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/idp"
 	"gatehouse/models/passwords"
 	"gatehouse/web/limit"
 )
@@ -40,6 +41,11 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// Limits are the per-client-address rate limits.
 	Limits Limits
+	// SSOAllowPrivate (GATEHOUSE_SSO_ALLOW_PRIVATE=true) lets tenants'
+	// single sign-on reach identity providers on http and at loopback or
+	// private addresses (a provider inside the operator's network,
+	// development, tests). Off: https and public addresses only.
+	SSOAllowPrivate bool
 }
 
 // Limits are the per-client-address rate limits of unsafe requests (429
@@ -117,6 +123,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			c.TrustedProxies = append(c.TrustedProxies, n)
 		}
 	}
+	switch v := strings.TrimSpace(getenv("GATEHOUSE_SSO_ALLOW_PRIVATE")); v {
+	case "", "false", "0":
+	case "true", "1":
+		c.SSOAllowPrivate = true
+	default:
+		return c, fmt.Errorf("GATEHOUSE_SSO_ALLOW_PRIVATE must be true or false, got %q", v)
+	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		return c, errors.New("GATEHOUSE_SECRET_KEY must be at least 32 characters")
 	}
@@ -159,7 +172,7 @@ func (c Config) StoreKeys() models.Keys {
 	if c.SecretKey == "" {
 		return models.Keys{}
 	}
-	return models.Keys{TOTP: c.Key("totp-secrets"), Code: c.Key("sign-in-codes")}
+	return models.Keys{TOTP: c.Key("totp-secrets"), Code: c.Key("sign-in-codes"), SSO: c.Key("sso-secrets")}
 }
 
 // Key derives a 32-byte key for one purpose from the secret key.
@@ -169,6 +182,11 @@ func (c Config) Key(purpose string) []byte {
 		panic(err) // only for absurd lengths
 	}
 	return k
+}
+
+// IdP is the client that reaches tenants' identity providers.
+func (c Config) IdP() *idp.Client {
+	return idp.NewClient(idp.Options{AllowPrivate: c.SSOAllowPrivate})
 }
 
 // parseIPNet reads an IP address (a range of one) or a CIDR range.

@@ -89,6 +89,12 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.publicLimited(limits.signIn, http.MethodPost, "/login/restart", h.LoginRestart)
 	t.public(http.MethodGet, "/login/enroll", h.EnrollForm)
 	t.publicLimited(limits.signIn, http.MethodPost, "/login/enroll", h.Enroll)
+	// Passkeys (WebAuthn ceremonies, JSON) and single sign-on with the
+	// tenant's identity provider: sign-in steps like the others.
+	t.publicLimited(limits.signIn, http.MethodPost, "/login/passkey/begin", h.LoginPasskeyBegin)
+	t.publicLimited(limits.signIn, http.MethodPost, "/login/passkey/finish", h.LoginPasskeyFinish)
+	t.publicLimited(limits.signIn, http.MethodPost, "/login/sso", h.LoginSSO)
+	t.publicLimited(limits.signIn, http.MethodGet, "/login/sso/callback", h.LoginSSOCallback)
 
 	t.need(http.MethodGet, "", h.Dashboard, authz.SignedIn)
 	t.need(http.MethodGet, "/", h.Dashboard, authz.SignedIn)
@@ -210,6 +216,11 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodPost, settings+"/password-policy", h.PasswordPolicySave, authz.ManageMFAMethods)
 	t.need(http.MethodGet, settings+"/brute-force", h.BruteForceSettings, authz.ReadBruteForceProtectionSettings)
 	t.need(http.MethodPost, settings+"/brute-force", h.BruteForceSave, authz.ManageBruteForceProtectionSettings)
+	// Tenant Settings > Single Sign-On (the administrators' identity
+	// provider): an MFA method, read and managed as the others.
+	t.need(http.MethodGet, settings+"/sso", h.SSOSettings, authz.ReadMFAMethods)
+	t.need(http.MethodPost, settings+"/sso", h.SSOSettingsSave, authz.ManageMFAMethods)
+	t.need(http.MethodPost, settings+"/sso/remove", h.SSORemove, authz.ManageMFAMethods)
 
 	// Account: every signed-in administrator's own page (always about
 	// themselves: the administrator comes from the session, not the URL).
@@ -221,6 +232,10 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodPost, account+"/totp", h.AccountTOTPConfirm, authz.SignedIn)
 	t.need(http.MethodPost, account+"/totp/remove", h.AccountTOTPRemove, authz.SignedIn)
 	t.need(http.MethodPost, account+"/recovery-codes", h.AccountRecoveryCodes, authz.SignedIn)
+	t.need(http.MethodPost, account+"/passkeys/begin", h.AccountPasskeyBegin, authz.SignedIn)
+	t.need(http.MethodPost, account+"/passkeys/finish", h.AccountPasskeyFinish, authz.SignedIn)
+	t.need(http.MethodGet, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemoveForm, authz.SignedIn)
+	t.need(http.MethodPost, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemove, authz.SignedIn)
 	t.need(http.MethodPost, account+"/sessions/:session/delete", h.AccountEndSession, authz.SignedIn)
 	return rt
 }

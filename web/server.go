@@ -181,12 +181,17 @@ func accessLog(logger *slog.Logger) echo.MiddlewareFunc {
 	})
 }
 
-// redactURI keeps one-time tokens out of the access log.
+// redactURI keeps one-time tokens out of the access log: invitation and
+// reset tokens in paths, and the authorization code (and state) a single
+// sign-on callback gets in its query.
 func redactURI(u string) string {
 	for _, p := range []string{"/invitations/", "/password-reset/"} {
 		if i := strings.Index(u, p); i >= 0 {
 			return u[:i+len(p)] + "…"
 		}
+	}
+	if i := strings.Index(u, "/login/sso/callback?"); i >= 0 {
+		return u[:i+len("/login/sso/callback?")] + "…"
 	}
 	return u
 }

@@ -109,6 +109,7 @@ func open(ctx context.Context, getenv func(string) string, logger *slog.Logger) 
 		return nil, err
 	}
 	store.InvitationTTL, store.ResetTTL, store.Logger = cfg.InvitationTTL, cfg.ResetTTL, logger
+	store.IdP = cfg.IdP()
 	return &app{cfg: cfg, db: db, store: store, logger: logger}, nil
 }
 
@@ -217,7 +218,8 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	return nil
 }
 
-// sweepSessions deletes timed-out sessions now and then.
+// sweepSessions deletes timed-out sessions now and then, with passkey
+// ceremonies never finished and old redeemed single sign-on codes.
 func sweepSessions(ctx context.Context, store *models.Store, idle time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
@@ -226,6 +228,9 @@ func sweepSessions(ctx context.Context, store *models.Store, idle time.Duration,
 			logger.Warn("sweep sessions", "err", err)
 		} else if n > 0 {
 			logger.Info("swept expired sessions", "count", n)
+		}
+		if _, err := store.DeleteExpiredChallenges(ctx); err != nil && ctx.Err() == nil {
+			logger.Warn("sweep passkey challenges", "err", err)
 		}
 		select {
 		case <-ctx.Done():

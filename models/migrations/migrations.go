@@ -28,6 +28,8 @@ func all() []*gormigrate.Migration {
 		tenantSettings(),
 		auditChain(),
 		dormantAdmins(),
+		passkeys(),
+		sso(),
 	}
 }
 

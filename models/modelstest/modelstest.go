@@ -170,7 +170,7 @@ func schemaURL(base, schema string) (string, error) {
 
 // Keys are fixed store keys for tests (models.NewStore needs keys).
 func Keys() models.Keys {
-	return models.Keys{TOTP: []byte("modelstest totp key 32 bytes ..."), Code: []byte("modelstest code key 32 bytes ...")}
+	return models.Keys{TOTP: []byte("modelstest totp key 32 bytes ..."), Code: []byte("modelstest code key 32 bytes ..."), SSO: []byte("modelstest sso key 32 bytes ....")}
 }
 
 // Store returns a store over db with the test keys.

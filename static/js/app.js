@@ -148,3 +148,179 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Passkeys: forms with data-passkey="register" (the account page's Add a
+// passkey) or "login" (Sign in with a passkey; the second step of a
+// sign-in) run the WebAuthn ceremony: POST data-begin-url for the options,
+// the browser asks the authenticator, POST the credential's JSON to
+// data-finish-url (with ?name= when adding), then go where the answer's
+// "redirect" says. The CSRF token goes in the X-CSRF-Token header. Shown
+// only where the browser supports passkeys.
+(function () {
+  function b64urlToBytes(s) {
+    s = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (s.length % 4) { s += "="; }
+    var bin = atob(s), out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out.buffer;
+  }
+  function bytesToB64url(buf) {
+    var bytes = new Uint8Array(buf), bin = "";
+    for (var i = 0; i < bytes.length; i++) { bin += String.fromCharCode(bytes[i]); }
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  // The standard JSON forms, by the browser when it can, else by hand.
+  function creationOptions(json) {
+    if (PublicKeyCredential.parseCreationOptionsFromJSON) { return PublicKeyCredential.parseCreationOptionsFromJSON(json); }
+    var o = Object.assign({}, json);
+    o.challenge = b64urlToBytes(json.challenge);
+    o.user = Object.assign({}, json.user, { id: b64urlToBytes(json.user.id) });
+    o.excludeCredentials = (json.excludeCredentials || []).map(function (c) { return Object.assign({}, c, { id: b64urlToBytes(c.id) }); });
+    return o;
+  }
+  function requestOptions(json) {
+    if (PublicKeyCredential.parseRequestOptionsFromJSON) { return PublicKeyCredential.parseRequestOptionsFromJSON(json); }
+    var o = Object.assign({}, json);
+    o.challenge = b64urlToBytes(json.challenge);
+    o.allowCredentials = (json.allowCredentials || []).map(function (c) { return Object.assign({}, c, { id: b64urlToBytes(c.id) }); });
+    return o;
+  }
+  function credentialJSON(cred) {
+    if (typeof cred.toJSON === "function") { return cred.toJSON(); }
+    var r = cred.response, out = { id: cred.id, rawId: bytesToB64url(cred.rawId), type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || undefined,
+      clientExtensionResults: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}, response: {} };
+    out.response.clientDataJSON = bytesToB64url(r.clientDataJSON);
+    if (r.attestationObject) {
+      out.response.attestationObject = bytesToB64url(r.attestationObject);
+      out.response.transports = r.getTransports ? r.getTransports() : [];
+    } else {
+      out.response.authenticatorData = bytesToB64url(r.authenticatorData);
+      out.response.signature = bytesToB64url(r.signature);
+      if (r.userHandle) { out.response.userHandle = bytesToB64url(r.userHandle); }
+    }
+    return out;
+  }
+  function post(url, token, body) {
+    var headers = { "X-CSRF-Token": token, Accept: "application/json" };
+    if (body !== undefined) { headers["Content-Type"] = "application/json"; }
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) { throw new Error(data.error || "Something went wrong (" + r.status + "). Reload the page and try again."); }
+          return data;
+        });
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var supported = window.PublicKeyCredential && navigator.credentials && window.isSecureContext;
+    document.querySelectorAll("form[data-passkey]").forEach(function (form) {
+      var kind = form.getAttribute("data-passkey");
+      var button = form.querySelector("[data-passkey-button]");
+      var error = form.querySelector("[data-passkey-error]");
+      function say(msg) {
+        if (!error) { return; }
+        error.textContent = msg;
+        error.hidden = !msg;
+      }
+      if (!supported) {
+        if (!form.hidden) { say("This browser cannot use passkeys."); }
+        return;
+      }
+      form.hidden = false;
+      if (button) { button.disabled = false; }
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        say("");
+        var token = (form.querySelector('input[name="_csrf"]') || {}).value || "";
+        var finish = form.getAttribute("data-finish-url");
+        var nameInput = form.querySelector('input[name="name"]');
+        if (kind === "register") {
+          var name = nameInput ? nameInput.value.trim() : "";
+          if (!name) { say("Give the passkey a name, such as the device it is on."); if (nameInput) { nameInput.focus(); } return; }
+          finish += (finish.indexOf("?") < 0 ? "?" : "&") + "name=" + encodeURIComponent(name);
+        }
+        if (button) { button.disabled = true; }
+        post(form.getAttribute("data-begin-url"), token)
+          .then(function (options) {
+            return kind === "register"
+              ? navigator.credentials.create({ publicKey: creationOptions(options) })
+              : navigator.credentials.get({ publicKey: requestOptions(options) });
+          })
+          .then(function (cred) {
+            if (!cred) { throw new Error("No passkey was given."); }
+            return post(finish, token, credentialJSON(cred));
+          })
+          .then(function (data) {
+            // A page that differs only by its #fragment would not load again.
+            var to = new URL(data.redirect || window.location.href, window.location.href);
+            if (to.pathname === window.location.pathname && to.search === window.location.search) {
+              window.location.hash = to.hash;
+              window.location.reload();
+            } else {
+              window.location.assign(to.href);
+            }
+          })
+          .catch(function (err) {
+            if (button) { button.disabled = false; }
+            if (err && (err.name === "NotAllowedError" || err.name === "AbortError")) {
+              say("The passkey request was cancelled or timed out. Try again.");
+            } else if (err && err.name === "InvalidStateError") {
+              say("This device already holds a passkey for your account.");
+            } else {
+              say((err && err.message) || "The passkey could not be used.");
+            }
+          });
+      });
+    });
+  });
+})();
+
+// Single sign-on routing on the sign-in page: typing an address of a domain
+// the tenant's identity provider serves offers single sign-on instead of
+// the password (the server does the same with a post without a password).
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-sso-domains]").forEach(function (form) {
+    var domains = form.getAttribute("data-sso-domains").split(/\s+/).filter(Boolean);
+    var email = form.querySelector('input[name="email"]');
+    var password = form.querySelector('input[name="password"]');
+    var submit = form.querySelector('button[type="submit"]');
+    if (!email || !submit) { return; }
+    var pwField = password ? password.closest(".field") : null;
+    var label = submit.textContent;
+    var note = document.createElement("p");
+    note.className = "notice notice-info sso-route";
+    note.setAttribute("role", "status");
+    note.hidden = true;
+    note.textContent = "Your organization signs in with single sign-on: continue to your identity provider.";
+    submit.closest(".actions").insertAdjacentElement("beforebegin", note);
+    var hidden = document.createElement("input");
+    hidden.type = "hidden";
+    hidden.name = "sso";
+    form.appendChild(hidden);
+    var alt = document.querySelector("[data-sso-alt]");
+    function route() {
+      var v = email.value.trim().toLowerCase(), at = v.lastIndexOf("@");
+      var sso = at > 0 && domains.indexOf(v.slice(at + 1)) >= 0;
+      if (alt) { alt.hidden = sso; } // the form's own button is it now
+      if (pwField) { pwField.hidden = sso; }
+      if (password) { password.disabled = sso; }
+      note.hidden = !sso;
+      hidden.value = sso ? "1" : "";
+      submit.textContent = sso ? (form.getAttribute("data-sso-label") || "Continue with single sign-on") : label;
+      form.setAttribute("data-sso-routed", sso ? "true" : "false");
+    }
+    email.addEventListener("input", route);
+    email.addEventListener("change", route);
+    route();
+  });
+  // The single sign-on button takes the address already typed as a hint.
+  document.querySelectorAll("input[data-sso-email]").forEach(function (hint) {
+    hint.form.addEventListener("submit", function () {
+      var typed = document.querySelector('form[data-sso-domains] input[name="email"]');
+      if (typed && typed.value.trim()) { hint.value = typed.value.trim(); }
+    });
+  });
+});

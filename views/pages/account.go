@@ -21,6 +21,7 @@ type AccountData struct {
 	RecoveryLeft int64
 	TOTPRequired bool
 	Sessions     []SessionRow
+	Passkeys     PasskeysData
 	// Errors of the password form (current_password, new_password,
 	// new_password_confirm), of Remove TOTP (password), of New recovery
 	// codes (recovery-password) and of the page (_form).

@@ -3,13 +3,36 @@ package pages
 
 // LoginForm is what the sign-in page shows.
 type LoginForm struct {
-	Step  string // "password" (e-mail + password), "email" (passwordless), "code" (e-mailed code), "totp"
+	Step  string // "password" (e-mail + password), "email" (passwordless), "code" (e-mailed code), "totp", "passkey" (second step)
 	Email string
 	Next  string
 	Error string
 	// EmailError is said beside the e-mail field (not an address at all).
 	EmailError string
 	Info       string
+	// Passkey is the "Sign in with a passkey" button (first step), or the
+	// administrator's passkey as the second step (nil: none offered).
+	Passkey *PasskeyControl
+	// SSO is the tenant's single sign-on (first step; nil: none).
+	SSO *SSOControl
+}
+
+// PasskeyControl is a passkey ceremony's button: where its script begins
+// and finishes it.
+type PasskeyControl struct {
+	BeginURL  string
+	FinishURL string
+}
+
+// SSOControl is the sign-in page's single sign-on.
+type SSOControl struct {
+	Label    string
+	StartURL string
+	// Domains are the e-mail domains it serves: typing such an address
+	// offers single sign-on instead of the password.
+	Domains []string
+	// Only: password and code sign-in are for break-glass administrators only.
+	Only bool
 }
 
 // TOTPSetupData is the TOTP enrolment form: the QR code and the secret.

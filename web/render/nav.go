@@ -29,6 +29,7 @@ var navEntries = []navEntry{
 	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in", authz.ReadMFAMethods},
 	{"Tenant Settings", "Password Policy", "/settings/password-policy", authz.ReadMFAMethods},
 	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force", authz.ReadBruteForceProtectionSettings},
+	{"Tenant Settings", "Single Sign-On", "/settings/sso", authz.ReadMFAMethods},
 	{"Monitoring", "System overview", "/overview", authz.ReadSystemEnvironment},
 	{"Monitoring", "Audit log", "/audit", authz.ReadAuditEvents},
 }

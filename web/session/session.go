@@ -19,15 +19,23 @@ const (
 	keyEmail   = "email"
 	keyNext    = "next"
 	keyStepUp  = "step_up_at"
+	keyMethod  = "method"
+	keySSO     = "sso" // state, nonce and PKCE verifier of a pending single sign-on
 	keyCreated = "_created"
 )
 
 // Stages of sign-in a session has reached.
 const (
-	StageNone     = ""
-	StageCode     = "code"        // waiting for the e-mailed code
-	StageTOTP     = "totp"        // first factor passed, waiting for TOTP
-	StageEnroll   = "enroll_totp" // first factor passed, must set up TOTP
+	StageNone   = ""
+	StageCode   = "code"        // waiting for the e-mailed code
+	StageTOTP   = "totp"        // first factor passed, waiting for TOTP
+	StageEnroll = "enroll_totp" // first factor passed, must set up TOTP
+	// StagePasskey: first factor passed; the tenant requires a second one
+	// and the administrator has a passkey (and no TOTP): waiting for it.
+	StagePasskey = "passkey"
+	// StageSSO: sent to the tenant's identity provider, waiting for the
+	// browser to come back to the callback (no administrator known yet).
+	StageSSO      = "sso"
 	StageComplete = "complete"
 )
 
@@ -62,6 +70,23 @@ func (s *Session) Email() string { v, _ := s.raw.Values[keyEmail].(string); retu
 // Next is where to go once signed in.
 func (s *Session) Next() string { v, _ := s.raw.Values[keyNext].(string); return v }
 
+// Method is how the pending sign-in's first step was passed ("password",
+// "email_code"; "" when not recorded).
+func (s *Session) Method() string { v, _ := s.raw.Values[keyMethod].(string); return v }
+
+// SSORequest is a pending single sign-on's state, nonce and PKCE verifier
+// (empty unless the session is at StageSSO).
+func (s *Session) SSORequest() (state, nonce, verifier string) {
+	v, _ := s.raw.Values[keySSO].([]any)
+	if len(v) != 3 {
+		return "", "", ""
+	}
+	state, _ = v[0].(string)
+	nonce, _ = v[1].(string)
+	verifier, _ = v[2].(string)
+	return state, nonce, verifier
+}
+
 // PendingIn returns the stage of an unfinished sign-in to tenantID ("" if none).
 func (s *Session) PendingIn(tenantID int64) string {
 	if tenantID == 0 || s.TenantID() != tenantID || s.Stage() == StageComplete {
@@ -93,6 +118,23 @@ func (s *Session) SignedInTo(tenantID int64) bool {
 // to go afterwards. adminID is 0 while the administrator is not known yet
 // (the e-mailed code stage).
 func (s *Session) LoginPending(tenantID, adminID int64, stage, email, next string) error {
+	return s.loginPending(tenantID, adminID, stage, email, next, nil)
+}
+
+// LoginPendingVia is LoginPending remembering how the first step was
+// passed (method, audited when the sign-in completes).
+func (s *Session) LoginPendingVia(tenantID, adminID int64, stage, method, next string) error {
+	return s.loginPending(tenantID, adminID, stage, "", next, map[string]any{keyMethod: method})
+}
+
+// LoginPendingSSO starts a fresh session waiting for the tenant's identity
+// provider to send the browser back, keeping the request's state, nonce
+// and PKCE verifier on the server.
+func (s *Session) LoginPendingSSO(tenantID int64, state, nonce, verifier, next string) error {
+	return s.loginPending(tenantID, 0, StageSSO, "", next, map[string]any{keySSO: []any{state, nonce, verifier}})
+}
+
+func (s *Session) loginPending(tenantID, adminID int64, stage, email, next string, extra map[string]any) error {
 	if s.raw.ID != "" {
 		if err := s.store.Models.DeleteSession(s.c.Request().Context(), hashOf(s.raw.ID)); err != nil {
 			return err
@@ -104,6 +146,9 @@ func (s *Session) LoginPending(tenantID, adminID int64, stage, email, next strin
 	}
 	if next != "" {
 		fresh.Values[keyNext] = next
+	}
+	for k, v := range extra {
+		fresh.Values[k] = v
 	}
 	s.raw = fresh
 	if err := s.store.Save(s.c.Request(), s.c.Response(), fresh); err != nil {

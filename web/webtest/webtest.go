@@ -48,6 +48,9 @@ type App struct {
 	Web    *web.Server
 	Clock  *Clock
 	Config web.Config
+	// base is where the clients reach the app (the test server's URL, with
+	// localhost for its address under Options.Localhost).
+	base string
 }
 
 // Options tune a test App.
@@ -69,6 +72,10 @@ type Options struct {
 	// Logger receives the app's logs (default: discarded, or the test log
 	// at warning level under -v).
 	Logger *slog.Logger
+	// Localhost gives the app a base URL with the host name localhost
+	// instead of 127.0.0.1, and has the clients use it: passkeys need a
+	// host name (a WebAuthn relying party id cannot be an IP address).
+	Localhost bool
 }
 
 // Start runs the app over db.
@@ -77,13 +84,17 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
+	base := srv.URL
+	if opts.Localhost {
+		base = strings.Replace(base, "127.0.0.1", "localhost", 1)
+	}
 	cfg, err := web.LoadConfig(func(k string) string {
 		switch k {
 		case "GATEHOUSE_BASE_URL":
 			if opts.HTTPS {
-				return strings.Replace(srv.URL, "http://", "https://", 1)
+				return strings.Replace(base, "http://", "https://", 1)
 			}
-			return srv.URL
+			return base
 		case "GATEHOUSE_SECRET_KEY":
 			return "test-secret-key-test-secret-key-0123456789"
 		}
@@ -115,9 +126,10 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 		logger = opts.Logger
 	}
 	store.Logger = logger
+	store.IdP = cfg.IdP()
 	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail, Instrument: instrument})
 	srv.Config.Handler = ws.Echo
-	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg}
+	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg, base: base}
 }
 
 type testWriter struct{ t testing.TB }
@@ -128,7 +140,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 }
 
 // URL is the absolute URL of path.
-func (a *App) URL(path string) string { return a.Server.URL + path }
+func (a *App) URL(path string) string { return a.base + path }
 
 // Tenant creates a tenant and returns it with its first admin's invitation token.
 func (a *App) Tenant(slug string, plan models.Plan, adminEmail string) (models.Tenant, models.Administrator, string) {
@@ -276,9 +288,43 @@ func (c *Client) SignIn(slug, email, password string) {
 	}
 }
 
+// PostJSON posts a JSON body (a WebAuthn ceremony's) with the CSRF token
+// in the X-CSRF-Token header, as the page's script does.
+func (c *Client) PostJSON(path, csrf string, body []byte) *Response {
+	c.app.T.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.app.URL(path), strings.NewReader(string(body)))
+	if err != nil {
+		c.app.T.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.app.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
+// GetURL fetches an absolute URL (another server's: an identity provider).
+func (c *Client) GetURL(raw string) *Response {
+	c.app.T.Helper()
+	res, err := c.HTTP.Get(raw)
+	if err != nil {
+		c.app.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Body: string(b), Header: res.Header, Location: res.Header.Get("Location")}
+}
+
 // Cookie returns the value of a cookie the client holds for the app.
 func (c *Client) Cookie(name string) string {
-	u, _ := url.Parse(c.app.Server.URL)
+	u, _ := url.Parse(c.app.base)
 	for _, ck := range c.HTTP.Jar.Cookies(u) {
 		if ck.Name == name {
 			return ck.Value
