@@ -34,7 +34,7 @@ func sso() *gormigrate.Migration {
 		CreatedAt time.Time `gorm:"not null;index"`
 	}
 	return &gormigrate.Migration{
-		ID: "0031_sso",
+		ID: "0016_sso",
 		Migrate: func(tx *gorm.DB) error {
 			if err := tx.Table("tenant_sso").AutoMigrate(&TenantSSO{}); err != nil {
 				return err

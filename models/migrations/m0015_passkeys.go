@@ -42,7 +42,7 @@ func passkeys() *gormigrate.Migration {
 		CreatedAt       time.Time
 	}
 	return &gormigrate.Migration{
-		ID: "0030_passkeys",
+		ID: "0015_passkeys",
 		Migrate: func(tx *gorm.DB) error {
 			return tx.AutoMigrate(&Passkey{}, &WebauthnChallenge{})
 		},
