@@ -455,6 +455,32 @@ func TestHomeFindsTheTenant(t *testing.T) {
 	}
 }
 
+// TestHeadAnswersLikeGet: HEAD of a page is its GET's status and headers
+// with no body (monitors probe "/" with HEAD).
+func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	app.Tenant("acme", models.PlanFree, "owner@example.com")
+	for path, want := range map[string]int{"/": http.StatusOK, "/t/acme/login": http.StatusOK, "/t/nope/login": http.StatusNotFound} {
+		req, err := http.NewRequest(http.MethodHead, app.URL(path), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != want || len(body) != 0 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("HEAD %s: %d, %d bytes, %q; want %d, no body, text/html", path, res.StatusCode, len(body), res.Header.Get("Content-Type"), want)
+		}
+	}
+}
+
 // TestCookiesUnderHTTPS: with an https base URL every cookie is Secure and
 // the pre-session cookie (which anonymous forms' CSRF tokens are bound to)
 // carries the __Host- prefix (no sibling subdomain can set it).

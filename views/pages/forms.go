@@ -1,6 +1,8 @@
 // Package pages holds one templ component per screen, named after its URL.
 package pages
 
+import "strings"
+
 // LoginForm is what the sign-in page shows.
 type LoginForm struct {
 	Step  string // "password" (e-mail + password), "email" (passwordless), "code" (e-mailed code), "totp", "passkey" (second step)
@@ -85,4 +87,13 @@ type ErrorData struct {
 	Message   string
 	HomeHref  string
 	RequestID string
+}
+
+// stop is the full stop that ends a sentence whose last word is s: none
+// when s already ends with one ("join Acme Capital B.V." not "B.V..").
+func stop(s string) string {
+	if strings.HasSuffix(strings.TrimSpace(s), ".") {
+		return ""
+	}
+	return "."
 }
