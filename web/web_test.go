@@ -35,6 +35,41 @@ func TestEveryTenantRouteDeclaresAPermission(t *testing.T) {
 	}
 }
 
+// Every path parameter of every tenant route is loaded by a loader named
+// in routes.go (inside the viewer's tenant, 404 outside), in the path's
+// order, so no handler parses an id by hand.
+func TestEveryTenantRouteParamHasALoader(t *testing.T) {
+	t.Parallel()
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	n := 0
+	for _, r := range app.Web.Echo.Routes() {
+		if !strings.HasPrefix(r.Path, "/t/:tenant") || r.Method == echo.RouteNotFound {
+			continue
+		}
+		var params []string
+		for _, seg := range strings.Split(r.Path, "/") {
+			if strings.HasPrefix(seg, ":") {
+				params = append(params, seg[1:])
+			}
+		}
+		key := r.Method + " " + r.Path
+		loaded, ok := app.Web.Routes.Loads[key]
+		if !ok {
+			t.Errorf("tenant route %s is not in the route table's loaders", key)
+			continue
+		}
+		if !slices.Equal(params, loaded) {
+			t.Errorf("%s: path parameters %v, loaders for %v", key, params, loaded)
+		}
+		if len(params) > 1 {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("found no tenant routes with an object parameter")
+	}
+}
+
 func TestSignInAndOut(t *testing.T) {
 	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
