@@ -345,3 +345,7 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 	}
 	return v, nil
 }
+
+// MaxPageSize is the largest page a list returns (the management API's
+// limit goes up to it; the console's pages ask for fewer).
+const MaxPageSize = 200
