@@ -30,7 +30,7 @@ type APIOrganization struct {
 // APIOrgCreateInput creates an organization.
 type APIOrgCreateInput struct {
 	Name        string `json:"name" doc:"lowercase letters, digits, - and _; unique in the tenant"`
-	DisplayName string `json:"display_name,omitempty"`
+	DisplayName string `json:"display_name"`
 }
 
 // APIOrgUpdateInput saves an organization's settings (every field; version
