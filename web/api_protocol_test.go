@@ -33,7 +33,10 @@ func TestAPIAuthentication(t *testing.T) {
 			t.Fatalf("good token: %d %v", ok.Status, ok.Header)
 		}
 		for name, req := range map[string]func() *http.Request{
-			"none": func() *http.Request { r, _ := http.NewRequest(http.MethodGet, app.URL("/api/v1/organizations"), nil); return r },
+			"none": func() *http.Request {
+				r, _ := http.NewRequest(http.MethodGet, app.URL("/api/v1/organizations"), nil)
+				return r
+			},
 			"query": func() *http.Request {
 				r, _ := http.NewRequest(http.MethodGet, app.URL("/api/v1/organizations?access_token="+tok+"&token="+tok), nil)
 				return r
