@@ -65,9 +65,10 @@ func (t APIToken) Live(now time.Time) bool {
 	return t.RevokedAt == nil && now.Before(t.ExpiresAt)
 }
 
-// ActorLabel is how audit events name the token as their actor.
+// ActorLabel is how audit events name the token as their actor (in lower
+// case, as the audit log's actor filter compares): "api-token #3 (ci)".
 func (t APIToken) ActorLabel() string {
-	return fmt.Sprintf("API token %q (#%d)", t.Name, t.ID)
+	return strings.ToLower(fmt.Sprintf("api-token #%d (%s)", t.ID, t.Name))
 }
 
 func apiTokenTarget(t APIToken) Target {
