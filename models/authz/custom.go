@@ -25,7 +25,7 @@ var (
 	ErrNotWorkspacePerm    = errors.New("authz: a workspace role takes only workspace permissions")
 	ErrNoPermissions       = errors.New("authz: a role needs at least one permission")
 	ErrBadScope            = errors.New("authz: scope must be tenant or workspace")
-	ErrNotCustomKey        = errors.New("authz: a custom role's key starts with " + CustomPrefix)
+	ErrNotCustomKey        = errors.New("authz: a custom role key must start with custom")
 	errCustomShadowBuiltin = errors.New("authz: key of a built-in role")
 )
 

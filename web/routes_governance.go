@@ -1,0 +1,24 @@
+package web
+
+import (
+	"net/http"
+
+	"gatehouse/handlers"
+	"gatehouse/models/authz"
+)
+
+// governanceRoutes are the routes of governance (issue 16): Tenant
+// Settings > Roles (custom administrator roles).
+func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
+	// Tenant Settings > Roles: read with Read Tenant Roles, change with
+	// Manage Tenant Roles (creating, editing and deleting custom roles).
+	const roles, role = "/settings/roles", "/settings/roles/:role"
+	t.need(http.MethodGet, roles, h.AdminRoles, authz.ReadTenantRoles)
+	t.need(http.MethodGet, roles+"/new", h.AdminRoleNewForm, authz.ManageTenantRoles)
+	t.need(http.MethodPost, roles+"/new", h.AdminRoleCreate, authz.ManageTenantRoles)
+	t.need(http.MethodPost, roles, h.AdminRoleCreate, authz.ManageTenantRoles)
+	t.need(http.MethodGet, role, h.AdminRole, authz.ReadTenantRoles)
+	t.need(http.MethodPost, role, h.AdminRoleUpdate, authz.ManageTenantRoles)
+	t.need(http.MethodGet, role+"/delete", h.AdminRoleDeleteForm, authz.ManageTenantRoles)
+	t.need(http.MethodPost, role+"/delete", h.AdminRoleDelete, authz.ManageTenantRoles)
+}
