@@ -178,6 +178,8 @@ type Viewer struct {
 	// until holds, for each grant, when it expires (nil: never); set by
 	// LoadViewer. A viewer built without it holds every grant for good.
 	until []*time.Time
+	// bindings are the bindings behind Grants, position for position.
+	bindings []RoleBinding
 }
 
 // PermsLasting is what the viewer holds for the whole of a grant that
@@ -261,6 +263,7 @@ func viewerOf(tenant Tenant, a Administrator, bs []RoleBinding, dir authz.Direct
 		}
 		v.Grants = append(v.Grants, b.grant())
 		v.until = append(v.until, b.ExpiresAt)
+		v.bindings = append(v.bindings, b)
 	}
 	v.Perms = dir.NewSet(v.Grants)
 	return v
