@@ -295,6 +295,9 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 			EndURL: base + "/sessions/" + s.ID + "/delete", Current: s.ID == current,
 		})
 	}
+	if d.Check, err = h.accessCheck(c, a, base); err != nil {
+		return err
+	}
 	p := h.R.Page(c, a.DisplayName(), adminCrumbs(c, layout.Crumb{Label: a.DisplayName()})...)
 	return render.Render(c, status, pages.AdminProfile(p, d))
 }

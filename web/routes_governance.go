@@ -8,7 +8,7 @@ import (
 )
 
 // governanceRoutes are the routes of governance (issue 16): Tenant
-// Settings > Roles (custom administrator roles).
+// Settings > Roles (custom administrator roles) and Who can.
 func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
 	// Tenant Settings > Roles: read with Read Tenant Roles, change with
 	// Manage Tenant Roles (creating, editing and deleting custom roles).
@@ -21,4 +21,10 @@ func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
 	t.need(http.MethodPost, role, h.AdminRoleUpdate, authz.ManageTenantRoles)
 	t.need(http.MethodGet, role+"/delete", h.AdminRoleDeleteForm, authz.ManageTenantRoles)
 	t.need(http.MethodPost, role+"/delete", h.AdminRoleDelete, authz.ManageTenantRoles)
+
+	// Who can (the access explainer; Check access itself is on the User
+	// Profile): whoever may read the tenant's roles.
+	const access = "/settings/access"
+	t.need(http.MethodGet, access, h.WhoCan, authz.ReadTenantRoles)
+	t.need(http.MethodGet, access+"/export.csv", h.WhoCanExport, authz.ReadTenantRoles)
 }
