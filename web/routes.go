@@ -222,6 +222,10 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodPost, admins+"/:admin/unlock", classic(h.AdminUnlock), authz.ManageTenantRoles, load.Admin)
 	t.need(http.MethodPost, admins+"/:admin/totp/reset", classic(h.AdminResetTOTP), authz.ManageTenantRoles, load.Admin)
 
+	// Governance (issue 16): custom administrator roles, the access
+	// explainer, access reviews, elevation, four eyes. Kept together here.
+	governanceRoutes(t, h, load)
+
 	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.
 	const settings = "/settings"

@@ -26,6 +26,8 @@ var navEntries = []navEntry{
 	{"User Management", "Roles", "/roles", authz.ReadRoles},
 	{"Tenant Settings", "Tenant", "/settings/tenant", authz.GetTenant},
 	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
+	{"Tenant Settings", "Roles", "/settings/roles", authz.ReadTenantRoles},
+	{"Tenant Settings", "Who can", "/settings/access", authz.ReadTenantRoles},
 	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in", authz.ReadMFAMethods},
 	{"Tenant Settings", "Password Policy", "/settings/password-policy", authz.ReadMFAMethods},
 	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force", authz.ReadBruteForceProtectionSettings},
