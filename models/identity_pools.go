@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/models/authz"
+
 	"gorm.io/gorm"
 )
 
@@ -344,10 +346,10 @@ func (s *Store) AddPoolAttribute(ctx context.Context, p IdentityPool, schema str
 
 // RemovePoolAttribute removes one attribute from a pool's schema (users'
 // values of it stay stored, unvalidated, until their next save).
-func (s *Store) RemovePoolAttribute(ctx context.Context, p IdentityPool, attrID int64, actor Actor) error {
+func (s *Store) RemovePoolAttribute(ctx context.Context, p IdentityPool, schema string, attrID int64, actor Actor) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		var a PoolAttribute
-		if err := tx.Where("id = ? AND pool_id = ? AND tenant_id = ?", attrID, p.ID, p.TenantID).Take(&a).Error; err != nil {
+		if err := tx.Where("id = ? AND pool_id = ? AND tenant_id = ? AND schema = ?", attrID, p.ID, p.TenantID, schema).Take(&a).Error; err != nil {
 			return notFound(err)
 		}
 		if err := tx.Delete(&PoolAttribute{}, a.ID).Error; err != nil {
@@ -414,3 +416,25 @@ func CheckAttributeValue(a PoolAttribute, raw string) (string, string) {
 }
 
 var numberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]{0,17})(\.[0-9]{1,12})?$`)
+
+// CanPoolUsers tells whether the viewer may read (manage false) or manage
+// the users of pool p: those of the Administrators pool need Read / Manage
+// Identity Pool Users (Tenant Admin manages, Tenant Auditor reads); in the
+// end-user pools Read / Manage Users do too (Editor - Users). Nobody
+// manages administrators while administrator management is off.
+func (v Viewer) CanPoolUsers(p IdentityPool, manage bool) bool {
+	pool, users := authz.ReadIdentityPoolUsers, authz.ReadUsers
+	if manage {
+		pool, users = authz.ManageIdentityPoolUsers, authz.ManageUsers
+	}
+	if p.TenantID != v.Tenant.ID {
+		return false
+	}
+	if p.Admins() {
+		if manage && v.Tenant.AdminManagement() == AdminManagementOff {
+			return false
+		}
+		return v.Can(pool)
+	}
+	return v.Can(pool) || v.Can(users)
+}

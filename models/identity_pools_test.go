@@ -148,7 +148,10 @@ func TestPoolSchemasValidateValuesByType(t *testing.T) {
 		if err := f.s.SavePoolUserAttributes(ctx, admins, id, models.SchemaMetadata, map[string]string{}, models.Actor{}); poolFields(err)["metadata[cost_center]"] == "" {
 			t.Fatalf("required metadata: %v", err)
 		}
-		if err := f.s.RemovePoolAttribute(ctx, admins, cost.ID, models.Actor{}); err != nil {
+		if err := f.s.RemovePoolAttribute(ctx, admins, models.SchemaUser, cost.ID, models.Actor{}); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("removed through the other schema: %v", err)
+		}
+		if err := f.s.RemovePoolAttribute(ctx, admins, models.SchemaMetadata, cost.ID, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
 		if err := f.s.SavePoolUserAttributes(ctx, admins, id, models.SchemaMetadata, map[string]string{}, models.Actor{}); err != nil {
