@@ -85,6 +85,9 @@ func (s *Store) StartAddressVerification(ctx context.Context, tenant Tenant, p I
 // enqueueVerification queues the verification message for the address.
 func (s *Store) enqueueVerification(tx *gorm.DB, now time.Time, tenantID int64, a PoolAddress, msg AddressVerificationMessage) error {
 	m := verificationText(msg)
+	if a.Type == AddressMobile {
+		return enqueueSMS(tx, now, &tenantID, a.Value, m.Text)
+	}
 	return enqueueEmail(tx, now, &tenantID, a.Value, m)
 }
 

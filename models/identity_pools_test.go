@@ -324,6 +324,12 @@ func TestAddressVerificationLink(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A mobile's link goes as a text message through the outbox.
+		var texts []models.OutboxEmail
+		modelstest.Must(t, db.DB.Where("to_addr = ?", "+14155550100").Find(&texts))
+		if len(texts) != 1 || texts[0].Channel != models.ChannelSMS || !strings.Contains(texts[0].TextBody, late) {
+			t.Fatalf("text messages %+v", texts)
+		}
 		f.clk.Add(25 * 60 * 60 * 1e9)
 		if _, err := f.s.ConfirmAddressVerification(ctx, tokenOf(late), models.Actor{}); !errors.Is(err, models.ErrInvalidToken) {
 			t.Fatalf("expired link: %v", err)
