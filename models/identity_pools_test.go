@@ -76,6 +76,9 @@ func TestIdentityPoolsBuiltInsAndCreatedOnes(t *testing.T) {
 		if page, err := f.s.ListPoolUsers(ctx, users, models.PoolUserListQuery{}); err != nil || len(page.Items) != 0 {
 			t.Fatalf("users pool %+v %v", page, err)
 		}
+		if page, err := f.s.ListUsers(ctx, f.tn.ID, models.UserListQuery{}); err != nil || len(page.Items) != 0 {
+			t.Fatalf("the Users list shows another pool's users: %+v %v", page, err)
+		}
 		if page, err := f.s.ListPoolUsers(ctx, p, models.PoolUserListQuery{Search: "pat"}); err != nil || len(page.Items) != 1 {
 			t.Fatalf("partners pool %+v %v", page, err)
 		}

@@ -181,7 +181,7 @@ func usersPool(tx *gorm.DB, tenantID int64, now time.Time) (int64, error) {
 type UserListQuery struct {
 	Search string // matched against e-mail, username, phone and name, case-insensitively
 	After  int64  // keyset cursor: the id below which the page starts (newest first)
-	PoolID int64  // only the users of this pool; 0: of every end-user pool
+	PoolID int64  // only the users of this pool; 0: the built-in Users pool
 	Limit  int    // page size, 1..100 (default 25)
 }
 
@@ -201,8 +201,10 @@ type UserPage struct {
 // (A variable so that tests can make it small.)
 var UserSearchWindow = 50_000
 
-// ListUsers returns a page of the tenant's users, newest first. Browsing
-// costs one query whatever the tenant's size: the page's ids come from the
+// ListUsers returns a page of the users of one of the tenant's end-user
+// pools (the Users pool unless q.PoolID says), newest first. Besides one
+// query telling whether the tenant has pools of its own, browsing costs one
+// query whatever the tenant's size: the page's ids come from the
 // covering index (tenant_id, id, email, username, phone, given_name,
 // family_name) walked backwards from the cursor, and only the rows of the
 // page are read. A search costs two: first the ids of the matches among the
@@ -214,6 +216,24 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)
+	if q.PoolID == 0 {
+		// The Users list shows the built-in Users pool: a tenant without
+		// pools of its own needs no pool filter (the covering index
+		// answers alone); one with them is filtered to the Users pool.
+		var custom []int64
+		if err := db.Model(&IdentityPool{}).Where("tenant_id = ? AND kind = ?", tenantID, PoolCustom).Limit(1).Pluck("id", &custom).Error; err != nil {
+			return UserPage{}, err
+		}
+		if len(custom) > 0 {
+			var pools []int64
+			if err := db.Model(&IdentityPool{}).Where("tenant_id = ? AND kind = ?", tenantID, PoolUsers).Limit(1).Pluck("id", &pools).Error; err != nil {
+				return UserPage{}, err
+			}
+			if len(pools) > 0 {
+				q.PoolID = pools[0]
+			}
+		}
+	}
 	scope, scopeArgs := "tenant_id = ?", []any{tenantID}
 	if q.PoolID != 0 {
 		scope, scopeArgs = "tenant_id = ? AND pool_id = ?", []any{tenantID, q.PoolID}
