@@ -204,19 +204,30 @@ func (h *Handler) AdminProfile(c echo.Context) error {
 }
 
 func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]string, role, expires string) error {
-	v := render.Viewer(c)
 	id := render.Admin(c).ID
-	prof, err := h.Models.AdministratorProfile(c.Request().Context(), v.Tenant.ID, id)
+	d, a, err := h.adminProfileData(c, id, adminsPath(c, "/"+strconv.FormatInt(id, 10)), errs, role, expires)
 	if err != nil {
 		return err
+	}
+	p := h.R.Page(c, a.DisplayName(), adminCrumbs(c, layout.Crumb{Label: a.DisplayName()})...)
+	return render.Render(c, status, pages.AdminProfile(p, d))
+}
+
+// adminProfileData builds the User Profile of administrator id (base is
+// its URL; role and expiry forms post under it), for the profile and for
+// the Administrators pool's Roles page.
+func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs map[string]string, role, expires string) (pages.AdminProfileData, models.Administrator, error) {
+	v := render.Viewer(c)
+	prof, err := h.Models.AdministratorProfile(c.Request().Context(), v.Tenant.ID, id)
+	if err != nil {
+		return pages.AdminProfileData{}, models.Administrator{}, err
 	}
 	dir, err := h.roleDirectory(c)
 	if err != nil {
-		return err
+		return pages.AdminProfileData{}, models.Administrator{}, err
 	}
 	now := h.Models.Now()
 	a := prof.Administrator
-	base := adminsPath(c, "/"+strconv.FormatInt(a.ID, 10))
 	d := pages.AdminProfileData{
 		ID: a.ID, BaseURL: base, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
@@ -247,7 +258,7 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 	}
 	workspaces, err := h.workspacesOf(c, v.Tenant.ID, prof.Bindings)
 	if err != nil {
-		return err
+		return d, a, err
 	}
 	for _, b := range prof.Bindings {
 		name, scope := roleName(dir, b.RoleKey), "Tenant"
@@ -284,10 +295,9 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 		})
 	}
 	if d.Check, err = h.accessCheck(c, a, base); err != nil {
-		return err
+		return d, a, err
 	}
-	p := h.R.Page(c, a.DisplayName(), adminCrumbs(c, layout.Crumb{Label: a.DisplayName()})...)
-	return render.Render(c, status, pages.AdminProfile(p, d))
+	return d, a, nil
 }
 
 // deviceName summarises a user agent as "Browser on OS".

@@ -50,7 +50,11 @@ func workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, activ
 		{"Overview", "", authz.GetWorkspace},
 		{"Manage Access", "/access", authz.ReadWorkspaceRoles},
 		{"Audit log", "/audit", authz.ReadAuditEvents},
+		{"Identity Providers", "/idps", authz.ReadIdentityPools}, // the Admin workspace's only
 	} {
+		if t.path == "/idps" && w.Kind != models.WorkspaceKindAdmin {
+			continue
+		}
 		if v.Perms.CanIn(t.perm, w.ID) {
 			h.Tabs = append(h.Tabs, pages.WorkspaceTab{Label: t.label, Href: base + t.path, Active: t.label == active})
 		}

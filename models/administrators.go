@@ -98,6 +98,13 @@ type CreateAdminInput struct {
 // role and queues the invitation e-mail, in one transaction with its audit
 // event. The viewer may only grant a role whose permissions they hold.
 func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, actor Actor) (Administrator, error) {
+	return s.createAdministrator(ctx, v, in, true, actor)
+}
+
+// createAdministrator is CreateAdministrator; without withRole (the
+// Administrators pool's Create) the administrator is invited with no role
+// until one is assigned on their Roles page.
+func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, withRole bool, actor Actor) (Administrator, error) {
 	email, msg := CheckEmail(in.Email)
 	in.Email = email
 	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
@@ -107,7 +114,11 @@ func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 	}
 	checkName(f, "given_name", "Given name", in.GivenName)
 	checkName(f, "family_name", "Family name", in.FamilyName)
-	role, err := s.grantableTenantRole(ctx, v, in.Role, nil)
+	var role authz.Role
+	var err error
+	if withRole {
+		role, err = s.grantableTenantRole(ctx, v, in.Role, nil)
+	}
 	if err != nil {
 		var verr *ValidationError
 		if !errors.As(err, &verr) {
@@ -115,7 +126,7 @@ func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 		}
 		f.add("role", verr.Fields["role"])
 	}
-	if role.Key == authz.TenantAdmin {
+	if withRole && role.Key == authz.TenantAdmin {
 		s.needStepUp(v, f)
 	}
 	if err := f.err(); err != nil {
@@ -137,16 +148,18 @@ func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 			return err
 		}
 		by := v.Administrator.ID
-		if err := tx.Create(&RoleBinding{TenantID: v.Tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key),
-			GrantedByID: &by, CreatedAt: now}).Error; err != nil {
-			return err
+		if withRole {
+			if err := tx.Create(&RoleBinding{TenantID: v.Tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key),
+				GrantedByID: &by, CreatedAt: now}).Error; err != nil {
+				return err
+			}
 		}
 		if _, err := s.inviteTx(tx, now, v.Tenant, admin, &v.Administrator); err != nil {
 			return err
 		}
 		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.created", adminTarget(admin), Changes{
 			"email": {After: admin.Email}, "given_name": {After: admin.GivenName},
-			"family_name": {After: admin.FamilyName}, "role": {After: role.Key}, "status": {After: admin.Status},
+			"family_name": {After: admin.FamilyName}, "role": {After: roleOrNone(role)}, "status": {After: admin.Status},
 		})
 	})
 	if err != nil {
@@ -588,4 +601,11 @@ func (s *Store) AdministratorProfile(ctx context.Context, tenantID, adminID int6
 	}
 	sort.SliceStable(p.Bindings, func(i, j int) bool { return p.Bindings[i].Active(s.now()) && !p.Bindings[j].Active(s.now()) })
 	return p, nil
+}
+
+func roleOrNone(r authz.Role) any {
+	if r.Key == "" {
+		return nil
+	}
+	return r.Key
 }

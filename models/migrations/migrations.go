@@ -32,6 +32,8 @@ func all() []*gormigrate.Migration {
 		sso(),
 		apiTokens(),
 		customRoles(),
+		identityPools(),
+		outboxSMS(),
 	}
 }
 

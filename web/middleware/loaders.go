@@ -149,3 +149,11 @@ func isHex64(s string) bool {
 	}
 	return true
 }
+
+// ID is the loader of a numeric path parameter whose object the handler's
+// model call finds inside its parent (a pool user's identifier, say): a
+// positive number, else 404; render.ParamID reads it.
+func ID(param string) Loader {
+	return loadID(param, func(c echo.Context, id int64) { render.SetParamID(c, param, id) },
+		func(_ context.Context, _ echo.Context, _ *models.Viewer, id int64) (int64, error) { return id, nil })
+}

@@ -105,3 +105,15 @@ func SetAdminRoleKey(c echo.Context, key string) { set(c, keyAdminRole, key) }
 
 // AdminRoleKey is the :role the loader found.
 func AdminRoleKey(c echo.Context) string { return get[string](c, keyAdminRole) }
+
+// SetParamID records a numeric path parameter a loader checked (a positive
+// number; the model looking it up scopes it to the tenant and its parent
+// object, 404 otherwise).
+func SetParamID(c echo.Context, param string, id int64) { c.Set("gatehouse.param."+param, id) }
+
+// ParamID is the numeric path parameter param a loader checked (0 when no
+// loader did).
+func ParamID(c echo.Context, param string) int64 {
+	id, _ := c.Get("gatehouse.param." + param).(int64)
+	return id
+}

@@ -24,6 +24,7 @@ var navEntries = []navEntry{
 	{"User Management", "Users", "/users", authz.ReadUsers},
 	{"User Management", "Connections", "/connections", authz.ReadConnections},
 	{"User Management", "Roles", "/roles", authz.ReadRoles},
+	{"User Management", "Identity Pools", "/identity-pools", authz.ReadIdentityPools},
 	{"Tenant Settings", "Tenant", "/settings/tenant", authz.GetTenant},
 	{"Tenant Settings", "Administrators", "/settings/administrators", authz.ReadTenantRoles},
 	{"Tenant Settings", "Roles", "/settings/roles", authz.ReadTenantRoles},
