@@ -27,13 +27,14 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		TranslateError:                           true,
 	}
 	if IsPostgresURL(databaseURL) {
-		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		sqlDB, err := openPostgresPool(databaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB, err := db.DB()
+		db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg)
 		if err != nil {
-			return nil, err
+			sqlDB.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(10)
