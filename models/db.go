@@ -25,6 +25,13 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		NowFunc:                                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		DisableForeignKeyConstraintWhenMigrating: true,
 		TranslateError:                           true,
+		// A single write is one statement, atomic by itself; what must be
+		// atomic together runs in Store.tx. Without GORM's implicit
+		// transaction (BEGIN, the statement, COMMIT) a write outside Store.tx
+		// is one round trip, and database/sql can run it again on another
+		// connection when the server had ended the session it was sent to
+		// (openPostgresPool): inside a transaction it could not.
+		SkipDefaultTransaction: true,
 	}
 	if IsPostgresURL(databaseURL) {
 		sqlDB, err := openPostgresPool(databaseURL)
@@ -63,7 +70,7 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 // transactions, so concurrent writers wait instead of failing.
 func OpenSQLite(path string, cfg *gorm.Config) (*gorm.DB, error) {
 	if cfg == nil {
-		cfg = &gorm.Config{Logger: logger.Discard, TranslateError: true, DisableForeignKeyConstraintWhenMigrating: true}
+		cfg = &gorm.Config{Logger: logger.Discard, TranslateError: true, DisableForeignKeyConstraintWhenMigrating: true, SkipDefaultTransaction: true}
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")

@@ -6,10 +6,12 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
 )
 
 // openPostgresPool opens the PostgreSQL pool through a connector that lets
@@ -30,7 +32,7 @@ import (
 // database/sql discards the connection and runs the statement again on
 // another (at most three tries, the last on a new connection). Inside a
 // transaction it is left alone: the transaction is gone, and only the
-// caller can run it again (Store.tx does).
+// caller can run it again (Store.tx does, through retryLostTx).
 func openPostgresPool(databaseURL string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
@@ -52,6 +54,41 @@ func SessionEnded(err error) bool {
 		}
 	}
 	return false
+}
+
+// connectionLost reports whether err says the transaction's connection
+// was lost: the server ended the session, or the connection was found
+// closed before a statement could be sent.
+func connectionLost(err error) bool {
+	return SessionEnded(err) || pgconn.SafeToRetry(err) || errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn)
+}
+
+// txAttempts bounds how many times retryLostTx runs a transaction.
+const txAttempts = 3
+
+// retryLostTx runs a transaction (run, which sets *committing once its
+// work is done and only the commit is left) again when its connection was
+// lost before the commit (connectionLost): PostgreSQL has then rolled all of
+// it back. A failure of the commit itself is returned as it is: whether the
+// transaction was kept cannot be known. At most txAttempts runs.
+func retryLostTx(ctx context.Context, logger *slog.Logger, run func(committing *bool) error) error {
+	for attempt := 1; ; attempt++ {
+		committing := false
+		err := run(&committing)
+		if err != nil && committing && connectionLost(err) {
+			logger.Error("database connection lost at the commit: whether the transaction was kept is unknown", "err", err)
+		}
+		if err == nil || committing || attempt == txAttempts || ctx.Err() != nil || !connectionLost(err) {
+			return err
+		}
+		logger.Warn("database connection lost during a transaction; running it again", "attempt", attempt+1, "err", err)
+	}
+}
+
+// inTransaction reports whether db runs inside a transaction.
+func inTransaction(db *gorm.DB) bool {
+	_, ok := db.Statement.ConnPool.(gorm.TxCommitter)
+	return ok
 }
 
 // badConn marks err as driver.ErrBadConn (so database/sql retries) and

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -32,6 +33,35 @@ func TestSessionEnded(t *testing.T) {
 	} {
 		if got := models.SessionEnded(tc.err); got != tc.want {
 			t.Errorf("SessionEnded(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+// notSent is an error of a statement pgx never sent (its "conn closed"
+// when the connection was found closed).
+type notSent struct{}
+
+func (notSent) Error() string     { return "conn closed" }
+func (notSent) SafeToRetry() bool { return true }
+
+// TestConnectionLost: what makes Store.tx run a transaction again. GORM
+// joins a statement's errors with %v, which hides the first one's type
+// ("FATAL: terminating connection ... (SQLSTATE 57P01); conn closed"): the
+// second, which says the connection is closed, is enough.
+func TestConnectionLost(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "57P01"}, true},
+		{fmt.Errorf("%v; %w", &pgconn.PgError{Code: "57P01"}, notSent{}), true},
+		{fmt.Errorf("%w: x", driver.ErrBadConn), true},
+		{&pgconn.PgError{Code: "23505"}, false},
+		{fmt.Errorf("%v; %w", &pgconn.PgError{Code: "57P01"}, errors.New("other")), false},
+		{models.ErrNotFound, false},
+	} {
+		if got := models.ConnectionLost(tc.err); got != tc.want {
+			t.Errorf("ConnectionLost(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }
@@ -103,6 +133,27 @@ func TestStatementAfterSessionEndedRunsAgain(t *testing.T) {
 	}
 	if got := backendPID(t, db); got == pid {
 		t.Fatalf("still on session %d", pid)
+	}
+
+	// A GORM write (as the outbox worker's MarkOutboxSent), the session
+	// ending just before its statement: it is one statement, not wrapped in
+	// a transaction of GORM's own (BEGIN, UPDATE, COMMIT), so it too runs again.
+	backendPID(t, db)
+	pid = backendPID(t, db)
+	armed := true
+	if err := db.Callback().Update().Before("gorm:update").Register("test:end_session", func(*gorm.DB) {
+		if armed {
+			armed = false
+			endSession(t, pid)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.WithContext(ctx).Model(&models.Tenant{}).Where("id = 0").Update("name", "x").Error; err != nil {
+		t.Fatalf("an update whose session ended: %v", err)
+	}
+	if armed {
+		t.Fatal("the session was not ended")
 	}
 
 	backendPID(t, db)

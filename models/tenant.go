@@ -73,38 +73,26 @@ func (s *Store) CountTenants(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// txAttempts bounds how many times tx runs a transaction whose database
-// session ended under it.
-const txAttempts = 3
-
 // tx runs fn in a transaction. The audit events fn writes join their
 // tenants' hash chains at its end, just before the commit (audit_chain.go).
 //
-// When the server ends the database session in the middle of the
-// transaction (a failover, pg_terminate_backend: SessionEnded), before the
-// commit was sent, PostgreSQL has rolled all of it back, so tx runs fn
-// again in a new transaction (up to txAttempts in all). fn must therefore
-// compute everything it writes from what it reads inside the transaction
-// and its arguments, never from state left by an earlier run of itself. A
-// failure of the commit itself is returned as it is: whether the
-// transaction was kept cannot be known.
+// When the database session ends in the middle of the transaction (a
+// failover, pg_terminate_backend: see retryLostTx), fn runs again in a new
+// transaction. fn must therefore compute everything it writes from what it
+// reads inside the transaction and its arguments, never from state left by
+// an earlier run of itself.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	for attempt := 1; ; attempt++ {
+	return retryLostTx(ctx, s.logger(), func(committing *bool) error {
 		batch := &auditBatch{}
-		committing := false
-		err := s.DB.WithContext(withAuditBatch(ctx, batch)).Transaction(func(tx *gorm.DB) error {
+		return s.DB.WithContext(withAuditBatch(ctx, batch)).Transaction(func(tx *gorm.DB) error {
 			if err := fn(tx); err != nil {
 				return err
 			}
 			if err := batch.flush(tx); err != nil {
 				return err
 			}
-			committing = true
+			*committing = true
 			return nil
 		})
-		if err == nil || committing || attempt == txAttempts || ctx.Err() != nil || !SessionEnded(err) {
-			return err
-		}
-		s.logger().Warn("database session ended during a transaction; running it again", "attempt", attempt+1, "err", err)
-	}
+	})
 }

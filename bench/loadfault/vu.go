@@ -239,9 +239,9 @@ func (v *vu) page(ctx context.Context, path, what string) (answer, string) {
 // signIn signs in afresh in a new session of the same browser.
 func (v *vu) signIn(ctx context.Context) bool {
 	v.newBrowser()
-	_, tok := v.page(ctx, "/t/"+v.slug+"/login", "GET sign-in page")
+	page, tok := v.page(ctx, "/t/"+v.slug+"/login", "GET sign-in page")
 	if tok == "" {
-		v.st.action("sign-in", ambiguous)
+		v.st.action("sign-in", outcomeOf(page, regexp.MustCompile("^$")))
 		return false
 	}
 	a := v.do(ctx, http.MethodPost, "/t/"+v.slug+"/login", url.Values{"_csrf": {tok}, "email": {v.email}, "password": {v.password}}, "POST sign-in", http.StatusSeeOther)
