@@ -238,3 +238,46 @@ func TestTransactionRunsAgainWhenSessionEndsInside(t *testing.T) {
 		t.Fatalf("audit chain: %+v %v", v, err)
 	}
 }
+
+// TestClaimRunsAgainWhenSessionEndsInside: the outbox claim's session ends
+// between its SELECT ... FOR UPDATE and its UPDATE; the claim is made again
+// instead of failing the worker's run.
+func TestClaimRunsAgainWhenSessionEndsInside(t *testing.T) {
+	t.Parallel()
+	pg := modelstest.Postgres(t)
+	db, err := models.Open(pg.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer models.Close(db)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	row := models.OutboxEmail{ToAddr: "ann@example.com", Subject: "Hi", TextBody: "hi", HTMLBody: "<p>hi</p>", NextAttemptAt: now, CreatedAt: now}
+	modelstest.Must(t, db.Create(&row))
+	ended := 0
+	if err := db.Callback().Update().Before("gorm:update").Register("test:end_session", func(tx *gorm.DB) {
+		if ended > 0 || tx.Statement.Table != "outbox_emails" {
+			return
+		}
+		var pid int64
+		if err := tx.Statement.ConnPool.QueryRowContext(tx.Statement.Context, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Error(err)
+			return
+		}
+		endSession(t, pid)
+		ended++
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := models.ClaimOutbox(context.Background(), db, now, 10, time.Minute)
+	if err != nil {
+		t.Fatalf("claim with its session ended inside: %v", err)
+	}
+	if ended != 1 || len(rows) != 1 || rows[0].ID != row.ID {
+		t.Fatalf("ended %d times; claimed %+v", ended, rows)
+	}
+	var got models.OutboxEmail
+	modelstest.Must(t, pg.DB.Take(&got, row.ID))
+	if got.LockedUntil == nil {
+		t.Fatal("the claim was not kept")
+	}
+}

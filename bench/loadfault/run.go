@@ -91,11 +91,13 @@ func run(ctx context.Context, o options) (*result, error) {
 	} else {
 		defer drop()
 	}
+	began := time.Now()
 	fmt.Fprintln(out, "building gatehouse…")
 	bin, err := build(dir)
 	if err != nil {
 		return nil, err
 	}
+	built := time.Since(began)
 	mails, err := startMailCatcher()
 	if err != nil {
 		return nil, err
@@ -190,6 +192,7 @@ func run(ctx context.Context, o options) (*result, error) {
 	}
 	defer models.Close(killer)
 
+	fmt.Fprintf(out, "built in %s, set up (migrations, tenant, seed, 2 replicas, sign-ins) in %s\n", built.Round(100*time.Millisecond), (time.Since(began) - built).Round(100*time.Millisecond))
 	fmt.Fprintf(out, "%d virtual users for %s against 2 replicas behind a round-robin balancer, PostgreSQL database %s; %d CPUs, load average %s\n",
 		o.Users, o.Duration, dbName, runtime.NumCPU(), loadavg())
 	runCtx, cancel := context.WithTimeout(ctx, o.Duration)

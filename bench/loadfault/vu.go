@@ -241,7 +241,7 @@ func (v *vu) signIn(ctx context.Context) bool {
 	v.newBrowser()
 	page, tok := v.page(ctx, "/t/"+v.slug+"/login", "GET sign-in page")
 	if tok == "" {
-		v.st.action("sign-in", outcomeOf(page, regexp.MustCompile("^$")))
+		v.record(ctx, "sign-in", outcomeOf(page, regexp.MustCompile("^$")))
 		return false
 	}
 	a := v.do(ctx, http.MethodPost, "/t/"+v.slug+"/login", url.Values{"_csrf": {tok}, "email": {v.email}, "password": {v.password}}, "POST sign-in", http.StatusSeeOther)
@@ -253,9 +253,9 @@ func (v *vu) signIn(ctx context.Context) bool {
 				v.device = []*http.Cookie{{Name: c.Name, Value: c.Value, Path: "/"}}
 			}
 		}
-		v.st.action("sign-in", applied)
+		v.record(ctx, "sign-in", applied)
 	} else {
-		v.st.action("sign-in", outcomeOf(a, regexp.MustCompile("^$")))
+		v.record(ctx, "sign-in", outcomeOf(a, regexp.MustCompile("^$")))
 	}
 	return ok
 }
@@ -282,9 +282,9 @@ func (v *vu) browse(ctx context.Context) {
 		}
 	}
 	if a.status == http.StatusOK {
-		v.st.action("list page", applied)
+		v.record(ctx, "list page", applied)
 	} else {
-		v.st.action("list page", outcomeOf(a, regexp.MustCompile("^$")))
+		v.record(ctx, "list page", outcomeOf(a, regexp.MustCompile("^$")))
 	}
 }
 
@@ -307,7 +307,7 @@ func (v *vu) invite(ctx context.Context) {
 		in.id, _ = strconv.ParseInt(m[1], 10, 64)
 	}
 	v.invites = append(v.invites, in)
-	v.st.action("invitation", in.outcome)
+	v.record(ctx, "invitation", in.outcome)
 }
 
 // assignRole gives one of the administrators this user invited a role it
@@ -345,7 +345,7 @@ func (v *vu) assignRole(ctx context.Context) bool {
 		v.st.error(fmt.Sprintf("%d refusing a role assignment", a.status))
 	}
 	in.roles[role] = attempt{value: role, outcome: o}
-	v.st.action("role assignment", o)
+	v.record(ctx, "role assignment", o)
 	return true
 }
 
@@ -369,7 +369,14 @@ func (v *vu) toggleStatus(ctx context.Context) {
 	a := v.do(ctx, http.MethodPost, profile+"/status", url.Values{"_csrf": {tok}, "status": {next}}, "POST status", http.StatusSeeOther)
 	o := outcomeOf(a, profileRE)
 	t.attempts = append(t.attempts, attempt{value: next, outcome: o})
-	v.st.action("status change", o)
+	v.record(ctx, "status change", o)
+}
+
+// record counts an action's outcome, unless the end of the run cut it off.
+func (v *vu) record(ctx context.Context, name string, o outcome) {
+	if ctx.Err() == nil {
+		v.st.action(name, o)
+	}
 }
 
 // loop runs the mix until ctx ends.
