@@ -29,6 +29,7 @@ type Config struct {
 	BaseURL         string        // GATEHOUSE_BASE_URL, default http:// + Addr
 	SecretKey       string        // GATEHOUSE_SECRET_KEY (≥ 32 characters)
 	SMTPURL         string        // GATEHOUSE_SMTP_URL; empty = mail to the log
+	SMSURL          string        // GATEHOUSE_SMS_URL: the HTTP SMS gateway; empty = text messages to the log
 	MailFrom        string        // GATEHOUSE_MAIL_FROM, default gatehouse@<base URL host>
 	InvitationTTL   time.Duration // GATEHOUSE_INVITATION_TTL, default 168h
 	ResetTTL        time.Duration // GATEHOUSE_RESET_TTL, default 1h
@@ -58,6 +59,18 @@ type Limits struct {
 	// SignInInFlight bounds the sign-in steps worked on at once, over all
 	// addresses; more are answered 429 at once.
 	SignInInFlight int
+	// API is each management API token's rate (zero: DefaultAPIRate).
+	API limit.Rate
+}
+
+// DefaultAPIRate lets a script make 20 requests a second, in bursts of 40.
+var DefaultAPIRate = limit.Rate{PerMinute: 1200, Burst: 40}
+
+func (l Limits) apiRate() limit.Rate {
+	if l.API.PerMinute <= 0 || l.API.Burst <= 0 {
+		return DefaultAPIRate
+	}
+	return l.API
 }
 
 // DefaultLimits leave room for a busy office behind one address (a few
@@ -83,6 +96,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:         or(getenv("GATEHOUSE_DATA_DIR"), "./data"),
 		SecretKey:       getenv("GATEHOUSE_SECRET_KEY"),
 		SMTPURL:         strings.TrimSpace(getenv("GATEHOUSE_SMTP_URL")),
+		SMSURL:          strings.TrimSpace(getenv("GATEHOUSE_SMS_URL")),
 		MailFrom:        strings.TrimSpace(getenv("GATEHOUSE_MAIL_FROM")),
 		InvitationTTL:   7 * 24 * time.Hour,
 		ResetTTL:        time.Hour,

@@ -30,6 +30,10 @@ func all() []*gormigrate.Migration {
 		dormantAdmins(),
 		passkeys(),
 		sso(),
+		apiTokens(),
+		customRoles(),
+		identityPools(),
+		outboxSMS(),
 	}
 }
 
