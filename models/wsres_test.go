@@ -427,3 +427,100 @@ func TestPoliciesCompileAndTest(t *testing.T) {
 		}
 	})
 }
+
+func TestAuthorizersCustomAppsClaims(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		w := newWSResWorld(t, db)
+		ctx := context.Background()
+		sv, err := w.s.CreateService(ctx, w.wsAdmin, w.ws.ID, models.ServiceInput{Name: "API", Audience: "https://api.example.com"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.AddServiceScope(ctx, w.wsAdmin, w.ws.ID, sv.ID, models.ScopeInput{Scope: "profile"}, w.actor); err != nil {
+			t.Fatal(err)
+		}
+		foreign, err := w.s.CreateService(ctx, w.oth, w.other.ID, models.ServiceInput{Name: "Blog", Audience: "https://blog.example.com"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		// Authorizers: services of this workspace only; secret shown once, stored hashed.
+		if _, _, err := w.s.CreateAuthorizer(ctx, w.wsAdmin, w.ws.ID, models.AuthorizerInput{Name: "Edge", Type: "kong", ServiceIDs: []int64{foreign.ID}}, w.actor); wsFields(err)["services"] == "" {
+			t.Fatalf("foreign service: %v", err)
+		}
+		if _, _, err := w.s.CreateAuthorizer(ctx, w.wsAdmin, w.ws.ID, models.AuthorizerInput{Name: "Edge", Type: "nginx"}, w.actor); wsFields(err)["type"] == "" {
+			t.Fatalf("bad type: %v", err)
+		}
+		az, secret, err := w.s.CreateAuthorizer(ctx, w.wsAdmin, w.ws.ID, models.AuthorizerInput{Name: "Edge", Type: "kong", ServiceIDs: []int64{sv.ID, sv.ID}}, w.actor)
+		if err != nil || len(secret) < 43 || az.SecretHash != models.HashToken(secret) || !strings.HasPrefix(az.CredentialID, "az_") || az.ServiceIDs != fmt.Sprint(sv.ID) {
+			t.Fatalf("authorizer %+v %v", az, err)
+		}
+		if _, err := w.s.UpdateAuthorizer(ctx, w.wsAdmin, w.ws.ID, az.ID, models.AuthorizerInput{Name: "Edge", Type: "istio", Version: 7}, w.actor); !errors.Is(err, models.ErrChangedSince) {
+			t.Fatalf("stale: %v", err)
+		}
+		if _, err := w.s.UpdateAuthorizer(ctx, w.wsAud, w.ws.ID, az.ID, models.AuthorizerInput{Name: "Edge", Type: "istio", Version: 1}, w.actor); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("auditor: %v", err)
+		}
+
+		// Custom apps: https only.
+		if _, _, err := w.s.CreateCustomApp(ctx, w.wsAdmin, w.ws.ID, models.CustomAppInput{Name: "Login", Type: "login", URL: "http://login.example.com"}, w.actor); wsFields(err)["url"] == "" {
+			t.Fatalf("http url: %v", err)
+		}
+		app, secret, err := w.s.CreateCustomApp(ctx, w.wsAdmin, w.ws.ID, models.CustomAppInput{Name: "Login", Type: "login", URL: "https://login.example.com"}, w.actor)
+		if err != nil || app.SecretHash != models.HashToken(secret) {
+			t.Fatalf("app %+v %v", app, err)
+		}
+		if err := w.s.DeleteCustomApp(ctx, w.oth, w.ws.ID, app.ID, w.actor); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("other workspace deletes: %v", err)
+		}
+
+		// Claims and their preview.
+		for _, in := range []models.ClaimInput{
+			{Name: "sub", SourceType: "static", Source: "x", Token: "id"},
+			{Name: "dept", SourceType: "user_attribute", Source: "password", Token: "id"},
+			{Name: "dept", SourceType: "static", Source: "x", Token: "refresh"},
+			{Name: "dept", SourceType: "static", Source: "x", Token: "id", Scopes: []string{"nope"}},
+		} {
+			if _, err := w.s.CreateClaim(ctx, w.wsAdmin, w.ws.ID, in, w.actor); len(wsFields(err)) == 0 {
+				t.Fatalf("%+v accepted", in)
+			}
+		}
+		for _, in := range []models.ClaimInput{
+			{Name: "email", SourceType: "user_attribute", Source: "email", Token: "id", Scopes: []string{"profile"}},
+			{Name: "dept", SourceType: "user_attribute", Source: "attributes.department", Token: "access"},
+			{Name: "plan", SourceType: "metadata", Source: "plan", Token: "access", Scopes: []string{"profile"}},
+			{Name: "tier", SourceType: "static", Source: "gold", Token: "id"},
+		} {
+			if _, err := w.s.CreateClaim(ctx, w.wsAdmin, w.ws.ID, in, w.actor); err != nil {
+				t.Fatalf("%+v: %v", in, err)
+			}
+		}
+		u, err := w.s.CreateUser(ctx, w.tn.ID, models.CreateUserInput{Email: "ann@example.com", GivenName: "Ann"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modelstest.Must(t, db.DB.Model(&models.User{}).Where("id = ?", u.ID).Updates(map[string]any{"attributes": `{"department":"Sales"}`, "metadata": `{"plan":"pro"}`}))
+		show := func(scopes ...string) string {
+			t.Helper()
+			got, err := w.s.PreviewClaims(ctx, w.wsAud, w.ws.ID, "ANN@example.com", scopes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var parts []string
+			for _, c := range got {
+				parts = append(parts, fmt.Sprintf("%s:%s=%v", c.Token, c.Name, c.Value))
+			}
+			return strings.Join(parts, " ")
+		}
+		if got, want := show(), "access:dept=Sales id:tier=gold"; got != want {
+			t.Fatalf("no scopes: %q, want %q", got, want)
+		}
+		if got, want := show("profile"), "access:dept=Sales access:plan=pro id:email=ann@example.com id:tier=gold"; got != want {
+			t.Fatalf("profile: %q, want %q", got, want)
+		}
+		if _, err := w.s.PreviewClaims(ctx, w.wsAud, w.ws.ID, "nobody@example.com", nil); wsFields(err)["user"] == "" {
+			t.Fatalf("unknown user: %v", err)
+		}
+	})
+}
