@@ -201,7 +201,7 @@ func (h *Handler) renderService(c echo.Context, status int, st *formState, resul
 			}})
 			if manage {
 				d.After = append(d.After, pages.ResForm{ID: "import", Title: "Import from OpenAPI 3", Action: base + "/import", Submit: "Import",
-					Intro: "Paste an OpenAPI 3 document (JSON or YAML): each operation becomes an API with the scopes its security requirements name; missing scopes are added to the service. Only references inside the document are followed; nothing is fetched.",
+					Intro:  "Paste an OpenAPI 3 document (JSON or YAML): each operation becomes an API with the scopes its security requirements name; missing scopes are added to the service. Only references inside the document are followed; nothing is fetched.",
 					Fields: []pages.ResField{{Kind: "textarea", Label: "OpenAPI document", Name: "openapi", Value: st.val("import", "openapi", ""), Error: st.err("import", "openapi"), Rows: 12, Mono: true}}})
 			}
 		}
