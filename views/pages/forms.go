@@ -63,6 +63,11 @@ type InvitationForm struct {
 	Name       string
 	Policy     []string
 	Errors     map[string]string
+	// AskName: the invitee has no name yet and is asked for one, kept in
+	// GivenName and FamilyName when the form comes back with errors.
+	AskName    bool
+	GivenName  string
+	FamilyName string
 }
 
 // DashboardCard is one tile of the dashboard home.
