@@ -115,15 +115,7 @@ func (h *Handler) ClientCreate(c echo.Context) error {
 
 func (h *Handler) loadClient(c echo.Context) (models.Workspace, models.Client, error) {
 	w, err := currentWorkspace(c)
-	if err != nil {
-		return w, models.Client{}, err
-	}
-	id, err := resID(c, "client")
-	if err != nil {
-		return w, models.Client{}, err
-	}
-	cl, err := h.Models.GetClient(c.Request().Context(), *render.Viewer(c), w.ID, id)
-	return w, cl, workspaceOutcome(err)
+	return w, render.Client(c), err
 }
 
 // ClientShow is a client's page.

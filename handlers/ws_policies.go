@@ -92,15 +92,7 @@ func (h *Handler) PolicyCreate(c echo.Context) error {
 
 func (h *Handler) loadPolicy(c echo.Context) (models.Workspace, models.Policy, error) {
 	w, err := currentWorkspace(c)
-	if err != nil {
-		return w, models.Policy{}, err
-	}
-	id, err := resID(c, "policy")
-	if err != nil {
-		return w, models.Policy{}, err
-	}
-	p, err := h.Models.GetPolicy(c.Request().Context(), *render.Viewer(c), w.ID, id)
-	return w, p, workspaceOutcome(err)
+	return w, render.Policy(c), err
 }
 
 // PolicyShow is a policy's page, with Test.

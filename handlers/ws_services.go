@@ -90,18 +90,10 @@ func (h *Handler) ServiceCreate(c echo.Context) error {
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)))
 }
 
-// loadService is the service the URL names, in the request's workspace.
+// loadService is the service the URL names, loaded by the route.
 func (h *Handler) loadService(c echo.Context) (models.Workspace, models.Service, error) {
 	w, err := currentWorkspace(c)
-	if err != nil {
-		return w, models.Service{}, err
-	}
-	id, err := resID(c, "service")
-	if err != nil {
-		return w, models.Service{}, err
-	}
-	sv, err := h.Models.GetService(c.Request().Context(), *render.Viewer(c), w.ID, id)
-	return w, sv, workspaceOutcome(err)
+	return w, render.Service(c), err
 }
 
 // ServiceShow is a service's page: details, settings, scopes and APIs.
@@ -295,11 +287,7 @@ func (h *Handler) ServiceRemoveScope(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := resID(c, "scope")
-	if err != nil {
-		return err
-	}
-	err = h.Models.RemoveServiceScope(c.Request().Context(), *v, w.ID, sv.ID, id, actor(c))
+	err = h.Models.RemoveServiceScope(c.Request().Context(), *v, w.ID, sv.ID, render.ScopeID(c), actor(c))
 	if st, ok := failed(c, "scopes-remove", err); ok {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
@@ -344,11 +332,7 @@ func (h *Handler) ServiceRemoveAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := resID(c, "api")
-	if err != nil {
-		return err
-	}
-	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, id, actor(c)); err != nil {
+	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, render.APIID(c), actor(c)); err != nil {
 		return workspaceOutcome(err)
 	}
 	h.Flashes.Set(c, "success", "The API was removed.")

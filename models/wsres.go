@@ -218,3 +218,35 @@ func deleteWorkspaceResources(tx *gorm.DB, tenantID, wsID int64) error {
 	}
 	return nil
 }
+
+// ServiceByID, ClientByID, PolicyByID, AuthorizerByID, ClaimByID and
+// CustomAppByID load a resource of a workspace for the route loaders (the
+// route's permission is checked before).
+func (s *Store) ServiceByID(ctx context.Context, tenantID, wsID, id int64) (Service, error) {
+	return serviceIn(s.DB.WithContext(ctx), tenantID, wsID, id)
+}
+
+// ClientByID loads a client of a workspace.
+func (s *Store) ClientByID(ctx context.Context, tenantID, wsID, id int64) (Client, error) {
+	return clientIn(s.DB.WithContext(ctx), tenantID, wsID, id)
+}
+
+// PolicyByID loads a policy of a workspace.
+func (s *Store) PolicyByID(ctx context.Context, tenantID, wsID, id int64) (Policy, error) {
+	return policyIn(s.DB.WithContext(ctx), tenantID, wsID, id)
+}
+
+// AuthorizerByID loads an authorizer of a workspace.
+func (s *Store) AuthorizerByID(ctx context.Context, tenantID, wsID, id int64) (Authorizer, error) {
+	return authorizerIn(s.DB.WithContext(ctx), tenantID, wsID, id)
+}
+
+// ClaimByID loads a claim of a workspace.
+func (s *Store) ClaimByID(ctx context.Context, tenantID, wsID, id int64) (Claim, error) {
+	return claimIn(s.DB.WithContext(ctx), tenantID, wsID, id)
+}
+
+// CustomAppByID loads a custom app of a workspace.
+func (s *Store) CustomAppByID(ctx context.Context, tenantID, wsID, id int64) (CustomApp, error) {
+	return customAppIn(s.DB.WithContext(ctx), tenantID, wsID, id)
+}
