@@ -35,6 +35,9 @@ func actor(c echo.Context) models.Actor {
 	a := models.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
 	if v := render.Viewer(c); v != nil {
 		a.AdminID, a.Email = v.Administrator.ID, v.Administrator.Email
+		if v.Token != nil { // the API: the token is the actor
+			a.AdminID, a.Email = 0, v.Token.ActorLabel()
+		}
 	}
 	return a
 }

@@ -55,15 +55,6 @@ func resPageLinks(base string, lq models.ResourceList, next string) (nextHref, f
 	return nextHref, firstHref
 }
 
-// resID reads a numeric path parameter (404 when it is not one).
-func resID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
-}
-
 // formState is what one form of a page was sent with when it failed:
 // the typed values and the messages beside its fields.
 type formState struct {

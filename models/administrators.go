@@ -37,7 +37,7 @@ type AdminPage struct {
 // queries whatever the tenant's size: the page (keyset on the
 // (tenant_id, email) index) and the roles of the administrators on it.
 func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminListQuery) (AdminPage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)

@@ -354,7 +354,7 @@ type OrgInvitationPage struct {
 // invitations (unexpired, neither accepted nor revoked), newest first, in
 // two queries: the page over (organization_id, id) and the roles it names.
 func (s *Store) ListOrganizationInvitations(ctx context.Context, orgID, after int64, limit int) (OrgInvitationPage, error) {
-	if limit <= 0 || limit > 100 {
+	if limit <= 0 || limit > MaxPageSize {
 		limit = 50
 	}
 	db := s.DB.WithContext(ctx)

@@ -172,6 +172,10 @@ type Viewer struct {
 	// SteppedUpAt is when the viewer last confirmed who they are for a
 	// sensitive action (zero: not in this session); see StepUp.
 	SteppedUpAt time.Time
+	// Token is the API token the request authenticated with (nil: a
+	// signed-in administrator); Administrator is then the token's creator
+	// and Grants the token's roles (see api_tokens.go).
+	Token *APIToken
 	// until holds, for each grant, when it expires (nil: never); set by
 	// LoadViewer. A viewer built without it holds every grant for good.
 	until []*time.Time

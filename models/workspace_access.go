@@ -31,7 +31,7 @@ type AccessPage struct {
 // whatever the workspace's size: the bindings (keyset on id) and the
 // administrators they name or were granted by.
 func (s *Store) ListWorkspaceAccess(ctx context.Context, tenantID, workspaceID, after int64, limit int) (AccessPage, error) {
-	if limit <= 0 || limit > 100 {
+	if limit <= 0 || limit > MaxPageSize {
 		limit = 50
 	}
 	db := s.DB.WithContext(ctx)

@@ -255,5 +255,8 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodGet, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemoveForm, authz.SignedIn, load.Passkey)
 	t.need(http.MethodPost, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemove, authz.SignedIn, load.Passkey)
 	t.need(http.MethodPost, account+"/sessions/:session/delete", h.AccountEndSession, authz.SignedIn, load.Session)
+
+	// The management API and its console pages: routes_api.go.
+	apiRoutes(app, t, h, guards, limits.api)
 	return rt
 }

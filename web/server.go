@@ -57,6 +57,7 @@ func New(cfg Config, deps Deps) *Server {
 		invitations:   limit.New(cfg.Limits.Invitations),
 		passwordReset: limit.New(cfg.Limits.PasswordReset),
 		signInFlight:  limit.NewInFlight(cfg.Limits.SignInInFlight),
+		api:           limit.New(cfg.Limits.apiRate()),
 		byRoute:       map[string]*limit.Limiter{},
 	}
 	h := &handlers.Handler{Models: deps.Models, Sessions: sessions, Flashes: flashes, R: renderer,
@@ -95,6 +96,7 @@ func New(cfg Config, deps Deps) *Server {
 	if err != nil {
 		panic("web.New: GATEHOUSE_BASE_URL: " + err.Error()) // LoadConfig has checked it
 	}
+	csrf.Skip = isAPI // bearer tokens only: no cookie is ever looked at there
 	// The rate limits come first: a request over its limit costs nothing
 	// more (no tenant lookup, no session).
 	app := e.Group("", csrf.Provide, limits.middleware, csrf.Middleware)
@@ -123,6 +125,7 @@ func ipExtractor(cfg Config) echo.IPExtractor {
 type routeLimits struct {
 	signIn, invitations, passwordReset *limit.Limiter
 	signInFlight                       *limit.InFlight           // sign-in steps worked on at once
+	api                                *limit.Limiter            // per API token
 	byRoute                            map[string]*limit.Limiter // "METHOD path" → limiter
 }
 
@@ -201,6 +204,13 @@ func redactURI(u string) string {
 func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if isAPI(c) {
+			if status := handlers.APIError(c, err); status >= 500 {
+				logger.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+					"method", c.Request().Method, "uri", c.Request().URL.Path)
+			}
 			return
 		}
 		status := http.StatusInternalServerError
@@ -314,4 +324,11 @@ func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// isAPI reports whether the request is for the management API (/api/…):
+// JSON errors, bearer tokens, no CSRF.
+func isAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/api" || strings.HasPrefix(p, "/api/")
 }

@@ -40,6 +40,9 @@ type Loaders struct {
 	// outside it; loading them first would read them twice.
 	Binding Loader // :binding, a role binding id
 	Session Loader // :session, a session id (64 hex digits)
+	// APIToken is :token, an API token's id (revoking looks it up in the
+	// viewer's tenant: not found there is 404).
+	APIToken Loader
 }
 
 // Loaders returns the loaders, reading through g.Models.
@@ -73,6 +76,9 @@ func (g *Guards) Loaders() Loaders {
 			return m.PasskeyOf(ctx, v.Tenant.ID, v.Administrator.ID, id)
 		}),
 		Binding: loadID("binding", render.SetBindingID, func(_ context.Context, _ echo.Context, _ *models.Viewer, id int64) (int64, error) {
+			return id, nil
+		}),
+		APIToken: loadID("token", render.SetAPITokenID, func(_ context.Context, _ echo.Context, _ *models.Viewer, id int64) (int64, error) {
 			return id, nil
 		}),
 		Session: load("session", render.SetSessionID, func(_ context.Context, _ echo.Context, _ *models.Viewer, raw string) (string, error) {

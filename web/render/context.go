@@ -22,6 +22,7 @@ const (
 	keyBinding    ctxKey = "gatehouse.binding_id"
 	keySession    ctxKey = "gatehouse.session_id"
 	keyOrgInvite  ctxKey = "gatehouse.org_invitation_id"
+	keyAPIToken   ctxKey = "gatehouse.api_token_id"
 )
 
 func set[T any](c echo.Context, k ctxKey, v T) { c.Set(string(k), v) }
@@ -89,3 +90,10 @@ func SetOrgInvitationID(c echo.Context, id int64) { set(c, keyOrgInvite, id) }
 // OrgInvitationID is the organization invitation id of the :invitation
 // parameter (the model operation checks it belongs to the loaded organization).
 func OrgInvitationID(c echo.Context) int64 { return get[int64](c, keyOrgInvite) }
+
+// SetAPITokenID records the :token of Tenant Settings > API Tokens (an id;
+// the model finds it inside the viewer's tenant or answers not found).
+func SetAPITokenID(c echo.Context, id int64) { set(c, keyAPIToken, id) }
+
+// APITokenID is the :token the loader read.
+func APITokenID(c echo.Context) int64 { return get[int64](c, keyAPIToken) }

@@ -30,6 +30,8 @@ var navEntries = []navEntry{
 	{"Tenant Settings", "Password Policy", "/settings/password-policy", authz.ReadMFAMethods},
 	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force", authz.ReadBruteForceProtectionSettings},
 	{"Tenant Settings", "Single Sign-On", "/settings/sso", authz.ReadMFAMethods},
+	{"Tenant Settings", "API Tokens", "/settings/api-tokens", authz.ReadTenantRoles},
+	{"Tenant Settings", "API", "/settings/api", authz.ReadTenantRoles},
 	{"Monitoring", "System overview", "/overview", authz.ReadSystemEnvironment},
 	{"Monitoring", "Audit log", "/audit", authz.ReadAuditEvents},
 }
