@@ -52,7 +52,8 @@ func (a PoolAddress) Verified() bool { return a.VerifiedAt != nil }
 
 // AfterCreate gives every new administrator their sign-in e-mail as an
 // `email` identifier and an (unverified) `email` address, whoever creates
-// them, in the same transaction.
+// them, in the same transaction (the caller's: GORM's own transaction
+// around a single write is off, see Open, so create them in Store.tx).
 func (a *Administrator) AfterCreate(tx *gorm.DB) error {
 	return addIdentities(tx, a.TenantID, a.PoolID, a.ID, a.CreatedAt,
 		[][2]string{{IdentifierEmail, a.Email}}, []PoolAddress{{Type: AddressEmail, Value: a.Email}})
