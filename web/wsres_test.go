@@ -47,6 +47,7 @@ func wsResCounts(t *testing.T, db *gorm.DB) string {
 type wsResFixture struct {
 	service, client, policy          string
 	scope, api, extraScope, extraAPI string
+	authorizer, claim, app           string
 }
 
 func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models.Workspace) wsResFixture {
@@ -86,8 +87,24 @@ func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models
 	if err != nil {
 		t.Fatal(err)
 	}
+	az, _, err := app.Store.CreateAuthorizer(ctx, v, ws.ID, models.AuthorizerInput{Name: "Edge", Type: "kong", ServiceIDs: []int64{sv.ID}}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim, err := app.Store.CreateClaim(ctx, v, ws.ID, models.ClaimInput{Name: "tier", SourceType: "static", Source: "gold", Token: "id"}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _, err := app.Store.CreateCustomApp(ctx, v, ws.ID, models.CustomAppInput{Name: "Login", Type: "login", URL: "https://login.example.com"}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
+		t.Fatal(err)
+	}
 	id := func(n int64) string { return fmt.Sprint(n) }
-	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID)}
+	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID),
+		authorizer: id(az.ID), claim: id(claim.ID), app: id(ca.ID)}
 }
 
 const wsResDoc = `openapi: 3.0.3
@@ -134,6 +151,7 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 			see := vw.name == "tenant_admin" || vw.name == "tenant_auditor" || vw.name == "workspace_admin" || vw.name == "workspace_auditor"
 			manage := vw.name == "tenant_admin" || vw.name == "workspace_admin"
 			svc, cl, pol := one+"/services/"+x.service, one+"/clients/"+x.client, one+"/policies/"+x.policy
+			az, clm, ca := one+"/authorizers/"+x.authorizer, one+"/claims/"+x.claim, one+"/custom-apps/"+x.app
 			for _, rt := range []struct {
 				method, route, path string
 				vals                url.Values
@@ -153,6 +171,32 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"GET", "/policies/:policy", pol, nil, see, 200},
 				{"GET", "/policies/:policy/delete", pol + "/delete", nil, manage, 200},
 				{"POST", "/policies/:policy/test", pol + "/test", url.Values{"input": {`{"user": {"roles": ["admin"]}}`}}, see, 200},
+				{"GET", "/authorizers", one + "/authorizers", nil, see, 200},
+				{"GET", "/authorizers/new", one + "/authorizers/new", nil, manage, 200},
+				{"GET", "/authorizers/:authorizer", az, nil, see, 200},
+				{"GET", "/authorizers/:authorizer/delete", az + "/delete", nil, manage, 200},
+				{"GET", "/claims", one + "/claims", nil, see, 200},
+				{"GET", "/claims/new", one + "/claims/new", nil, manage, 200},
+				{"GET", "/claims/:claim", clm, nil, see, 200},
+				{"GET", "/claims/:claim/delete", clm + "/delete", nil, manage, 200},
+				{"GET", "/claims/preview", one + "/claims/preview", nil, see, 200},
+				{"POST", "/claims/preview", one + "/claims/preview", url.Values{"user": {"ann@example.com"}}, see, 200},
+				{"GET", "/custom-apps", one + "/custom-apps", nil, see, 200},
+				{"GET", "/custom-apps/new", one + "/custom-apps/new", nil, manage, 200},
+				{"GET", "/custom-apps/:app", ca, nil, see, 200},
+				{"GET", "/custom-apps/:app/delete", ca + "/delete", nil, manage, 200},
+				{"POST", "/authorizers/new", one + "/authorizers/new", url.Values{"name": {"Mesh"}, "type": {"istio"}}, manage, 201},
+				{"POST", "/authorizers", one + "/authorizers", url.Values{"name": {"Gateway"}, "type": {"aws_api_gateway"}}, manage, 201},
+				{"POST", "/authorizers/:authorizer", az, url.Values{"name": {"Edge 2"}, "type": {"kong"}, "version": {"1"}}, manage, 303},
+				{"POST", "/authorizers/:authorizer/delete", az + "/delete", nil, manage, 303},
+				{"POST", "/claims/new", one + "/claims/new", url.Values{"name": {"email"}, "source_type": {"user_attribute"}, "source": {"email"}, "token": {"id"}}, manage, 303},
+				{"POST", "/claims", one + "/claims", url.Values{"name": {"plan"}, "source_type": {"metadata"}, "source": {"plan"}, "token": {"access"}}, manage, 303},
+				{"POST", "/claims/:claim", clm, url.Values{"name": {"tier"}, "source_type": {"static"}, "source": {"silver"}, "token": {"id"}, "version": {"1"}}, manage, 303},
+				{"POST", "/claims/:claim/delete", clm + "/delete", nil, manage, 303},
+				{"POST", "/custom-apps/new", one + "/custom-apps/new", url.Values{"name": {"Consent"}, "type": {"consent"}, "url": {"https://consent.example.com"}}, manage, 201},
+				{"POST", "/custom-apps", one + "/custom-apps", url.Values{"name": {"After"}, "type": {"post_authentication"}, "url": {"https://after.example.com"}}, manage, 201},
+				{"POST", "/custom-apps/:app", ca, url.Values{"name": {"Login"}, "type": {"login"}, "url": {"https://login2.example.com"}, "version": {"1"}}, manage, 303},
+				{"POST", "/custom-apps/:app/delete", ca + "/delete", nil, manage, 303},
 				{"POST", "/services/new", one + "/services/new", url.Values{"name": {"Billing"}, "audience": {"urn:billing"}}, manage, 303},
 				{"POST", "/services", one + "/services", url.Values{"name": {"Ledger"}, "audience": {"urn:ledger"}}, manage, 303},
 				{"POST", "/services/:service", svc, url.Values{"name": {"Accounts API"}, "audience": {"https://api.example.com/accounts"}, "version": {"1"}}, manage, 303},
