@@ -12,6 +12,8 @@ import (
 	"gatehouse/models/modelstest"
 	"gatehouse/web/webtest"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"gorm.io/gorm"
 )
 
@@ -250,6 +252,98 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 			if wsResRoute(key) && !covered[key] {
 				t.Errorf("workspace resource route %s is not in the role × route table", key)
 			}
+		}
+	})
+}
+
+func wsresDoc(t *testing.T, r *webtest.Response) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestWorkspaceResourceFormsKeepInputAndRefuseStaleSaves: bad input comes
+// back with a message beside its field and the typed values kept, nothing
+// saved; a save based on an old version is refused (409) with the values
+// now saved; a bad OpenAPI document is refused with the parser's message
+// and nothing imported; a policy's compile error names its line.
+func TestWorkspaceResourceFormsKeepInputAndRefuseStaleSaves(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		f := newWSFixture(t, app, "acme")
+		x := newWSResFixture(t, app, f.tn, f.alpha)
+		admin, _ := app.SignedInWithWorkspaceRole(f.tn, "wsadmin@example.com", f.alpha, "workspace_admin")
+		one := "/t/acme/workspaces/alpha"
+
+		before := wsResCounts(t, db.DB)
+		r := admin.Submit(one+"/clients/new", one+"/clients/new", url.Values{"name": {"My SPA"}, "type": {"spa"}, "token_endpoint_auth_method": {"client_secret_basic"},
+			"grant_types": {"authorization_code"}, "redirect_uris": {"http://app.example.com/cb"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad client: %d", r.Status)
+		}
+		d := wsresDoc(t, r)
+		if e := d.Find("#e-token_endpoint_auth_method").Text(); !strings.Contains(e, "must use none") {
+			t.Errorf("auth method message %q", e)
+		}
+		if e := d.Find("#e-redirect_uris").Text(); !strings.Contains(e, "https") {
+			t.Errorf("redirect URI message %q", e)
+		}
+		if v, _ := d.Find("#f-name").Attr("value"); v != "My SPA" {
+			t.Errorf("typed name lost: %q", v)
+		}
+		if v := d.Find("#f-redirect_uris").Text(); v != "http://app.example.com/cb" {
+			t.Errorf("typed redirect URIs lost: %q", v)
+		}
+		if sel, _ := d.Find("#f-type option[selected]").Attr("value"); sel != "spa" {
+			t.Errorf("typed type lost: %q", sel)
+		}
+		if after := wsResCounts(t, db.DB); after != before {
+			t.Fatalf("a refused client changed something: %s → %s", before, after)
+		}
+
+		// Stale version.
+		svc := one + "/services/" + x.service
+		if r := admin.Submit(svc, svc, url.Values{"name": {"First"}, "audience": {"https://api.example.com/accounts"}, "version": {"1"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("first save: %d", r.Status)
+		}
+		r = admin.Submit(svc, svc, url.Values{"name": {"Second"}, "audience": {"https://api.example.com/accounts"}, "version": {"1"}})
+		if r.Status != http.StatusConflict || !strings.Contains(r.Body, "Someone else changed this") {
+			t.Fatalf("stale save: %d", r.Status)
+		}
+		if v, _ := wsresDoc(t, r).Find("#settings #f-name").Attr("value"); v != "First" {
+			t.Errorf("the conflict page shows %q, not the saved name", v)
+		}
+		if got := modelstest.Pluck[string](t, db.DB.Table("services").Where("id = ?", x.service), "name"); got[0] != "First" {
+			t.Fatalf("name %q", got)
+		}
+
+		// A bad document: nothing imported.
+		before = wsResCounts(t, db.DB)
+		r = admin.Submit(svc, svc+"/import", url.Values{"openapi": {"openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: 'https://evil.example.com/x.yaml'}\n"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad document: %d", r.Status)
+		}
+		if e := wsresDoc(t, r).Find("#e-openapi").Text(); !strings.Contains(e, "evil.example.com") || !strings.Contains(e, "nothing is fetched") {
+			t.Errorf("external ref message %q", e)
+		}
+		if after := wsResCounts(t, db.DB); after != before {
+			t.Fatalf("a bad document imported something: %s → %s", before, after)
+		}
+
+		// A policy's error beside the definition, with its line.
+		r = admin.Submit(one+"/policies/new", one+"/policies/new", url.Values{"name": {"P"}, "definition": {"true &&\nfoo"}})
+		if e := wsresDoc(t, r).Find("#e-definition").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(e, "Line 2, column 1") {
+			t.Errorf("policy error %d %q", r.Status, e)
+		}
+
+		// Claims preview for a user.
+		r = admin.Submit(one+"/claims/preview", one+"/claims/preview", url.Values{"user": {"ann@example.com"}})
+		if res := wsresDoc(t, r).Find("#result").Text(); !strings.Contains(res, "tier = gold") {
+			t.Errorf("preview %q", res)
 		}
 	})
 }
