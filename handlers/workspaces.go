@@ -283,8 +283,12 @@ func (h *Handler) workspaceCards(ctx context.Context, v *models.Viewer) ([]pages
 		cards = append(cards, pages.DashboardCard{Title: "Workspaces", Href: base + "/workspaces", Value: fmt.Sprint(n), Detail: detail})
 	case len(v.Workspaces) == 1:
 		w := v.Workspaces[0]
+		detail := workspaceRoleNames(v, w.ID)
+		if secs := workspaceSections(v, w.ID); secs != "" {
+			detail += " · " + secs
+		}
 		cards = append(cards, pages.DashboardCard{Title: "Your workspace", Href: base + "/workspaces/" + w.Slug, Value: w.Name,
-			Detail: workspaceRoleNames(v, w.ID)})
+			Detail: detail})
 	case len(v.Workspaces) > 1:
 		names := make([]string, 0, 3)
 		for i, w := range v.Workspaces {
@@ -305,6 +309,23 @@ func (h *Handler) workspaceCards(ctx context.Context, v *models.Viewer) ([]pages
 			Detail: "The tenant's state, notifications and e-mail templates"})
 	}
 	return cards, nil
+}
+
+// workspaceSections names the sections of a workspace the viewer may read.
+func workspaceSections(v *models.Viewer, workspaceID int64) string {
+	var names []string
+	for _, sec := range []struct {
+		label string
+		perm  authz.Permission
+	}{
+		{"Services", authz.ReadServicesInWorkspace}, {"Clients", authz.ReadClients}, {"Policies", authz.ReadWorkspacePolicies},
+		{"Authorizers", authz.ReadWorkspaceAuthorizers}, {"Claims", authz.ReadWorkspaceClaims}, {"Custom Apps", authz.ReadCustomApps},
+	} {
+		if v.Perms.CanIn(sec.perm, workspaceID) {
+			names = append(names, sec.label)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // workspaceRoleNames names the viewer's roles in one workspace.

@@ -28,6 +28,9 @@ func workspaceResourceRoutes(t tenantRoutes, h *handlers.Handler, one string) {
 		{"/services", authz.ReadServicesInWorkspace, authz.ManageServicesInWorkspace, h.ServiceList, h.ServiceNewForm, h.ServiceCreate, h.ServiceShow, h.ServiceUpdate, h.ServiceDeleteForm, h.ServiceDelete, ":service", load.Service},
 		{"/clients", authz.ReadClients, authz.ManageClients, h.ClientList, h.ClientNewForm, h.ClientCreate, h.ClientShow, h.ClientUpdate, h.ClientDeleteForm, h.ClientDelete, ":client", load.Client},
 		{"/policies", authz.ReadWorkspacePolicies, authz.ManageWorkspacePolicies, h.PolicyList, h.PolicyNewForm, h.PolicyCreate, h.PolicyShow, h.PolicyUpdate, h.PolicyDeleteForm, h.PolicyDelete, ":policy", load.Policy},
+		{"/authorizers", authz.ReadWorkspaceAuthorizers, authz.ManageWorkspaceAuthorizers, h.AuthorizerList, h.AuthorizerNewForm, h.AuthorizerCreate, h.AuthorizerShow, h.AuthorizerUpdate, h.AuthorizerDeleteForm, h.AuthorizerDelete, ":authorizer", load.Authorizer},
+		{"/claims", authz.ReadWorkspaceClaims, authz.ManageWorkspaceClaims, h.ClaimList, h.ClaimNewForm, h.ClaimCreate, h.ClaimShow, h.ClaimUpdate, h.ClaimDeleteForm, h.ClaimDelete, ":claim", load.Claim},
+		{"/custom-apps", authz.ReadCustomApps, authz.ManageCustomApps, h.CustomAppList, h.CustomAppNewForm, h.CustomAppCreate, h.CustomAppShow, h.CustomAppUpdate, h.CustomAppDeleteForm, h.CustomAppDelete, ":app", load.CustomApp},
 	} {
 		base, item := one+r.path, one+r.path+"/"+r.param
 		t.needIn(http.MethodGet, base, r.list, r.read)
@@ -46,6 +49,10 @@ func workspaceResourceRoutes(t tenantRoutes, h *handlers.Handler, one string) {
 	t.needIn(http.MethodPost, svc+"/apis/:api/delete", h.ServiceRemoveAPI, authz.ManageWorkspaceAPIs, load.Service, load.API)
 	t.needIn(http.MethodPost, svc+"/import", h.ServiceImport, authz.ManageWorkspaceAPIs, load.Service)
 	t.needIn(http.MethodPost, one+"/clients/:client/rotate", h.ClientRotate, authz.ManageClients, load.Client)
+	// Preview changes nothing: reading the claims is enough. Registered
+	// before /claims/:claim would match "preview".
+	t.needIn(http.MethodGet, one+"/claims/preview", h.ClaimPreview, authz.ReadWorkspaceClaims)
+	t.needIn(http.MethodPost, one+"/claims/preview", h.ClaimPreview, authz.ReadWorkspaceClaims)
 	// Test changes nothing: reading the policy is enough.
 	t.needIn(http.MethodPost, one+"/policies/:policy/test", h.PolicyTest, authz.ReadWorkspacePolicies, load.Policy)
 }

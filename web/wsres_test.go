@@ -12,6 +12,8 @@ import (
 	"gatehouse/models/modelstest"
 	"gatehouse/web/webtest"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"gorm.io/gorm"
 )
 
@@ -47,6 +49,7 @@ func wsResCounts(t *testing.T, db *gorm.DB) string {
 type wsResFixture struct {
 	service, client, policy          string
 	scope, api, extraScope, extraAPI string
+	authorizer, claim, app           string
 }
 
 func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models.Workspace) wsResFixture {
@@ -86,8 +89,24 @@ func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models
 	if err != nil {
 		t.Fatal(err)
 	}
+	az, _, err := app.Store.CreateAuthorizer(ctx, v, ws.ID, models.AuthorizerInput{Name: "Edge", Type: "kong", ServiceIDs: []int64{sv.ID}}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim, err := app.Store.CreateClaim(ctx, v, ws.ID, models.ClaimInput{Name: "tier", SourceType: "static", Source: "gold", Token: "id"}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _, err := app.Store.CreateCustomApp(ctx, v, ws.ID, models.CustomAppInput{Name: "Login", Type: "login", URL: "https://login.example.com"}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
+		t.Fatal(err)
+	}
 	id := func(n int64) string { return fmt.Sprint(n) }
-	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID)}
+	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID),
+		authorizer: id(az.ID), claim: id(claim.ID), app: id(ca.ID)}
 }
 
 const wsResDoc = `openapi: 3.0.3
@@ -134,6 +153,7 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 			see := vw.name == "tenant_admin" || vw.name == "tenant_auditor" || vw.name == "workspace_admin" || vw.name == "workspace_auditor"
 			manage := vw.name == "tenant_admin" || vw.name == "workspace_admin"
 			svc, cl, pol := one+"/services/"+x.service, one+"/clients/"+x.client, one+"/policies/"+x.policy
+			az, clm, ca := one+"/authorizers/"+x.authorizer, one+"/claims/"+x.claim, one+"/custom-apps/"+x.app
 			for _, rt := range []struct {
 				method, route, path string
 				vals                url.Values
@@ -153,6 +173,32 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"GET", "/policies/:policy", pol, nil, see, 200},
 				{"GET", "/policies/:policy/delete", pol + "/delete", nil, manage, 200},
 				{"POST", "/policies/:policy/test", pol + "/test", url.Values{"input": {`{"user": {"roles": ["admin"]}}`}}, see, 200},
+				{"GET", "/authorizers", one + "/authorizers", nil, see, 200},
+				{"GET", "/authorizers/new", one + "/authorizers/new", nil, manage, 200},
+				{"GET", "/authorizers/:authorizer", az, nil, see, 200},
+				{"GET", "/authorizers/:authorizer/delete", az + "/delete", nil, manage, 200},
+				{"GET", "/claims", one + "/claims", nil, see, 200},
+				{"GET", "/claims/new", one + "/claims/new", nil, manage, 200},
+				{"GET", "/claims/:claim", clm, nil, see, 200},
+				{"GET", "/claims/:claim/delete", clm + "/delete", nil, manage, 200},
+				{"GET", "/claims/preview", one + "/claims/preview", nil, see, 200},
+				{"POST", "/claims/preview", one + "/claims/preview", url.Values{"user": {"ann@example.com"}}, see, 200},
+				{"GET", "/custom-apps", one + "/custom-apps", nil, see, 200},
+				{"GET", "/custom-apps/new", one + "/custom-apps/new", nil, manage, 200},
+				{"GET", "/custom-apps/:app", ca, nil, see, 200},
+				{"GET", "/custom-apps/:app/delete", ca + "/delete", nil, manage, 200},
+				{"POST", "/authorizers/new", one + "/authorizers/new", url.Values{"name": {"Mesh"}, "type": {"istio"}}, manage, 201},
+				{"POST", "/authorizers", one + "/authorizers", url.Values{"name": {"Gateway"}, "type": {"aws_api_gateway"}}, manage, 201},
+				{"POST", "/authorizers/:authorizer", az, url.Values{"name": {"Edge 2"}, "type": {"kong"}, "version": {"1"}}, manage, 303},
+				{"POST", "/authorizers/:authorizer/delete", az + "/delete", nil, manage, 303},
+				{"POST", "/claims/new", one + "/claims/new", url.Values{"name": {"email"}, "source_type": {"user_attribute"}, "source": {"email"}, "token": {"id"}}, manage, 303},
+				{"POST", "/claims", one + "/claims", url.Values{"name": {"plan"}, "source_type": {"metadata"}, "source": {"plan"}, "token": {"access"}}, manage, 303},
+				{"POST", "/claims/:claim", clm, url.Values{"name": {"tier"}, "source_type": {"static"}, "source": {"silver"}, "token": {"id"}, "version": {"1"}}, manage, 303},
+				{"POST", "/claims/:claim/delete", clm + "/delete", nil, manage, 303},
+				{"POST", "/custom-apps/new", one + "/custom-apps/new", url.Values{"name": {"Consent"}, "type": {"consent"}, "url": {"https://consent.example.com"}}, manage, 201},
+				{"POST", "/custom-apps", one + "/custom-apps", url.Values{"name": {"After"}, "type": {"post_authentication"}, "url": {"https://after.example.com"}}, manage, 201},
+				{"POST", "/custom-apps/:app", ca, url.Values{"name": {"Login"}, "type": {"login"}, "url": {"https://login2.example.com"}, "version": {"1"}}, manage, 303},
+				{"POST", "/custom-apps/:app/delete", ca + "/delete", nil, manage, 303},
 				{"POST", "/services/new", one + "/services/new", url.Values{"name": {"Billing"}, "audience": {"urn:billing"}}, manage, 303},
 				{"POST", "/services", one + "/services", url.Values{"name": {"Ledger"}, "audience": {"urn:ledger"}}, manage, 303},
 				{"POST", "/services/:service", svc, url.Values{"name": {"Accounts API"}, "audience": {"https://api.example.com/accounts"}, "version": {"1"}}, manage, 303},
@@ -206,6 +252,98 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 			if wsResRoute(key) && !covered[key] {
 				t.Errorf("workspace resource route %s is not in the role × route table", key)
 			}
+		}
+	})
+}
+
+func wsresDoc(t *testing.T, r *webtest.Response) *goquery.Document {
+	t.Helper()
+	d, err := goquery.NewDocumentFromReader(strings.NewReader(r.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// TestWorkspaceResourceFormsKeepInputAndRefuseStaleSaves: bad input comes
+// back with a message beside its field and the typed values kept, nothing
+// saved; a save based on an old version is refused (409) with the values
+// now saved; a bad OpenAPI document is refused with the parser's message
+// and nothing imported; a policy's compile error names its line.
+func TestWorkspaceResourceFormsKeepInputAndRefuseStaleSaves(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		f := newWSFixture(t, app, "acme")
+		x := newWSResFixture(t, app, f.tn, f.alpha)
+		admin, _ := app.SignedInWithWorkspaceRole(f.tn, "wsadmin@example.com", f.alpha, "workspace_admin")
+		one := "/t/acme/workspaces/alpha"
+
+		before := wsResCounts(t, db.DB)
+		r := admin.Submit(one+"/clients/new", one+"/clients/new", url.Values{"name": {"My SPA"}, "type": {"spa"}, "token_endpoint_auth_method": {"client_secret_basic"},
+			"grant_types": {"authorization_code"}, "redirect_uris": {"http://app.example.com/cb"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad client: %d", r.Status)
+		}
+		d := wsresDoc(t, r)
+		if e := d.Find("#e-token_endpoint_auth_method").Text(); !strings.Contains(e, "must use none") {
+			t.Errorf("auth method message %q", e)
+		}
+		if e := d.Find("#e-redirect_uris").Text(); !strings.Contains(e, "https") {
+			t.Errorf("redirect URI message %q", e)
+		}
+		if v, _ := d.Find("#f-name").Attr("value"); v != "My SPA" {
+			t.Errorf("typed name lost: %q", v)
+		}
+		if v := d.Find("#f-redirect_uris").Text(); v != "http://app.example.com/cb" {
+			t.Errorf("typed redirect URIs lost: %q", v)
+		}
+		if sel, _ := d.Find("#f-type option[selected]").Attr("value"); sel != "spa" {
+			t.Errorf("typed type lost: %q", sel)
+		}
+		if after := wsResCounts(t, db.DB); after != before {
+			t.Fatalf("a refused client changed something: %s → %s", before, after)
+		}
+
+		// Stale version.
+		svc := one + "/services/" + x.service
+		if r := admin.Submit(svc, svc, url.Values{"name": {"First"}, "audience": {"https://api.example.com/accounts"}, "version": {"1"}}); r.Status != http.StatusSeeOther {
+			t.Fatalf("first save: %d", r.Status)
+		}
+		r = admin.Submit(svc, svc, url.Values{"name": {"Second"}, "audience": {"https://api.example.com/accounts"}, "version": {"1"}})
+		if r.Status != http.StatusConflict || !strings.Contains(r.Body, "Someone else changed this") {
+			t.Fatalf("stale save: %d", r.Status)
+		}
+		if v, _ := wsresDoc(t, r).Find("#settings #f-name").Attr("value"); v != "First" {
+			t.Errorf("the conflict page shows %q, not the saved name", v)
+		}
+		if got := modelstest.Pluck[string](t, db.DB.Table("services").Where("id = ?", x.service), "name"); got[0] != "First" {
+			t.Fatalf("name %q", got)
+		}
+
+		// A bad document: nothing imported.
+		before = wsResCounts(t, db.DB)
+		r = admin.Submit(svc, svc+"/import", url.Values{"openapi": {"openapi: 3.0.3\ninfo: {title: x, version: '1'}\npaths:\n  /a:\n    get:\n      responses:\n        '200': {$ref: 'https://evil.example.com/x.yaml'}\n"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad document: %d", r.Status)
+		}
+		if e := wsresDoc(t, r).Find("#e-openapi").Text(); !strings.Contains(e, "evil.example.com") || !strings.Contains(e, "nothing is fetched") {
+			t.Errorf("external ref message %q", e)
+		}
+		if after := wsResCounts(t, db.DB); after != before {
+			t.Fatalf("a bad document imported something: %s → %s", before, after)
+		}
+
+		// A policy's error beside the definition, with its line.
+		r = admin.Submit(one+"/policies/new", one+"/policies/new", url.Values{"name": {"P"}, "definition": {"true &&\nfoo"}})
+		if e := wsresDoc(t, r).Find("#e-definition").Text(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(e, "Line 2, column 1") {
+			t.Errorf("policy error %d %q", r.Status, e)
+		}
+
+		// Claims preview for a user.
+		r = admin.Submit(one+"/claims/preview", one+"/claims/preview", url.Values{"user": {"ann@example.com"}})
+		if res := wsresDoc(t, r).Find("#result").Text(); !strings.Contains(res, "tier = gold") {
+			t.Errorf("preview %q", res)
 		}
 	})
 }

@@ -360,6 +360,9 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	users := fs.Int("users", 0, "identity-pool users to add")
 	members := fs.Int("members", 0, "users to make members of one organization (--organization, else the first by name)")
 	orgName := fs.String("organization", "", "the `organization` --members go to")
+	wsSlug := fs.String("workspace", "", "the `workspace` (slug) --services and --clients go to")
+	wsServices := fs.Int("services", 0, "services (with scopes and APIs) to add to --workspace")
+	wsClients := fs.Int("clients", 0, "clients to add to --workspace")
 	if done, err := parseFlags(fs, args, stdout, seedIntro); done || err != nil {
 		return err
 	}
@@ -428,5 +431,5 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := seedOrganizations(ctx, a.store, t, *orgs, *orgName, *members, stdout); err != nil {
 		return err
 	}
-	return nil
+	return seedWorkspaceResources(ctx, a.store, t, *wsSlug, *wsServices, *wsClients, stdout)
 }

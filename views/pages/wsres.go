@@ -23,6 +23,8 @@ type ResListData struct {
 	ListHref    string
 	NewHref     string // "" when the viewer may not create
 	NewLabel    string // "Create Client"
+	ExtraHref   string // another action of the list (Claims: Preview)
+	ExtraLabel  string
 	Search      string
 	SearchLabel string // placeholder
 	Columns     []string
