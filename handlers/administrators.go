@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -72,12 +71,8 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if mode := v.Tenant.AdminManagement(); mode != models.AdminManagementClassic {
 		return h.adminManagementNotice(c, mode) // feature flags: not managed here
 	}
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
-	}
-	after := c.QueryParam("after")
-	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, models.AdminListQuery{Search: q, After: after})
+	lp := listParams(c)
+	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, models.AdminListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
@@ -91,7 +86,7 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := pages.AdminListData{Search: q, CanCreate: v.Can(authz.ManageTenantRoles)}
+	d := pages.AdminListData{Search: lp.Search, CanCreate: v.Can(authz.ManageTenantRoles)}
 	for _, it := range page.Items {
 		a := it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
@@ -99,20 +94,7 @@ func (h *Handler) AdminList(c echo.Context) error {
 			Roles: roleBadges(it.Bindings, now, workspaces), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
 		})
 	}
-	base := url.Values{}
-	if q != "" {
-		base.Set("q", q)
-	}
-	if page.Next != "" {
-		nv := url.Values{"after": {page.Next}}
-		if q != "" {
-			nv.Set("q", q)
-		}
-		d.NextHref = adminsPath(c, "?"+nv.Encode())
-	}
-	if after != "" {
-		d.FirstHref = adminsPath(c, "?"+base.Encode())
-	}
+	d.Pager = lp.Pager(adminsPath(c, ""), page.Next, len(page.Items))
 	p := h.R.Page(c, "Administrators", adminCrumbs(c)...)
 	return render.Render(c, http.StatusOK, pages.AdminList(p, d))
 }

@@ -33,11 +33,11 @@ func (h *Handler) renderOrgInvitations(c echo.Context, status int, o models.Orga
 	if err != nil {
 		return err
 	}
-	after := cursorParam(c)
+	lp := listParams(c).Keep("q", "")
 	if status != http.StatusOK {
-		after = 0
+		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizationInvitations(ctx, o.ID, after, 50)
+	page, err := h.Models.ListOrganizationInvitations(ctx, o.ID, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (h *Handler) renderOrgInvitations(c echo.Context, status int, o models.Orga
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.NextHref, d.FirstHref = pageLinks(orgPath(c, o, "/invitations"), nil, page.Next, after)
+	d.Pager = lp.Pager(orgPath(c, o, "/invitations"), cursor(page.Next), len(page.Items))
 	if d.CanManage {
 		roles, err := h.Models.ListEndUserRoles(ctx, v.Tenant.ID, models.EndUserRoleListQuery{Limit: orgInviteRolesMax})
 		if err != nil {

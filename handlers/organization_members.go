@@ -15,8 +15,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-const orgMembersPerPage = 50
-
 func orgMemberPath(c echo.Context, o models.Organization, userID int64, rest string) string {
 	return orgPath(c, o, "/members/"+strconv.FormatInt(userID, 10)+rest)
 }
@@ -35,11 +33,11 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 	if err != nil {
 		return err
 	}
-	after := cursorParam(c)
+	lp := listParams(c).Keep("q", "")
 	if status != http.StatusOK {
-		after = 0
+		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizationMembers(ctx, o.ID, after, orgMembersPerPage)
+	page, err := h.Models.ListOrganizationMembers(ctx, o.ID, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -60,12 +58,10 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.NextHref, d.FirstHref = pageLinks(base, nil, page.Next, after)
+	d.Pager = lp.Pager(base, cursor(page.Next), len(page.Items))
 	// The no-script picker: ?find= lists matching users with an Add button.
 	if find := strings.TrimSpace(c.QueryParam("find")); find != "" && d.CanManage && d.CanPick && status == http.StatusOK {
-		if len(find) > 200 {
-			find = strings.ToValidUTF8(find[:200], "")
-		}
+		find = searchText(find)
 		found, err := h.Models.OrganizationCandidates(ctx, v.Tenant.ID, o.ID, find)
 		if err != nil {
 			return err

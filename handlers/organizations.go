@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -71,16 +70,15 @@ func (h *Handler) orgHeader(c echo.Context, o models.Organization, active string
 // OrgList is User Management > Organizations: list and search.
 func (h *Handler) OrgList(c echo.Context) error {
 	v := render.Viewer(c)
-	q := searchParam(c, 200)
-	after := c.QueryParam("after")
-	if len(after) > models.OrgNameMax {
-		after = ""
+	lp := listParams(c)
+	if len(lp.After) > models.OrgNameMax {
+		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, models.OrgListQuery{Search: q, After: after})
+	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, models.OrgListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
-	d := pages.OrgListData{Search: q, CanCreate: v.Can(authz.ManageOrganizations)}
+	d := pages.OrgListData{Search: lp.Search, CanCreate: v.Can(authz.ManageOrganizations)}
 	for _, it := range page.Items {
 		o := it.Organization
 		members := thousands(it.Members)
@@ -90,23 +88,7 @@ func (h *Handler) OrgList(c echo.Context) error {
 		d.Rows = append(d.Rows, pages.OrgRow{Href: orgPath(c, o, ""), Name: o.Name, DisplayName: o.Label(),
 			Members: members, Created: fmtTime(&o.CreatedAt, "")})
 	}
-	keep := url.Values{}
-	if q != "" {
-		keep.Set("q", q)
-	}
-	if page.Next != "" {
-		nv := url.Values{"after": {page.Next}}
-		if q != "" {
-			nv.Set("q", q)
-		}
-		d.NextHref = orgsPath(c, "?"+nv.Encode())
-	}
-	if after != "" {
-		d.FirstHref = orgsPath(c, "")
-		if q != "" {
-			d.FirstHref += "?" + keep.Encode()
-		}
-	}
+	d.Pager = lp.Pager(orgsPath(c, ""), page.Next, len(page.Items))
 	p := h.R.Page(c, "Organizations", orgCrumbs(c, nil)...)
 	return render.Render(c, http.StatusOK, pages.OrgList(p, d))
 }

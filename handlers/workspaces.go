@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"gatehouse/models"
@@ -75,34 +74,18 @@ func workspaceOutcome(err error) error {
 // hold Get Workspace tenant-wide, only their own for the others.
 func (h *Handler) WorkspaceList(c echo.Context) error {
 	v := render.Viewer(c)
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
-	}
-	after := c.QueryParam("after")
-	page, err := h.Models.ListWorkspaces(c.Request().Context(), *v, models.WorkspaceListQuery{Search: q, After: after})
+	lp := listParams(c)
+	page, err := h.Models.ListWorkspaces(c.Request().Context(), *v, models.WorkspaceListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
-	d := pages.WorkspaceListData{Search: q, CanCreate: v.Can(authz.CreateWorkspace), Scoped: !v.Can(authz.GetWorkspace)}
+	d := pages.WorkspaceListData{Search: lp.Search, CanCreate: v.Can(authz.CreateWorkspace), Scoped: !v.Can(authz.GetWorkspace)}
 	for _, it := range page.Items {
 		w := it.Workspace
 		d.Rows = append(d.Rows, pages.WorkspaceRow{Href: workspacesPath(c, "/"+w.Slug), Name: w.Name, Slug: w.Slug,
 			Description: w.Description, Admins: it.Admins, Auditors: it.Auditors})
 	}
-	if page.Next != "" {
-		nv := url.Values{"after": {page.Next}}
-		if q != "" {
-			nv.Set("q", q)
-		}
-		d.NextHref = workspacesPath(c, "?"+nv.Encode())
-	}
-	if after != "" {
-		d.FirstHref = workspacesPath(c, "")
-		if q != "" {
-			d.FirstHref += "?" + url.Values{"q": {q}}.Encode()
-		}
-	}
+	d.Pager = lp.Pager(workspacesPath(c, ""), page.Next, len(page.Items))
 	p := h.R.Page(c, "Workspaces", layout.Crumb{Label: "Workspaces"})
 	return render.Render(c, http.StatusOK, pages.WorkspaceList(p, d))
 }

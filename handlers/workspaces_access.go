@@ -61,11 +61,11 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	if err != nil {
 		return err
 	}
-	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
-	if status != http.StatusOK || after < 0 {
-		after = 0
+	lp := listParams(c).Keep("q", "")
+	if status != http.StatusOK {
+		lp = lp.First()
 	}
-	page, err := h.Models.ListWorkspaceAccess(c.Request().Context(), v.Tenant.ID, w.ID, after, 50)
+	page, err := h.Models.ListWorkspaceAccess(c.Request().Context(), v.Tenant.ID, w.ID, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -83,12 +83,7 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	for _, e := range page.Items {
 		d.Rows = append(d.Rows, accessRow(c, w, e, now))
 	}
-	if page.Next > 0 {
-		d.NextHref = base + "?after=" + strconv.FormatInt(page.Next, 10)
-	}
-	if after > 0 {
-		d.FirstHref = base
-	}
+	d.Pager = lp.Pager(base, cursor(page.Next), len(page.Items))
 	p := h.R.Page(c, "Manage Access · "+w.Name, workspaceCrumbs(c, w, layout.Crumb{Label: "Manage Access"})...)
 	return render.Render(c, status, pages.WorkspaceAccess(p, d))
 }

@@ -23,8 +23,7 @@ type AdminRow struct {
 type AdminListData struct {
 	Rows      []AdminRow
 	Search    string
-	NextHref  string
-	FirstHref string // link back to the first page, "" on it
+	Pager     components.Pager
 	CanCreate bool
 }
 
