@@ -159,7 +159,7 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 		typed.Errors = verr.Fields
 		return h.renderAdminNew(c, http.StatusUnprocessableEntity, typed)
 	case errors.Is(err, models.ErrEscalation):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+		return outcome(err)
 	case err != nil:
 		return err
 	}
@@ -314,7 +314,7 @@ func (h *Handler) profileOutcomeOf(c echo.Context, err error, success, stepUpFor
 	case errors.Is(err, models.ErrNotFound):
 		return echo.ErrNotFound
 	case errors.Is(err, models.ErrEscalation):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+		return outcome(err)
 	case errors.Is(err, models.ErrLastTenantAdmin), errors.Is(err, models.ErrSelfDeactivation):
 		return h.renderProfile(c, http.StatusForbidden, map[string]string{"_form": capitalise(err.Error()) + "."}, "", "")
 	case errors.As(err, &verr):

@@ -111,7 +111,7 @@ func (h *Handler) OrgInvite(c echo.Context) error {
 		return h.renderOrgInvitations(c, http.StatusUnprocessableEntity, o, typed, in.Roles)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.wakeMail()
 	h.Flashes.Set(c, "success", "An invitation to join "+o.Label()+" was sent to "+inv.Email+". Its link works until "+fmtTime(&inv.ExpiresAt, "")+".")
@@ -128,7 +128,7 @@ func (h *Handler) orgInvitationAction(c echo.Context, o models.Organization, err
 			ExpiresInDays: strconv.Itoa(models.OrgInvitationDefaultDays), Errors: errs}, nil)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", success)
 	return render.Redirect(c, orgPath(c, o, "/invitations"))

@@ -86,7 +86,7 @@ func (h *Handler) OrgAddMember(c echo.Context) error {
 		return h.renderOrgMembers(c, http.StatusUnprocessableEntity, o, email, verr.Fields)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", u.DisplayName()+" is now a member of "+o.Label()+".")
 	return render.Redirect(c, orgPath(c, o, "/members"))
@@ -122,7 +122,7 @@ func (h *Handler) renderOrgMember(c echo.Context, status int, o models.Organizat
 	uid := render.User(c).ID
 	m, err := h.Models.OrganizationMemberOf(ctx, v.Tenant.ID, o.ID, uid)
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	hd, _, err := h.orgHeader(c, o, "Members")
 	if err != nil {
@@ -188,7 +188,7 @@ func (h *Handler) OrgRemoveMember(c echo.Context) error {
 	o, uid := render.Org(c), render.User(c).ID
 	u, err := h.Models.RemoveOrganizationMember(c.Request().Context(), v.Tenant.ID, o.ID, uid, actor(c))
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", u.DisplayName()+" is no longer a member of "+o.Label()+".")
 	return render.Redirect(c, orgPath(c, o, "/members"))
@@ -212,7 +212,7 @@ func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
 		return h.renderOrgMember(c, http.StatusUnprocessableEntity, o, c.FormValue("role"), verr.Fields)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The role "+r.Name+" was assigned.")
 	return render.Redirect(c, orgMemberPath(c, o, uid, ""))
@@ -225,7 +225,7 @@ func (h *Handler) OrgRemoveMemberRole(c echo.Context) error {
 	roleID := render.Role(c).ID
 	r, err := h.Models.RemoveMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The role "+r.Name+" was removed.")
 	return render.Redirect(c, orgMemberPath(c, o, uid, ""))

@@ -33,19 +33,6 @@ func orgCrumbs(c echo.Context, o *models.Organization, more ...layout.Crumb) []l
 	return append(cr, more...)
 }
 
-// orgOutcome turns a model error into the answer every organization action
-// shares: 404, 403, or the error itself (validation errors are the
-// caller's to render).
-func orgOutcome(err error) error {
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
-	case errors.Is(err, models.ErrForbidden):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
-	}
-	return err
-}
-
 // orgHeader builds the top of an organization's pages with its tabs and
 // their counts (one query).
 func (h *Handler) orgHeader(c echo.Context, o models.Organization, active string) (pages.OrgHeader, models.OrgCounts, error) {
@@ -111,7 +98,7 @@ func (h *Handler) OrgCreate(c echo.Context) error {
 		return render.Render(c, http.StatusUnprocessableEntity, pages.OrgNew(p, d))
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The organization "+o.Label()+" was created. Add its members and enable its connections.")
 	return render.Redirect(c, orgPath(c, o, ""))
@@ -229,7 +216,7 @@ func (h *Handler) OrgUpdate(c echo.Context) error {
 		typed.Errors = verr.Fields
 		return h.renderOrgOverview(c, http.StatusUnprocessableEntity, o, &typed, "", nil)
 	case err != nil:
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The organization "+saved.Label()+" was saved.")
 	return render.Redirect(c, orgPath(c, o, ""))
@@ -300,7 +287,7 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 		return h.renderOrgDelete(c, http.StatusUnprocessableEntity, o, strings.TrimSpace(confirm), verr.Fields)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", fmt.Sprintf("The organization %s was deleted, with its %s, %s and %s.", o.Label(),
 		pluralOf(counts.Members, "member", "members"), pluralOf(counts.PendingInvitations, "pending invitation", "pending invitations"),

@@ -39,35 +39,13 @@ func workspaceCrumbs(c echo.Context, w models.Workspace, more ...layout.Crumb) [
 
 // workspaceHeader is the top of a workspace's pages with the tabs the
 // viewer may open; active names the current tab.
-func workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, active string) pages.WorkspaceHeader {
+func (h *Handler) workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, active string) pages.WorkspaceHeader {
 	base := workspacesPath(c, "/"+w.Slug)
-	h := pages.WorkspaceHeader{Name: w.Name, Slug: w.Slug, Description: w.Description, Href: base}
-	for _, t := range []struct {
-		label, path string
-		perm        authz.Permission
-	}{
-		{"Overview", "", authz.GetWorkspace},
-		{"Manage Access", "/access", authz.ReadWorkspaceRoles},
-		{"Audit log", "/audit", authz.ReadAuditEvents},
-	} {
-		if v.Perms.CanIn(t.perm, w.ID) {
-			h.Tabs = append(h.Tabs, pages.WorkspaceTab{Label: t.label, Href: base + t.path, Active: t.label == active})
-		}
+	hd := pages.WorkspaceHeader{Name: w.Name, Slug: w.Slug, Description: w.Description, Href: base}
+	for _, t := range h.R.Routes.WorkspaceTabsFor(v, w) {
+		hd.Tabs = append(hd.Tabs, pages.WorkspaceTab{Label: t.Label, Href: base + t.Path, Active: t.Label == active})
 	}
-	return h
-}
-
-// workspaceOutcome turns a model error into the HTTP answer every workspace
-// action shares: 404, 403, or the error itself (validation errors are the
-// caller's to render).
-func workspaceOutcome(err error) error {
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
-	case errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrEscalation):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
-	}
-	return err
+	return hd
 }
 
 // WorkspaceList is /t/{tenant}/workspaces: every workspace for those who
@@ -108,7 +86,7 @@ func (h *Handler) WorkspaceCreate(c echo.Context) error {
 		return render.Render(c, http.StatusUnprocessableEntity, pages.WorkspaceNew(p, f))
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", fmt.Sprintf("The workspace %s was created. Give it administrators in its Manage Access.", w.Name))
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug))
@@ -132,7 +110,7 @@ func (h *Handler) renderWorkspace(c echo.Context, status int, form *pages.Worksp
 		return err
 	}
 	d := pages.WorkspaceShowData{
-		Header:  workspaceHeader(c, v, w, "Overview"),
+		Header:  h.workspaceHeader(c, v, w, "Overview"),
 		Created: fmtTime(&w.CreatedAt, ""), Updated: fmtTime(&w.UpdatedAt, ""),
 		Admins: admins, Auditors: auditors,
 		CanUpdate: v.Perms.CanIn(authz.UpdateWorkspace, w.ID),
@@ -164,7 +142,7 @@ func (h *Handler) WorkspaceUpdate(c echo.Context) error {
 			Name: strings.TrimSpace(in.Name), Slug: w.Slug, Description: in.Description, Errors: verr.Fields})
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The workspace "+updated.Name+" was saved.")
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug))
@@ -194,7 +172,7 @@ func (h *Handler) renderWorkspaceDelete(c echo.Context, status int, confirm stri
 	if errs == nil {
 		errs = map[string]string{}
 	}
-	d := pages.WorkspaceDeleteData{Header: workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
+	d := pages.WorkspaceDeleteData{Header: h.workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
 	now := h.Models.Now()
 	for _, e := range page.Items {
 		d.People = append(d.People, accessRow(c, w, e, now))
@@ -224,7 +202,7 @@ func (h *Handler) WorkspaceDelete(c echo.Context) error {
 		return h.renderWorkspaceDelete(c, http.StatusUnprocessableEntity, strings.TrimSpace(confirm), verr.Fields)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	msg := "The workspace " + w.Name + " was deleted."
 	if n > 0 {

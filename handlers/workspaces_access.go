@@ -72,7 +72,7 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	now := h.Models.Now()
 	base := workspacesPath(c, "/"+w.Slug+"/access")
 	d := form
-	d.Header = workspaceHeader(c, v, w, "Manage Access")
+	d.Header = h.workspaceHeader(c, v, w, "Manage Access")
 	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID) && w.Kind != models.WorkspaceKindAdmin // nobody is added to the Admin workspace
 	d.RoleOptions = workspaceRoleOptions(v, w.ID)
 	d.CandidatesURL = base + "/candidates"
@@ -115,7 +115,7 @@ func (h *Handler) WorkspaceAddUser(c echo.Context) error {
 		return h.renderAccess(c, http.StatusUnprocessableEntity, form)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	role, _ := authz.RoleByKey(authz.RoleKey(in.Role))
 	h.Flashes.Set(c, "success", a.DisplayName()+" is now "+role.Name+" of "+w.Name+".")
@@ -131,7 +131,7 @@ func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 	}
 	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, render.BindingID(c), actor(c))
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", a.DisplayName()+" no longer has that role in "+w.Name+".")
 	// Whoever removed their own last role here can no longer see the workspace.
