@@ -208,7 +208,7 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 	// Roles they already hold are offered disabled, saying so.
 	for i, o := range d.RoleOptions {
 		if held[o.Value] && !o.Disabled {
-			d.RoleOptions[i].Disabled, d.RoleOptions[i].Reason = true, "already held"
+			d.RoleOptions[i].Disabled, d.RoleOptions[i].Reason = true, "held"
 		}
 	}
 	workspaces, err := h.workspacesOf(c, v.Tenant.ID, prof.Bindings)
@@ -372,9 +372,17 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 // AdminRemoveRole removes one role binding.
 func (h *Handler) AdminRemoveRole(c echo.Context) error {
 	v := render.Viewer(c)
-	id := render.Admin(c).ID
-	err := h.Models.RemoveRole(c.Request().Context(), *v, id, render.BindingID(c), actor(c))
-	return h.profileOutcome(c, err, "The role was removed.")
+	a := render.Admin(c)
+	b, err := h.Models.RoleBindingOf(c.Request().Context(), v.Tenant.ID, a.ID, render.BindingID(c))
+	if err != nil {
+		return outcome(err)
+	}
+	name := b.RoleKey
+	if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
+		name = r.Name
+	}
+	err = h.Models.RemoveRole(c.Request().Context(), *v, a.ID, b.ID, actor(c))
+	return h.profileOutcome(c, err, "The role "+name+" was removed from "+a.DisplayName()+".")
 }
 
 // AdminSetStatus is Manage: activate or deactivate.
