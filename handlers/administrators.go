@@ -72,9 +72,53 @@ func (h *Handler) AdminList(c echo.Context) error {
 		return h.adminManagementNotice(c, mode) // feature flags: not managed here
 	}
 	lp := listParams(c)
-	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, models.AdminListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
+	q := models.AdminListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit}
+	d := pages.AdminListData{Search: lp.Search, CanCreate: v.Can(authz.ManageTenantRoles)}
+	// Filters and order: unknown values are ignored (the whole list, by e-mail).
+	d.Roles = append(d.Roles, pages.Option{Value: "", Label: "Any role"})
+	for _, r := range authz.Roles() {
+		d.Roles = append(d.Roles, pages.Option{Value: string(r.Key), Label: r.Name})
+		if c.QueryParam("role") == string(r.Key) {
+			q.Role = string(r.Key)
+		}
+	}
+	d.Statuses = []pages.Option{{Value: "", Label: "Any status"}}
+	for _, s := range []models.AdminStatus{models.AdminActive, models.AdminInvited, models.AdminInactive} {
+		d.Statuses = append(d.Statuses, pages.Option{Value: string(s), Label: pages.StatusLabel(string(s))})
+		if c.QueryParam("status") == string(s) {
+			q.Status = s
+		}
+	}
+	sortLabels := map[models.AdminSort]string{models.AdminSortEmail: "E-mail", models.AdminSortName: "Name", models.AdminSortLastSignIn: "Last sign-in"}
+	for _, s := range models.AdminSorts {
+		d.Sorts = append(d.Sorts, pages.Option{Value: string(s), Label: sortLabels[s]})
+		if c.QueryParam("sort") == string(s) && s != models.AdminSortEmail {
+			q.Sort = s
+		}
+	}
+	d.Role, d.Status, d.Sort = q.Role, string(q.Status), string(q.Sort)
+	d.Filtered = q.Role != "" || q.Status != "" || q.Search != ""
+	lp = lp.Keep("role", d.Role).Keep("status", d.Status).Keep("sort", d.Sort)
+	if d.Sort == "" {
+		d.Sort = string(models.AdminSortEmail)
+	}
+	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, q)
 	if err != nil {
 		return err
+	}
+	total, more, err := h.Models.CountAdministratorsMatching(c.Request().Context(), v.Tenant.ID, q)
+	if err != nil {
+		return err
+	}
+	d.Total = thousands(total) + " administrator" + map[bool]string{true: "", false: "s"}[total == 1]
+	if more {
+		d.Total = "More than " + thousands(total) + " administrators"
+	}
+	if d.Filtered {
+		d.Total += " match"
+		if total == 1 && !more {
+			d.Total += "es"
+		}
 	}
 	now := h.Models.Now()
 	// Workspace roles name their workspace: one query for the page's.
@@ -86,7 +130,6 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := pages.AdminListData{Search: lp.Search, CanCreate: v.Can(authz.ManageTenantRoles)}
 	for _, it := range page.Items {
 		a := it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
@@ -157,6 +200,13 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 	switch {
 	case errors.As(err, &verr):
 		typed.Errors = verr.Fields
+		if _, taken := verr.Fields["email"]; taken { // lead to the one who has it (issue 10, #4)
+			if email, msg := models.CheckEmail(in.Email); msg == "" {
+				if other, err := h.Models.AdministratorByEmail(c.Request().Context(), v.Tenant.ID, email); err == nil {
+					typed.ExistingHref, typed.ExistingName = adminsPath(c, "/"+strconv.FormatInt(other.ID, 10)), other.DisplayName()
+				}
+			}
+		}
 		return h.renderAdminNew(c, http.StatusUnprocessableEntity, typed)
 	case errors.Is(err, models.ErrEscalation):
 		return outcome(err)
