@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -69,14 +68,54 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if mode := v.Tenant.AdminManagement(); mode != models.AdminManagementClassic {
 		return h.adminManagementNotice(c, mode) // feature flags: not managed here
 	}
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
+	lp := listParams(c)
+	q := models.AdminListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit}
+	d := pages.AdminListData{Search: lp.Search, CanCreate: v.Can(authz.ManageTenantRoles)}
+	// Filters and order: unknown values are ignored (the whole list, by e-mail).
+	d.Roles = append(d.Roles, pages.Option{Value: "", Label: "Any role"})
+	for _, r := range authz.Roles() {
+		d.Roles = append(d.Roles, pages.Option{Value: string(r.Key), Label: r.Name})
+		if c.QueryParam("role") == string(r.Key) {
+			q.Role = string(r.Key)
+		}
 	}
-	after := c.QueryParam("after")
-	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, models.AdminListQuery{Search: q, After: after})
+	d.Statuses = []pages.Option{{Value: "", Label: "Any status"}}
+	for _, s := range []models.AdminStatus{models.AdminActive, models.AdminInvited, models.AdminInactive} {
+		d.Statuses = append(d.Statuses, pages.Option{Value: string(s), Label: pages.StatusLabel(string(s))})
+		if c.QueryParam("status") == string(s) {
+			q.Status = s
+		}
+	}
+	sortLabels := map[models.AdminSort]string{models.AdminSortEmail: "E-mail", models.AdminSortName: "Name", models.AdminSortLastSignIn: "Last sign-in"}
+	for _, s := range models.AdminSorts {
+		d.Sorts = append(d.Sorts, pages.Option{Value: string(s), Label: sortLabels[s]})
+		if c.QueryParam("sort") == string(s) && s != models.AdminSortEmail {
+			q.Sort = s
+		}
+	}
+	d.Role, d.Status, d.Sort = q.Role, string(q.Status), string(q.Sort)
+	d.Filtered = q.Role != "" || q.Status != "" || q.Search != ""
+	lp = lp.Keep("role", d.Role).Keep("status", d.Status).Keep("sort", d.Sort)
+	if d.Sort == "" {
+		d.Sort = string(models.AdminSortEmail)
+	}
+	page, err := h.Models.ListAdministrators(c.Request().Context(), v.Tenant.ID, q)
 	if err != nil {
 		return err
+	}
+	total, more, err := h.Models.CountAdministratorsMatching(c.Request().Context(), v.Tenant.ID, q)
+	if err != nil {
+		return err
+	}
+	d.Total = thousands(total) + " administrator" + map[bool]string{true: "", false: "s"}[total == 1]
+	if more {
+		d.Total = "More than " + thousands(total) + " administrators"
+	}
+	if d.Filtered {
+		d.Total += " match"
+		if total == 1 && !more {
+			d.Total += "es"
+		}
 	}
 	now := h.Models.Now()
 	// Workspace roles name their workspace: one query for the page's.
@@ -99,7 +138,6 @@ func (h *Handler) AdminList(c echo.Context) error {
 			break
 		}
 	}
-	d := pages.AdminListData{Search: q, CanCreate: v.Can(authz.ManageTenantRoles)}
 	for _, it := range page.Items {
 		a := it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
@@ -107,20 +145,7 @@ func (h *Handler) AdminList(c echo.Context) error {
 			Roles: roleBadges(it.Bindings, now, workspaces, dir), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
 		})
 	}
-	base := url.Values{}
-	if q != "" {
-		base.Set("q", q)
-	}
-	if page.Next != "" {
-		nv := url.Values{"after": {page.Next}}
-		if q != "" {
-			nv.Set("q", q)
-		}
-		d.NextHref = adminsPath(c, "?"+nv.Encode())
-	}
-	if after != "" {
-		d.FirstHref = adminsPath(c, "?"+base.Encode())
-	}
+	d.Pager = lp.Pager(adminsPath(c, ""), page.Next, len(page.Items))
 	p := h.R.Page(c, "Administrators", adminCrumbs(c)...)
 	return render.Render(c, http.StatusOK, pages.AdminList(p, d))
 }
@@ -187,9 +212,16 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 	switch {
 	case errors.As(err, &verr):
 		typed.Errors = verr.Fields
+		if _, taken := verr.Fields["email"]; taken { // lead to the one who has it (issue 10, #4)
+			if email, msg := models.CheckEmail(in.Email); msg == "" {
+				if other, err := h.Models.AdministratorByEmail(c.Request().Context(), v.Tenant.ID, email); err == nil {
+					typed.ExistingHref, typed.ExistingName = adminsPath(c, "/"+strconv.FormatInt(other.ID, 10)), other.DisplayName()
+				}
+			}
+		}
 		return h.renderAdminNew(c, http.StatusUnprocessableEntity, typed)
 	case errors.Is(err, models.ErrEscalation):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+		return outcome(err)
 	case err != nil:
 		return err
 	}
@@ -253,7 +285,7 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 	// Roles they already hold are offered disabled, saying so.
 	for i, o := range d.RoleOptions {
 		if held[o.Value] && !o.Disabled {
-			d.RoleOptions[i].Disabled, d.RoleOptions[i].Reason = true, "already held"
+			d.RoleOptions[i].Disabled, d.RoleOptions[i].Reason = true, "held"
 		}
 	}
 	workspaces, err := h.workspacesOf(c, v.Tenant.ID, prof.Bindings)
@@ -358,7 +390,7 @@ func (h *Handler) profileOutcomeOf(c echo.Context, err error, success, stepUpFor
 	case errors.Is(err, models.ErrNotFound):
 		return echo.ErrNotFound
 	case errors.Is(err, models.ErrEscalation):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
+		return outcome(err)
 	case errors.Is(err, models.ErrLastTenantAdmin), errors.Is(err, models.ErrSelfDeactivation):
 		return h.renderProfile(c, http.StatusForbidden, map[string]string{"_form": capitalise(err.Error()) + "."}, "", "")
 	case errors.As(err, &verr):
@@ -416,9 +448,17 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 // AdminRemoveRole removes one role binding.
 func (h *Handler) AdminRemoveRole(c echo.Context) error {
 	v := render.Viewer(c)
-	id := render.Admin(c).ID
-	err := h.Models.RemoveRole(c.Request().Context(), *v, id, render.BindingID(c), actor(c))
-	return h.profileOutcome(c, err, "The role was removed.")
+	a := render.Admin(c)
+	b, err := h.Models.RoleBindingOf(c.Request().Context(), v.Tenant.ID, a.ID, render.BindingID(c))
+	if err != nil {
+		return outcome(err)
+	}
+	name := b.RoleKey
+	if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
+		name = r.Name
+	}
+	err = h.Models.RemoveRole(c.Request().Context(), *v, a.ID, b.ID, actor(c))
+	return h.profileOutcome(c, err, "The role "+name+" was removed from "+a.DisplayName()+".")
 }
 
 // AdminSetStatus is Manage: activate or deactivate.

@@ -188,9 +188,9 @@ func pageID[T any](data []T, next int64) APIPage[T] {
 	return page(data, strconv.FormatInt(next, 10))
 }
 
-// listParams reads ?limit= (1..200, default 50) and ?cursor= (opaque: a
+// apiListParams reads ?limit= (1..200, default 50) and ?cursor= (opaque: a
 // list's keyset position, as its next_cursor gave it).
-func listParams(c echo.Context) (limit int, cursor string, err error) {
+func apiListParams(c echo.Context) (limit int, cursor string, err error) {
 	limit = 50
 	if l := c.QueryParam("limit"); l != "" {
 		n, err := strconv.Atoi(l)

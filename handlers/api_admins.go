@@ -83,7 +83,7 @@ func parseExpiry(field, s string) (*time.Time, error) {
 
 // APIAdminList lists the tenant's administrators by e-mail.
 func (h *Handler) APIAdminList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -249,7 +249,7 @@ func apiWorkspace(w models.Workspace) APIWorkspace {
 
 // APIWorkspaceList lists the workspaces the token may see, by slug.
 func (h *Handler) APIWorkspaceList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -317,7 +317,7 @@ func (h *Handler) APIWorkspaceAccess(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}

@@ -121,7 +121,7 @@ func apiMember(m models.OrgMember) APIOrgMember {
 
 // APIOrgList lists the tenant's organizations by name.
 func (h *Handler) APIOrgList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (h *Handler) APIOrgMembers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ func (h *Handler) APIOrgInvitations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -384,7 +384,7 @@ func (h *Handler) APIOrgConnections(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := listParams(c); err != nil {
+	if _, _, err := apiListParams(c); err != nil {
 		return err
 	}
 	v := render.Viewer(c)

@@ -80,7 +80,7 @@ func apiUser(u models.User) APIUser {
 
 // APIUserList lists users, newest first.
 func (h *Handler) APIUserList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func apiConnection(cn models.Connection) APIConnection {
 
 // APIConnectionList lists connections by name.
 func (h *Handler) APIConnectionList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func apiRole(r models.EndUserRole) APIRole {
 
 // APIRoleList lists end-user roles by name.
 func (h *Handler) APIRoleList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}
@@ -416,7 +416,7 @@ type APIAuditEvent struct {
 // APIAuditList lists the tenant's audit events, newest first: since (a
 // date or time, UTC) and the console's filters (action, actor, target).
 func (h *Handler) APIAuditList(c echo.Context) error {
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"gatehouse/views/components"
 	"net/http"
 	"net/url"
 	"sort"
@@ -70,11 +71,12 @@ func (h *Handler) AuditList(c echo.Context) error {
 			d.Rows = append(d.Rows, auditRow(ev, base, query))
 		}
 		d.ExportHref = base + "/export.csv" + withQuery(query.Encode())
+		d.Pager = components.Pager{PrevLabel: "Newest", NextLabel: "Older events"}
 		if next > 0 {
-			d.NextHref = base + "?before=" + strconv.FormatInt(next, 10) + withAmp(query.Encode())
+			d.Pager.NextHref = base + "?before=" + strconv.FormatInt(next, 10) + withAmp(query.Encode())
 		}
 		if before > 0 {
-			d.NewestHref = base + withQuery(query.Encode())
+			d.Pager.PrevHref = base + withQuery(query.Encode())
 		}
 		// Typed dates are shown as the bound they stand for, in the
 		// form a datetime-local input displays.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -34,8 +33,8 @@ func (h *Handler) ConnectionList(c echo.Context) error {
 	if !known {
 		typ = ""
 	}
-	after := cursorParam(c)
-	page, err := h.Models.ListConnections(c.Request().Context(), v.Tenant.ID, models.ConnectionListQuery{Type: typ, After: after})
+	lp := listParams(c).Keep("q", "").Keep("type", typ)
+	page, err := h.Models.ListConnections(c.Request().Context(), v.Tenant.ID, models.ConnectionListQuery{Type: typ, After: lp.AfterID(), Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
@@ -54,11 +53,7 @@ func (h *Handler) ConnectionList(c echo.Context) error {
 			Strategy: cn.StrategyName(), DisplayName: cn.DisplayName, Enabled: cn.Enabled,
 		})
 	}
-	keep := url.Values{}
-	if typ != "" {
-		keep.Set("type", typ)
-	}
-	d.NextHref, d.FirstHref = pageLinks(base, keep, page.Next, after)
+	d.Pager = lp.Pager(base, cursor(page.Next), len(page.Items))
 	return render.Render(c, http.StatusOK, pages.ConnectionList(h.R.Page(c, "Connections", connectionCrumbs(c)...), d))
 }
 

@@ -23,14 +23,13 @@ func (h *Handler) dashboard(ctx context.Context, v *models.Viewer) (pages.Dashbo
 		})
 	}
 	if v.Can(authz.ReadTenantRoles) {
-		counts, err := h.Models.CountAdministrators(ctx, v.Tenant.ID)
+		a, err := h.Models.AdminSummary(ctx, v.Tenant.ID)
 		if err != nil {
 			return d, err
 		}
-		total := counts[models.AdminActive] + counts[models.AdminInvited] + counts[models.AdminInactive]
 		d.Cards = append(d.Cards, pages.DashboardCard{
-			Title: "Administrators", Href: "/t/" + v.Tenant.Slug + "/settings/administrators", Value: fmt.Sprint(total),
-			Detail: fmt.Sprintf("%d active · %d invited · %d inactive", counts[models.AdminActive], counts[models.AdminInvited], counts[models.AdminInactive]),
+			Title: "Administrators", Href: "/t/" + v.Tenant.Slug + "/settings/administrators", Value: fmt.Sprint(a.Total()),
+			Detail: adminSummaryDetail(a),
 		})
 	}
 	wsCards, err := h.workspaceCards(ctx, v) // Workspaces (or the viewer's own) and the System overview

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"gatehouse/models"
@@ -25,20 +24,16 @@ func roleCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
 // EndUserRoleList is User Management > Roles.
 func (h *Handler) EndUserRoleList(c echo.Context) error {
 	v := render.Viewer(c)
-	q, after := searchParam(c, 100), cursorParam(c)
-	page, err := h.Models.ListEndUserRoles(c.Request().Context(), v.Tenant.ID, models.EndUserRoleListQuery{Search: q, After: after})
+	lp := listParams(c)
+	page, err := h.Models.ListEndUserRoles(c.Request().Context(), v.Tenant.ID, models.EndUserRoleListQuery{Search: lp.Search, After: lp.AfterID(), Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
-	d := pages.EndUserRoleListData{Search: q, CanCreate: v.Can(authz.ManageRoles)}
+	d := pages.EndUserRoleListData{Search: lp.Search, CanCreate: v.Can(authz.ManageRoles)}
 	for _, r := range page.Items {
 		d.Rows = append(d.Rows, pages.EndUserRoleRow{Href: rolesPath(c, "/"+strconv.FormatInt(r.ID, 10)), Name: r.Name, Description: r.Description})
 	}
-	keep := url.Values{}
-	if q != "" {
-		keep.Set("q", q)
-	}
-	d.NextHref, d.FirstHref = pageLinks(rolesPath(c, ""), keep, page.Next, after)
+	d.Pager = lp.Pager(rolesPath(c, ""), cursor(page.Next), len(page.Items))
 	return render.Render(c, http.StatusOK, pages.EndUserRoleList(h.R.Page(c, "Roles", roleCrumbs(c)...), d))
 }
 

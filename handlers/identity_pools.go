@@ -266,7 +266,7 @@ func (h *Handler) IDPList(c echo.Context) error {
 		return err
 	}
 	v := render.Viewer(c)
-	d := pages.IDPListData{Header: workspaceHeader(c, v, w, "Identity Providers"), Rows: []pages.IDPRow{{
+	d := pages.IDPListData{Header: h.workspaceHeader(c, v, w, "Identity Providers"), Rows: []pages.IDPRow{{
 		Href: workspacesPath(c, "/"+w.Slug+"/idps/builtin"), Name: "Built in Admin IDP", Type: "Built-in",
 		Description: "The tenant's administrators: users of the Administrators identity pool.",
 	}}}
@@ -290,7 +290,7 @@ func (h *Handler) IDPShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d := pages.IDPShowData{Header: workspaceHeader(c, v, w, "Identity Providers"), Name: "Built in Admin IDP",
+	d := pages.IDPShowData{Header: h.workspaceHeader(c, v, w, "Identity Providers"), Name: "Built in Admin IDP",
 		PoolName: pool.Name, PoolHref: poolPath(c, pool, ""), PoolUsers: n}
 	p := h.R.Page(c, "Built in Admin IDP", workspaceCrumbs(c, w, layout.Crumb{Label: "Identity Providers", Href: workspacesPath(c, "/"+w.Slug+"/idps")},
 		layout.Crumb{Label: "Built in Admin IDP"})...)

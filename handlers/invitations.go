@@ -13,6 +13,7 @@ import (
 	"gatehouse/web/render"
 	"gatehouse/web/session"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 )
 
@@ -116,23 +117,38 @@ func (h *Handler) invitationPage(c echo.Context, t models.Tenant) layout.Page {
 	return p
 }
 
-// linkInvalid renders the page for a link that cannot be used (410 for
-// used, withdrawn or expired links, 404 for unknown ones).
+// linkMessages are what a page reached by an e-mailed link says for each
+// reason the link cannot be used.
+type linkMessages struct{ invalid, used, expired, revoked string }
+
+// linkInvalid renders the page for an invitation link that cannot be used.
 func (h *Handler) linkInvalid(c echo.Context, err error) error {
-	status, title, msg := http.StatusNotFound, "This link is not valid", "The link you followed is not valid. Check that you copied all of it."
+	return h.renderLinkInvalid(c, err, pages.LinkInvalid, linkMessages{
+		invalid: "The link you followed is not valid. Check that you copied all of it.",
+		used:    "This invitation has already been accepted. If it was you, sign in with your password.",
+		expired: "Invitation links are valid for a limited time, and this one has expired.",
+		revoked: "This invitation was withdrawn or replaced by a newer one.",
+	})
+}
+
+// renderLinkInvalid renders view for a link that cannot be used: 410 for
+// used, withdrawn or expired links, 404 for unknown ones; any other error
+// is returned as it is.
+func (h *Handler) renderLinkInvalid(c echo.Context, err error, view func(layout.Page, string, string) templ.Component, m linkMessages) error {
+	status, title, msg := http.StatusNotFound, "This link is not valid", m.invalid
 	switch {
 	case errors.Is(err, models.ErrTokenUsed):
-		status, title, msg = http.StatusGone, "This link has already been used", "This invitation has already been accepted. If it was you, sign in with your password."
+		status, title, msg = http.StatusGone, "This link has already been used", m.used
 	case errors.Is(err, models.ErrTokenExpired):
-		status, title, msg = http.StatusGone, "This link has expired", "Invitation links are valid for a limited time, and this one has expired."
+		status, title, msg = http.StatusGone, "This link has expired", m.expired
 	case errors.Is(err, models.ErrTokenRevoked):
-		status, title, msg = http.StatusGone, "This link has been withdrawn", "This invitation was withdrawn or replaced by a newer one."
+		status, title, msg = http.StatusGone, "This link has been withdrawn", m.revoked
 	case errors.Is(err, models.ErrInvalidToken):
 	default:
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return render.Render(c, status, pages.LinkInvalid(h.R.Page(c, title), title, msg))
+	return render.Render(c, status, view(h.R.Page(c, title), title, msg))
 }
 
 // invitationLost is the page of an invitation whose inviter was

@@ -72,7 +72,7 @@ func (h *Handler) OrgEnableConnection(c echo.Context) error {
 		return h.renderOrgConnections(c, http.StatusUnprocessableEntity, o, pages.OrgConnectionsData{Connection: raw, AutoMembership: auto, Errors: verr.Fields})
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	msg := cn.Label() + " is enabled for " + o.Label() + "."
 	if auto {
@@ -89,7 +89,7 @@ func (h *Handler) OrgUpdateConnection(c echo.Context) error {
 	auto := checkboxOn(c, "auto_membership")
 	cn, err := h.Models.SetOrganizationConnectionAutoMembership(c.Request().Context(), v.Tenant.ID, o.ID, id, auto, actor(c))
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	state := "off"
 	if auto {
@@ -105,7 +105,7 @@ func (h *Handler) OrgDisableConnection(c echo.Context) error {
 	o, id := render.Org(c), render.Connection(c).ID
 	cn, err := h.Models.DisableOrganizationConnection(c.Request().Context(), v.Tenant.ID, o.ID, id, actor(c))
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", cn.Label()+" is no longer enabled for "+o.Label()+".")
 	return render.Redirect(c, orgPath(c, o, "/connections"))

@@ -33,11 +33,11 @@ func (h *Handler) renderOrgInvitations(c echo.Context, status int, o models.Orga
 	if err != nil {
 		return err
 	}
-	after := cursorParam(c)
+	lp := listParams(c).Keep("q", "")
 	if status != http.StatusOK {
-		after = 0
+		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizationInvitations(ctx, o.ID, after, 50)
+	page, err := h.Models.ListOrganizationInvitations(ctx, o.ID, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (h *Handler) renderOrgInvitations(c echo.Context, status int, o models.Orga
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.NextHref, d.FirstHref = pageLinks(orgPath(c, o, "/invitations"), nil, page.Next, after)
+	d.Pager = lp.Pager(orgPath(c, o, "/invitations"), cursor(page.Next), len(page.Items))
 	if d.CanManage {
 		roles, err := h.Models.ListEndUserRoles(ctx, v.Tenant.ID, models.EndUserRoleListQuery{Limit: orgInviteRolesMax})
 		if err != nil {
@@ -111,7 +111,7 @@ func (h *Handler) OrgInvite(c echo.Context) error {
 		return h.renderOrgInvitations(c, http.StatusUnprocessableEntity, o, typed, in.Roles)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.wakeMail()
 	h.Flashes.Set(c, "success", "An invitation to join "+o.Label()+" was sent to "+inv.Email+". Its link works until "+fmtTime(&inv.ExpiresAt, "")+".")
@@ -128,7 +128,7 @@ func (h *Handler) orgInvitationAction(c echo.Context, o models.Organization, err
 			ExpiresInDays: strconv.Itoa(models.OrgInvitationDefaultDays), Errors: errs}, nil)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", success)
 	return render.Redirect(c, orgPath(c, o, "/invitations"))

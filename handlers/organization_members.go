@@ -15,8 +15,6 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-const orgMembersPerPage = 50
-
 func orgMemberPath(c echo.Context, o models.Organization, userID int64, rest string) string {
 	return orgPath(c, o, "/members/"+strconv.FormatInt(userID, 10)+rest)
 }
@@ -35,11 +33,11 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 	if err != nil {
 		return err
 	}
-	after := cursorParam(c)
+	lp := listParams(c).Keep("q", "")
 	if status != http.StatusOK {
-		after = 0
+		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizationMembers(ctx, o.ID, after, orgMembersPerPage)
+	page, err := h.Models.ListOrganizationMembers(ctx, o.ID, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -60,12 +58,10 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	d.NextHref, d.FirstHref = pageLinks(base, nil, page.Next, after)
+	d.Pager = lp.Pager(base, cursor(page.Next), len(page.Items))
 	// The no-script picker: ?find= lists matching users with an Add button.
 	if find := strings.TrimSpace(c.QueryParam("find")); find != "" && d.CanManage && d.CanPick && status == http.StatusOK {
-		if len(find) > 200 {
-			find = strings.ToValidUTF8(find[:200], "")
-		}
+		find = searchText(find)
 		found, err := h.Models.OrganizationCandidates(ctx, v.Tenant.ID, o.ID, find)
 		if err != nil {
 			return err
@@ -90,7 +86,7 @@ func (h *Handler) OrgAddMember(c echo.Context) error {
 		return h.renderOrgMembers(c, http.StatusUnprocessableEntity, o, email, verr.Fields)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", u.DisplayName()+" is now a member of "+o.Label()+".")
 	return render.Redirect(c, orgPath(c, o, "/members"))
@@ -126,7 +122,7 @@ func (h *Handler) renderOrgMember(c echo.Context, status int, o models.Organizat
 	uid := render.User(c).ID
 	m, err := h.Models.OrganizationMemberOf(ctx, v.Tenant.ID, o.ID, uid)
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	hd, _, err := h.orgHeader(c, o, "Members")
 	if err != nil {
@@ -192,7 +188,7 @@ func (h *Handler) OrgRemoveMember(c echo.Context) error {
 	o, uid := render.Org(c), render.User(c).ID
 	u, err := h.Models.RemoveOrganizationMember(c.Request().Context(), v.Tenant.ID, o.ID, uid, actor(c))
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", u.DisplayName()+" is no longer a member of "+o.Label()+".")
 	return render.Redirect(c, orgPath(c, o, "/members"))
@@ -216,7 +212,7 @@ func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
 		return h.renderOrgMember(c, http.StatusUnprocessableEntity, o, c.FormValue("role"), verr.Fields)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The role "+r.Name+" was assigned.")
 	return render.Redirect(c, orgMemberPath(c, o, uid, ""))
@@ -229,7 +225,7 @@ func (h *Handler) OrgRemoveMemberRole(c echo.Context) error {
 	roleID := render.Role(c).ID
 	r, err := h.Models.RemoveMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The role "+r.Name+" was removed.")
 	return render.Redirect(c, orgMemberPath(c, o, uid, ""))

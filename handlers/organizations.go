@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -34,19 +33,6 @@ func orgCrumbs(c echo.Context, o *models.Organization, more ...layout.Crumb) []l
 	return append(cr, more...)
 }
 
-// orgOutcome turns a model error into the answer every organization action
-// shares: 404, 403, or the error itself (validation errors are the
-// caller's to render).
-func orgOutcome(err error) error {
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
-	case errors.Is(err, models.ErrForbidden):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
-	}
-	return err
-}
-
 // orgHeader builds the top of an organization's pages with its tabs and
 // their counts (one query).
 func (h *Handler) orgHeader(c echo.Context, o models.Organization, active string) (pages.OrgHeader, models.OrgCounts, error) {
@@ -71,16 +57,15 @@ func (h *Handler) orgHeader(c echo.Context, o models.Organization, active string
 // OrgList is User Management > Organizations: list and search.
 func (h *Handler) OrgList(c echo.Context) error {
 	v := render.Viewer(c)
-	q := searchParam(c, 200)
-	after := c.QueryParam("after")
-	if len(after) > models.OrgNameMax {
-		after = ""
+	lp := listParams(c)
+	if len(lp.After) > models.OrgNameMax {
+		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, models.OrgListQuery{Search: q, After: after})
+	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, models.OrgListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
-	d := pages.OrgListData{Search: q, CanCreate: v.Can(authz.ManageOrganizations)}
+	d := pages.OrgListData{Search: lp.Search, CanCreate: v.Can(authz.ManageOrganizations)}
 	for _, it := range page.Items {
 		o := it.Organization
 		members := thousands(it.Members)
@@ -90,23 +75,7 @@ func (h *Handler) OrgList(c echo.Context) error {
 		d.Rows = append(d.Rows, pages.OrgRow{Href: orgPath(c, o, ""), Name: o.Name, DisplayName: o.Label(),
 			Members: members, Created: fmtTime(&o.CreatedAt, "")})
 	}
-	keep := url.Values{}
-	if q != "" {
-		keep.Set("q", q)
-	}
-	if page.Next != "" {
-		nv := url.Values{"after": {page.Next}}
-		if q != "" {
-			nv.Set("q", q)
-		}
-		d.NextHref = orgsPath(c, "?"+nv.Encode())
-	}
-	if after != "" {
-		d.FirstHref = orgsPath(c, "")
-		if q != "" {
-			d.FirstHref += "?" + keep.Encode()
-		}
-	}
+	d.Pager = lp.Pager(orgsPath(c, ""), page.Next, len(page.Items))
 	p := h.R.Page(c, "Organizations", orgCrumbs(c, nil)...)
 	return render.Render(c, http.StatusOK, pages.OrgList(p, d))
 }
@@ -129,7 +98,7 @@ func (h *Handler) OrgCreate(c echo.Context) error {
 		return render.Render(c, http.StatusUnprocessableEntity, pages.OrgNew(p, d))
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The organization "+o.Label()+" was created. Add its members and enable its connections.")
 	return render.Redirect(c, orgPath(c, o, ""))
@@ -247,7 +216,7 @@ func (h *Handler) OrgUpdate(c echo.Context) error {
 		typed.Errors = verr.Fields
 		return h.renderOrgOverview(c, http.StatusUnprocessableEntity, o, &typed, "", nil)
 	case err != nil:
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The organization "+saved.Label()+" was saved.")
 	return render.Redirect(c, orgPath(c, o, ""))
@@ -318,7 +287,7 @@ func (h *Handler) OrgDelete(c echo.Context) error {
 		return h.renderOrgDelete(c, http.StatusUnprocessableEntity, o, strings.TrimSpace(confirm), verr.Fields)
 	}
 	if err != nil {
-		return orgOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", fmt.Sprintf("The organization %s was deleted, with its %s, %s and %s.", o.Label(),
 		pluralOf(counts.Members, "member", "members"), pluralOf(counts.PendingInvitations, "pending invitation", "pending invitations"),

@@ -31,10 +31,7 @@ func (h *Handler) Overview(c echo.Context) error {
 	base := "/t/" + v.Tenant.Slug
 	var d pages.OverviewData
 	if v.Can(authz.ReadSystemEnvironment) {
-		a := o.Administrators
-		total := a[models.AdminActive] + a[models.AdminInvited] + a[models.AdminInactive]
-		admins := pages.OverviewItem{Label: "Administrators", Value: fmt.Sprint(total),
-			Detail: fmt.Sprintf("%d active · %d invited · %d inactive", a[models.AdminActive], a[models.AdminInvited], a[models.AdminInactive])}
+		admins := pages.OverviewItem{Label: "Administrators", Value: fmt.Sprint(o.Admins.Total()), Detail: adminSummaryDetail(o.Admins)}
 		if v.Can(authz.ReadTenantRoles) {
 			admins.Href = base + "/settings/administrators"
 		}
@@ -47,7 +44,7 @@ func (h *Handler) Overview(c echo.Context) error {
 			{Label: "Plan", Value: titleCase(string(v.Tenant.Plan))},
 			admins,
 			workspaces,
-			{Label: "Pending invitations", Value: fmt.Sprint(o.PendingInvitations), Detail: "links not yet used, still valid"},
+			{Label: "Pending invitations", Value: fmt.Sprint(o.Admins.PendingLinks), Detail: pendingLinksDetail(o.Admins)},
 		}
 	}
 	if v.Can(authz.ReadSystemNotifications) {
@@ -139,4 +136,23 @@ func humanDuration(d time.Duration) string {
 		return fmt.Sprintf("%d hour%s", n, plural(n))
 	}
 	return d.String()
+}
+
+// adminSummaryDetail is the administrators' breakdown the dashboard and
+// the System overview both show (from the one models.AdminSummary).
+func adminSummaryDetail(a models.AdminSummary) string {
+	invited := fmt.Sprintf("%d invited", a.Invited)
+	if a.Invited > 0 {
+		invited += fmt.Sprintf(" (%d with a valid link)", min(a.PendingLinks, a.Invited))
+	}
+	return fmt.Sprintf("%d active · %s · %d inactive", a.Active, invited, a.Inactive)
+}
+
+// pendingLinksDetail explains the pending invitations beside the invited administrators.
+func pendingLinksDetail(a models.AdminSummary) string {
+	d := "links not yet used, still valid"
+	if expired := a.Invited - a.PendingLinks; expired > 0 {
+		d += fmt.Sprintf("; %d of the invited administrators have none (it expired): resend it from their User Profile", expired)
+	}
+	return d
 }

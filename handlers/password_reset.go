@@ -93,18 +93,10 @@ func (h *Handler) passwordResetPage(c echo.Context, t models.Tenant) layout.Page
 // statuses (410 for used, withdrawn or expired links, 404 for unknown ones),
 // with messages about password resets rather than invitations.
 func (h *Handler) passwordResetLinkInvalid(c echo.Context, err error) error {
-	status, title, msg := http.StatusNotFound, "This link is not valid", "The password reset link you followed is not valid. Check that you copied all of it."
-	switch {
-	case errors.Is(err, models.ErrTokenUsed):
-		status, title, msg = http.StatusGone, "This link has already been used", "This password reset link has already been used. If you changed your password, sign in with the new one."
-	case errors.Is(err, models.ErrTokenExpired):
-		status, title, msg = http.StatusGone, "This link has expired", "Password reset links are valid for a short time only, and this one has expired."
-	case errors.Is(err, models.ErrTokenRevoked):
-		status, title, msg = http.StatusGone, "This link has been withdrawn", "This password reset link was replaced by a newer one. Use the link in the most recent e-mail."
-	case errors.Is(err, models.ErrInvalidToken):
-	default:
-		return err
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return render.Render(c, status, pages.PasswordResetLinkInvalid(h.R.Page(c, title), title, msg))
+	return h.renderLinkInvalid(c, err, pages.PasswordResetLinkInvalid, linkMessages{
+		invalid: "The password reset link you followed is not valid. Check that you copied all of it.",
+		used:    "This password reset link has already been used. If you changed your password, sign in with the new one.",
+		expired: "Password reset links are valid for a short time only, and this one has expired.",
+		revoked: "This password reset link was replaced by a newer one. Use the link in the most recent e-mail.",
+	})
 }

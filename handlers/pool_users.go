@@ -25,7 +25,7 @@ func (h *Handler) PoolUserList(c echo.Context) error {
 		return err
 	}
 	v := render.Viewer(c)
-	q := searchParam(c, 200)
+	q := searchText(c.QueryParam("q"))
 	after := strings.TrimSpace(c.QueryParam("after"))
 	if len(after) > 320 {
 		after = ""

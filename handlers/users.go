@@ -23,43 +23,6 @@ func tenantPath(c echo.Context, rest string) string {
 	return "/t/" + t.Slug + rest
 }
 
-// cursorParam parses a numeric ?after= cursor; anything else is the first page.
-func cursorParam(c echo.Context) int64 {
-	n, err := strconv.ParseInt(c.QueryParam("after"), 10, 64)
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
-}
-
-// searchParam is the trimmed ?q= search, at most max bytes.
-func searchParam(c echo.Context, max int) string {
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > max {
-		q = strings.ToValidUTF8(q[:max], "")
-	}
-	return q
-}
-
-// pageLinks builds the Next and First page links of a keyset-paginated list.
-func pageLinks(base string, keep url.Values, next int64, after int64) (nextHref, firstHref string) {
-	if next > 0 {
-		v := url.Values{}
-		for k, vs := range keep {
-			v[k] = vs
-		}
-		v.Set("after", strconv.FormatInt(next, 10))
-		nextHref = base + "?" + v.Encode()
-	}
-	if after > 0 {
-		firstHref = base
-		if len(keep) > 0 {
-			firstHref += "?" + keep.Encode()
-		}
-	}
-	return nextHref, firstHref
-}
-
 func usersPath(c echo.Context, rest string) string { return tenantPath(c, "/users"+rest) }
 
 func userCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
@@ -69,23 +32,22 @@ func userCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
 // UserList is User Management > Users.
 func (h *Handler) UserList(c echo.Context) error {
 	v := render.Viewer(c)
-	q, after := searchParam(c, 200), cursorParam(c)
-	page, err := h.Models.ListUsers(c.Request().Context(), v.Tenant.ID, models.UserListQuery{Search: q, After: after})
+	lp := listParams(c)
+	page, err := h.Models.ListUsers(c.Request().Context(), v.Tenant.ID, models.UserListQuery{Search: lp.Search, After: lp.AfterID(), Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
-	d := pages.UserListData{Search: q, CanCreate: v.Can(authz.ManageUsers), Partial: page.Partial, Window: thousands(int64(models.UserSearchWindow))}
+	d := pages.UserListData{Search: lp.Search, CanCreate: v.Can(authz.ManageUsers), Partial: page.Partial, Window: thousands(int64(models.UserSearchWindow))}
 	for _, u := range page.Items {
 		d.Rows = append(d.Rows, pages.UserRow{
 			Href: usersPath(c, "/"+strconv.FormatInt(u.ID, 10)), Name: u.DisplayName(), Email: u.Email, Username: u.Username,
 			Status: string(u.Status), Blocked: u.Blocked, LastLogin: fmtTime(u.LastLoginAt, "Never"),
 		})
 	}
-	keep := url.Values{}
-	if q != "" {
-		keep.Set("q", q)
+	d.Pager = lp.Pager(usersPath(c, ""), cursor(page.Next), len(page.Items))
+	if page.Partial { // the search stopped after a window of users: go on from there
+		d.Pager.NextLabel, d.Pager.Note = "Search older users", "Searched "+d.Window+" users on this page."
 	}
-	d.NextHref, d.FirstHref = pageLinks(usersPath(c, ""), keep, page.Next, after)
 	return render.Render(c, http.StatusOK, pages.UserList(h.R.Page(c, "Users", userCrumbs(c)...), d))
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"gatehouse/models"
@@ -40,79 +39,31 @@ func workspaceCrumbs(c echo.Context, w models.Workspace, more ...layout.Crumb) [
 
 // workspaceHeader is the top of a workspace's pages with the tabs the
 // viewer may open; active names the current tab.
-func workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, active string) pages.WorkspaceHeader {
+func (h *Handler) workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, active string) pages.WorkspaceHeader {
 	base := workspacesPath(c, "/"+w.Slug)
-	h := pages.WorkspaceHeader{Name: w.Name, Slug: w.Slug, Description: w.Description, Href: base}
-	for _, t := range []struct {
-		label, path string
-		perm        authz.Permission
-	}{
-		{"Overview", "", authz.GetWorkspace},
-		{"Services", "/services", authz.ReadServicesInWorkspace},
-		{"Clients", "/clients", authz.ReadClients},
-		{"Policies", "/policies", authz.ReadWorkspacePolicies},
-		{"Authorizers", "/authorizers", authz.ReadWorkspaceAuthorizers},
-		{"Claims", "/claims", authz.ReadWorkspaceClaims},
-		{"Custom Apps", "/custom-apps", authz.ReadCustomApps},
-		{"Manage Access", "/access", authz.ReadWorkspaceRoles},
-		{"Audit log", "/audit", authz.ReadAuditEvents},
-		{"Identity Providers", "/idps", authz.ReadIdentityPools}, // the Admin workspace's only
-	} {
-		if t.path == "/idps" && w.Kind != models.WorkspaceKindAdmin {
-			continue
-		}
-		if v.Perms.CanIn(t.perm, w.ID) {
-			h.Tabs = append(h.Tabs, pages.WorkspaceTab{Label: t.label, Href: base + t.path, Active: t.label == active})
-		}
+	hd := pages.WorkspaceHeader{Name: w.Name, Slug: w.Slug, Description: w.Description, Href: base}
+	for _, t := range h.R.Routes.WorkspaceTabsFor(v, w) {
+		hd.Tabs = append(hd.Tabs, pages.WorkspaceTab{Label: t.Label, Href: base + t.Path, Active: t.Label == active})
 	}
-	return h
-}
-
-// workspaceOutcome turns a model error into the HTTP answer every workspace
-// action shares: 404, 403, or the error itself (validation errors are the
-// caller's to render).
-func workspaceOutcome(err error) error {
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		return echo.ErrNotFound
-	case errors.Is(err, models.ErrForbidden), errors.Is(err, models.ErrEscalation):
-		return echo.NewHTTPError(http.StatusForbidden, err.Error())
-	}
-	return err
+	return hd
 }
 
 // WorkspaceList is /t/{tenant}/workspaces: every workspace for those who
 // hold Get Workspace tenant-wide, only their own for the others.
 func (h *Handler) WorkspaceList(c echo.Context) error {
 	v := render.Viewer(c)
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
-	}
-	after := c.QueryParam("after")
-	page, err := h.Models.ListWorkspaces(c.Request().Context(), *v, models.WorkspaceListQuery{Search: q, After: after})
+	lp := listParams(c)
+	page, err := h.Models.ListWorkspaces(c.Request().Context(), *v, models.WorkspaceListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
 	if err != nil {
 		return err
 	}
-	d := pages.WorkspaceListData{Search: q, CanCreate: v.Can(authz.CreateWorkspace), Scoped: !v.Can(authz.GetWorkspace)}
+	d := pages.WorkspaceListData{Search: lp.Search, CanCreate: v.Can(authz.CreateWorkspace), Scoped: !v.Can(authz.GetWorkspace)}
 	for _, it := range page.Items {
 		w := it.Workspace
 		d.Rows = append(d.Rows, pages.WorkspaceRow{Href: workspacesPath(c, "/"+w.Slug), Name: w.Name, Slug: w.Slug,
 			Description: w.Description, Admins: it.Admins, Auditors: it.Auditors})
 	}
-	if page.Next != "" {
-		nv := url.Values{"after": {page.Next}}
-		if q != "" {
-			nv.Set("q", q)
-		}
-		d.NextHref = workspacesPath(c, "?"+nv.Encode())
-	}
-	if after != "" {
-		d.FirstHref = workspacesPath(c, "")
-		if q != "" {
-			d.FirstHref += "?" + url.Values{"q": {q}}.Encode()
-		}
-	}
+	d.Pager = lp.Pager(workspacesPath(c, ""), page.Next, len(page.Items))
 	p := h.R.Page(c, "Workspaces", layout.Crumb{Label: "Workspaces"})
 	return render.Render(c, http.StatusOK, pages.WorkspaceList(p, d))
 }
@@ -135,7 +86,7 @@ func (h *Handler) WorkspaceCreate(c echo.Context) error {
 		return render.Render(c, http.StatusUnprocessableEntity, pages.WorkspaceNew(p, f))
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", fmt.Sprintf("The workspace %s was created. Give it administrators in its Manage Access.", w.Name))
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug))
@@ -159,7 +110,7 @@ func (h *Handler) renderWorkspace(c echo.Context, status int, form *pages.Worksp
 		return err
 	}
 	d := pages.WorkspaceShowData{
-		Header:  workspaceHeader(c, v, w, "Overview"),
+		Header:  h.workspaceHeader(c, v, w, "Overview"),
 		Created: fmtTime(&w.CreatedAt, ""), Updated: fmtTime(&w.UpdatedAt, ""),
 		Admins: admins, Auditors: auditors,
 		CanUpdate: v.Perms.CanIn(authz.UpdateWorkspace, w.ID),
@@ -191,7 +142,7 @@ func (h *Handler) WorkspaceUpdate(c echo.Context) error {
 			Name: strings.TrimSpace(in.Name), Slug: w.Slug, Description: in.Description, Errors: verr.Fields})
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The workspace "+updated.Name+" was saved.")
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug))
@@ -221,7 +172,7 @@ func (h *Handler) renderWorkspaceDelete(c echo.Context, status int, confirm stri
 	if errs == nil {
 		errs = map[string]string{}
 	}
-	d := pages.WorkspaceDeleteData{Header: workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
+	d := pages.WorkspaceDeleteData{Header: h.workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
 	dir, err := h.roleDirectory(c)
 	if err != nil {
 		return err
@@ -255,7 +206,7 @@ func (h *Handler) WorkspaceDelete(c echo.Context) error {
 		return h.renderWorkspaceDelete(c, http.StatusUnprocessableEntity, strings.TrimSpace(confirm), verr.Fields)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	msg := "The workspace " + w.Name + " was deleted."
 	if n > 0 {

@@ -58,11 +58,11 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	if err != nil {
 		return err
 	}
-	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
-	if status != http.StatusOK || after < 0 {
-		after = 0
+	lp := listParams(c).Keep("q", "")
+	if status != http.StatusOK {
+		lp = lp.First()
 	}
-	page, err := h.Models.ListWorkspaceAccess(c.Request().Context(), v.Tenant.ID, w.ID, after, 50)
+	page, err := h.Models.ListWorkspaceAccess(c.Request().Context(), v.Tenant.ID, w.ID, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	now := h.Models.Now()
 	base := workspacesPath(c, "/"+w.Slug+"/access")
 	d := form
-	d.Header = workspaceHeader(c, v, w, "Manage Access")
+	d.Header = h.workspaceHeader(c, v, w, "Manage Access")
 	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID) && w.Kind != models.WorkspaceKindAdmin // nobody is added to the Admin workspace
 	d.RoleOptions = workspaceRoleOptions(v, dir, w.ID)
 	d.CandidatesURL = base + "/candidates"
@@ -84,12 +84,7 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	for _, e := range page.Items {
 		d.Rows = append(d.Rows, accessRow(c, w, e, now, dir))
 	}
-	if page.Next > 0 {
-		d.NextHref = base + "?after=" + strconv.FormatInt(page.Next, 10)
-	}
-	if after > 0 {
-		d.FirstHref = base
-	}
+	d.Pager = lp.Pager(base, cursor(page.Next), len(page.Items))
 	p := h.R.Page(c, "Manage Access · "+w.Name, workspaceCrumbs(c, w, layout.Crumb{Label: "Manage Access"})...)
 	return render.Render(c, status, pages.WorkspaceAccess(p, d))
 }
@@ -121,7 +116,7 @@ func (h *Handler) WorkspaceAddUser(c echo.Context) error {
 		return h.renderAccess(c, http.StatusUnprocessableEntity, form)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	dir, err := h.roleDirectory(c)
 	if err != nil {
@@ -140,7 +135,7 @@ func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 	}
 	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, render.BindingID(c), actor(c))
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", a.DisplayName()+" no longer has that role in "+w.Name+".")
 	// Whoever removed their own last role here can no longer see the workspace.

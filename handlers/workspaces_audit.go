@@ -32,5 +32,5 @@ func (h *Handler) renderWorkspaceAudit(c echo.Context, status int, d pages.Audit
 	}
 	d.EmptyHint = "Every change made inside this workspace (its settings and Manage Access) will be listed here."
 	p := h.R.Page(c, "Audit log · "+w.Name, workspaceCrumbs(c, w, layout.Crumb{Label: "Audit log"})...)
-	return render.Render(c, status, pages.WorkspaceAudit(p, workspaceHeader(c, v, w, "Audit log"), d))
+	return render.Render(c, status, pages.WorkspaceAudit(p, h.workspaceHeader(c, v, w, "Audit log"), d))
 }

@@ -24,7 +24,7 @@ func (h *Handler) ClientList(c echo.Context) error {
 	lq := resListParams(c)
 	rows, next, err := h.Models.ListClients(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	base := wsHref(c, w, "/clients")
 	d := pages.ResListData{Title: "Clients", Noun: "client", ListHref: base, Search: lq.Search, SearchLabel: "Search by name or client id",
@@ -84,7 +84,7 @@ func (h *Handler) renderClientNew(c echo.Context, status int, st *formState) err
 	}
 	base := wsHref(c, w, "/clients")
 	def := models.Client{Type: "web", GrantTypes: "authorization_code refresh_token", TokenEndpointAuthMethod: "client_secret_basic"}
-	d := pages.ResNewData{Header: workspaceHeader(c, v, w, "Clients"), Title: "Create Client", ListHref: base,
+	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Clients"), Title: "Create Client", ListHref: base,
 		Intro: "The client id is generated; a client that authenticates with a secret gets one, shown once.",
 		Form:  pages.ResForm{Action: base + "/new", Submit: "Create Client", Fields: clientFields(st, "new", def, scopes, true)}}
 	p := h.resPage(c, w, "Create Client", layout.Crumb{Label: "Clients", Href: base}, layout.Crumb{Label: "Create Client"})
@@ -103,7 +103,7 @@ func (h *Handler) ClientCreate(c echo.Context) error {
 		return h.renderClientNew(c, statusOf(st), st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	if secret == "" {
 		h.Flashes.Set(c, "success", "The client "+cl.Name+" was created.")
@@ -145,7 +145,7 @@ func (h *Handler) renderClient(c echo.Context, status int, w models.Workspace, c
 	case cl.TokenEndpointAuthMethod == "private_key_jwt":
 		secretState = "None (private key JWT)"
 	}
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Clients"), Title: cl.Name, Noun: "client", Secret: secret,
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Clients"), Title: cl.Name, Noun: "client", Secret: secret,
 		ListHref: wsHref(c, w, "/clients"), ListLabel: "Clients", ReadOnly: !manage,
 		Details: []pages.ResDetail{
 			{Label: "Name", Value: cl.Name}, {Label: "Type", Value: cl.Type}, {Label: "Client ID", Value: cl.ClientID, Code: true},
@@ -190,7 +190,7 @@ func (h *Handler) ClientUpdate(c echo.Context) error {
 		return h.renderClient(c, statusOf(st), w, cl, st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	if secret != "" {
 		return h.renderClient(c, http.StatusOK, w, up, nil, &pages.ResSecret{Label: "Client secret", Value: secret, Note: "The client now authenticates with a secret; Gatehouse keeps only a hash of it."})
@@ -215,7 +215,7 @@ func (h *Handler) ClientRotate(c echo.Context) error {
 		return h.renderClient(c, statusOf(st), w, cl, st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	note := "The previous secret stopped working."
 	if up.PrevSecretExpiresAt != nil {
@@ -232,7 +232,7 @@ func (h *Handler) ClientDeleteForm(c echo.Context) error {
 		return err
 	}
 	base := wsHref(c, w, "/clients/"+strconv.FormatInt(cl.ID, 10))
-	d := pages.ResDeleteData{Header: workspaceHeader(c, v, w, "Clients"), Title: "Delete " + cl.Name + "?", Action: base + "/delete", Submit: "Delete client", BackHref: base,
+	d := pages.ResDeleteData{Header: h.workspaceHeader(c, v, w, "Clients"), Title: "Delete " + cl.Name + "?", Action: base + "/delete", Submit: "Delete client", BackHref: base,
 		Lines: []string{"The client " + cl.Name + " (" + cl.ClientID + ") will no longer get tokens; its secrets stop working at once."}}
 	p := h.resPage(c, w, "Delete "+cl.Name, layout.Crumb{Label: "Clients", Href: wsHref(c, w, "/clients")}, layout.Crumb{Label: cl.Name, Href: base}, layout.Crumb{Label: "Delete"})
 	return render.Render(c, http.StatusOK, pages.ResDelete(p, d))
@@ -246,7 +246,7 @@ func (h *Handler) ClientDelete(c echo.Context) error {
 		return err
 	}
 	if err := h.Models.DeleteClient(c.Request().Context(), *v, w.ID, cl.ID, actor(c)); err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The client "+cl.Name+" was deleted.")
 	return render.Redirect(c, wsHref(c, w, "/clients"))

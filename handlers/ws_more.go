@@ -29,7 +29,7 @@ func (h *Handler) AuthorizerList(c echo.Context) error {
 	lq := resListParams(c)
 	rows, next, err := h.Models.ListAuthorizers(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	base := wsHref(c, w, "/authorizers")
 	d := pages.ResListData{Title: "Authorizers", Noun: "authorizer", ListHref: base, Search: lq.Search, SearchLabel: "Search by name or type",
@@ -105,7 +105,7 @@ func (h *Handler) renderAuthorizerNew(c echo.Context, status int, st *formState)
 		return err
 	}
 	base := wsHref(c, w, "/authorizers")
-	d := pages.ResNewData{Header: workspaceHeader(c, v, w, "Authorizers"), Title: "Create Authorizer", ListHref: base,
+	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Authorizers"), Title: "Create Authorizer", ListHref: base,
 		Intro: "Its credential id is generated, and a secret shown once.", Form: pages.ResForm{Action: base + "/new", Submit: "Create Authorizer", Fields: fs}}
 	p := h.resPage(c, w, "Create Authorizer", layout.Crumb{Label: "Authorizers", Href: base}, layout.Crumb{Label: "Create Authorizer"})
 	return render.Render(c, status, pages.ResNew(p, d))
@@ -123,7 +123,7 @@ func (h *Handler) AuthorizerCreate(c echo.Context) error {
 		return h.renderAuthorizerNew(c, statusOf(st), st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	return h.renderAuthorizer(c, http.StatusCreated, w, a, nil, &pages.ResSecret{Label: "Authorizer secret", Value: secret, Note: "The authorizer signs in with its credential id and this secret; Gatehouse keeps only a hash of it."})
 }
@@ -153,7 +153,7 @@ func (h *Handler) renderAuthorizer(c echo.Context, status int, w models.Workspac
 	}
 	base := wsHref(c, w, "/authorizers/"+strconv.FormatInt(a.ID, 10))
 	manage := v.Perms.CanIn(authz.ManageWorkspaceAuthorizers, w.ID)
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Authorizers"), Title: a.Name, Noun: "authorizer", Secret: secret,
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Authorizers"), Title: a.Name, Noun: "authorizer", Secret: secret,
 		ListHref: wsHref(c, w, "/authorizers"), ListLabel: "Authorizers", ReadOnly: !manage,
 		Details: []pages.ResDetail{{Label: "Name", Value: a.Name}, {Label: "Type", Value: a.Type}, {Label: "Credential ID", Value: a.CredentialID, Code: true},
 			{Label: "Services", List: names}, {Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")}}}
@@ -189,7 +189,7 @@ func (h *Handler) AuthorizerUpdate(c echo.Context) error {
 		return h.renderAuthorizer(c, statusOf(st), w, a, st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The authorizer "+up.Name+" was saved.")
 	return render.Redirect(c, wsHref(c, w, "/authorizers/"+strconv.FormatInt(a.ID, 10)))
@@ -210,7 +210,7 @@ func (h *Handler) AuthorizerDelete(c echo.Context) error {
 	}
 	a := render.Authorizer(c)
 	if err := h.Models.DeleteAuthorizer(c.Request().Context(), *v, w.ID, a.ID, actor(c)); err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The authorizer "+a.Name+" was deleted.")
 	return render.Redirect(c, wsHref(c, w, "/authorizers"))
@@ -224,7 +224,7 @@ func (h *Handler) renderDeleteSimple(c echo.Context, tab, path string, id int64,
 		return err
 	}
 	base := wsHref(c, w, path+"/"+strconv.FormatInt(id, 10))
-	d := pages.ResDeleteData{Header: workspaceHeader(c, v, w, tab), Title: "Delete " + name + "?", Action: base + "/delete", Submit: "Delete " + noun, BackHref: base, Lines: []string{line}}
+	d := pages.ResDeleteData{Header: h.workspaceHeader(c, v, w, tab), Title: "Delete " + name + "?", Action: base + "/delete", Submit: "Delete " + noun, BackHref: base, Lines: []string{line}}
 	p := h.resPage(c, w, "Delete "+name, layout.Crumb{Label: tab, Href: wsHref(c, w, path)}, layout.Crumb{Label: name, Href: base}, layout.Crumb{Label: "Delete"})
 	return render.Render(c, http.StatusOK, pages.ResDelete(p, d))
 }
@@ -241,7 +241,7 @@ func (h *Handler) CustomAppList(c echo.Context) error {
 	lq := resListParams(c)
 	rows, next, err := h.Models.ListCustomApps(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	base := wsHref(c, w, "/custom-apps")
 	d := pages.ResListData{Title: "Custom Apps", Noun: "custom app", ListHref: base, Search: lq.Search, SearchLabel: "Search by name or URL",
@@ -285,7 +285,7 @@ func (h *Handler) renderCustomAppNew(c echo.Context, status int, st *formState) 
 		return err
 	}
 	base := wsHref(c, w, "/custom-apps")
-	d := pages.ResNewData{Header: workspaceHeader(c, v, w, "Custom Apps"), Title: "Create Custom App", ListHref: base,
+	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Custom Apps"), Title: "Create Custom App", ListHref: base,
 		Intro: "Its app id is generated, and a secret shown once.", Form: pages.ResForm{Action: base + "/new", Submit: "Create Custom App", Fields: customAppFields(st, "new", models.CustomApp{})}}
 	p := h.resPage(c, w, "Create Custom App", layout.Crumb{Label: "Custom Apps", Href: base}, layout.Crumb{Label: "Create Custom App"})
 	return render.Render(c, status, pages.ResNew(p, d))
@@ -303,7 +303,7 @@ func (h *Handler) CustomAppCreate(c echo.Context) error {
 		return h.renderCustomAppNew(c, statusOf(st), st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	return h.renderCustomApp(c, http.StatusCreated, w, a, nil, &pages.ResSecret{Label: "App secret", Value: secret, Note: "Gatehouse keeps only a hash of it."})
 }
@@ -321,7 +321,7 @@ func (h *Handler) renderCustomApp(c echo.Context, status int, w models.Workspace
 	v := render.Viewer(c)
 	base := wsHref(c, w, "/custom-apps/"+strconv.FormatInt(a.ID, 10))
 	manage := v.Perms.CanIn(authz.ManageCustomApps, w.ID)
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Custom Apps"), Title: a.Name, Noun: "custom app", Secret: secret,
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Custom Apps"), Title: a.Name, Noun: "custom app", Secret: secret,
 		ListHref: wsHref(c, w, "/custom-apps"), ListLabel: "Custom Apps", ReadOnly: !manage,
 		Details: []pages.ResDetail{{Label: "Name", Value: a.Name}, {Label: "Type", Value: a.Type}, {Label: "URL", Value: a.URL, Code: true},
 			{Label: "App ID", Value: a.AppID, Code: true}, {Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")}}}
@@ -353,7 +353,7 @@ func (h *Handler) CustomAppUpdate(c echo.Context) error {
 		return h.renderCustomApp(c, statusOf(st), w, a, st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The custom app "+up.Name+" was saved.")
 	return render.Redirect(c, wsHref(c, w, "/custom-apps/"+strconv.FormatInt(a.ID, 10)))
@@ -374,7 +374,7 @@ func (h *Handler) CustomAppDelete(c echo.Context) error {
 	}
 	a := render.CustomApp(c)
 	if err := h.Models.DeleteCustomApp(c.Request().Context(), *v, w.ID, a.ID, actor(c)); err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The custom app "+a.Name+" was deleted.")
 	return render.Redirect(c, wsHref(c, w, "/custom-apps"))
@@ -392,7 +392,7 @@ func (h *Handler) ClaimList(c echo.Context) error {
 	lq := resListParams(c)
 	rows, next, err := h.Models.ListClaims(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	base := wsHref(c, w, "/claims")
 	d := pages.ResListData{Title: "Claims", Noun: "claim", ListHref: base, Search: lq.Search, SearchLabel: "Search by name or source",
@@ -448,7 +448,7 @@ func (h *Handler) renderClaimNew(c echo.Context, status int, st *formState) erro
 		return err
 	}
 	base := wsHref(c, w, "/claims")
-	d := pages.ResNewData{Header: workspaceHeader(c, v, w, "Claims"), Title: "Create Claim", ListHref: base, Form: pages.ResForm{Action: base + "/new", Submit: "Create Claim", Fields: fs}}
+	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Claims"), Title: "Create Claim", ListHref: base, Form: pages.ResForm{Action: base + "/new", Submit: "Create Claim", Fields: fs}}
 	p := h.resPage(c, w, "Create Claim", layout.Crumb{Label: "Claims", Href: base}, layout.Crumb{Label: "Create Claim"})
 	return render.Render(c, status, pages.ResNew(p, d))
 }
@@ -465,7 +465,7 @@ func (h *Handler) ClaimCreate(c echo.Context) error {
 		return h.renderClaimNew(c, statusOf(st), st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The claim "+cl.Name+" was created.")
 	return render.Redirect(c, wsHref(c, w, "/claims/"+strconv.FormatInt(cl.ID, 10)))
@@ -484,7 +484,7 @@ func (h *Handler) renderClaim(c echo.Context, status int, w models.Workspace, cl
 	v := render.Viewer(c)
 	base := wsHref(c, w, "/claims/"+strconv.FormatInt(cl.ID, 10))
 	manage := v.Perms.CanIn(authz.ManageWorkspaceClaims, w.ID)
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Claims"), Title: cl.Name, Noun: "claim",
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Claims"), Title: cl.Name, Noun: "claim",
 		ListHref: wsHref(c, w, "/claims"), ListLabel: "Claims", ReadOnly: !manage,
 		Details: []pages.ResDetail{{Label: "Name", Value: cl.Name}, {Label: "Source type", Value: cl.SourceType}, {Label: "Source", Value: cl.Source, Code: true},
 			{Label: "Token", Value: cl.Token}, {Label: "Scopes", List: cl.ScopeList()},
@@ -521,7 +521,7 @@ func (h *Handler) ClaimUpdate(c echo.Context) error {
 		return h.renderClaim(c, statusOf(st), w, cl, st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The claim "+up.Name+" was saved.")
 	return render.Redirect(c, wsHref(c, w, "/claims/"+strconv.FormatInt(cl.ID, 10)))
@@ -542,7 +542,7 @@ func (h *Handler) ClaimDelete(c echo.Context) error {
 	}
 	cl := render.Claim(c)
 	if err := h.Models.DeleteClaim(c.Request().Context(), *v, w.ID, cl.ID, actor(c)); err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The claim "+cl.Name+" was deleted.")
 	return render.Redirect(c, wsHref(c, w, "/claims"))
@@ -570,7 +570,7 @@ func (h *Handler) ClaimPreview(c echo.Context) error {
 		if fs, ok := failed(c, "preview", err); ok {
 			st, status = fs, http.StatusUnprocessableEntity
 		} else if err != nil {
-			return workspaceOutcome(err)
+			return outcome(err)
 		} else {
 			r := pages.ResResult{ID: "result", Kind: "info", Title: "Claims for " + strings.TrimSpace(c.FormValue("user"))}
 			for _, p := range got {
@@ -587,7 +587,7 @@ func (h *Handler) ClaimPreview(c echo.Context) error {
 		}
 	}
 	base := wsHref(c, w, "/claims")
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Claims"), Title: "Preview", Noun: "preview", ListHref: base, ListLabel: "Claims",
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Claims"), Title: "Preview", Noun: "preview", ListHref: base, ListLabel: "Claims",
 		Details: []pages.ResDetail{{Label: "What it shows", Value: "The claims of this workspace that a user of the tenant would get in their tokens for the scopes chosen."}},
 		Results: results,
 		Forms: []pages.ResForm{{ID: "preview", Title: "Preview claims", Action: base + "/preview", Submit: "Preview", Fields: []pages.ResField{

@@ -23,7 +23,7 @@ func (h *Handler) PolicyList(c echo.Context) error {
 	lq := resListParams(c)
 	rows, next, err := h.Models.ListPolicies(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	base := wsHref(c, w, "/policies")
 	d := pages.ResListData{Title: "Policies", Noun: "policy", ListHref: base, Search: lq.Search, SearchLabel: "Search by name or description",
@@ -62,7 +62,7 @@ func (h *Handler) renderPolicyNew(c echo.Context, status int, st *formState) err
 		return err
 	}
 	base := wsHref(c, w, "/policies")
-	d := pages.ResNewData{Header: workspaceHeader(c, v, w, "Policies"), Title: "Create Policy", ListHref: base,
+	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Policies"), Title: "Create Policy", ListHref: base,
 		Form: pages.ResForm{Action: base + "/new", Submit: "Create Policy", Fields: policyFields(st, "new", models.Policy{})}}
 	p := h.resPage(c, w, "Create Policy", layout.Crumb{Label: "Policies", Href: base}, layout.Crumb{Label: "Create Policy"})
 	return render.Render(c, status, pages.ResNew(p, d))
@@ -84,7 +84,7 @@ func (h *Handler) PolicyCreate(c echo.Context) error {
 		return h.renderPolicyNew(c, statusOf(st), st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The policy "+p.Name+" was created. Try it with Test.")
 	return render.Redirect(c, wsHref(c, w, "/policies/"+strconv.FormatInt(p.ID, 10)))
@@ -119,7 +119,7 @@ func (h *Handler) renderPolicy(c echo.Context, status int, st *formState, result
 	}
 	base := wsHref(c, w, "/policies/"+strconv.FormatInt(p.ID, 10))
 	manage := v.Perms.CanIn(authz.ManageWorkspacePolicies, w.ID)
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Policies"), Title: p.Name, Noun: "policy",
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Policies"), Title: p.Name, Noun: "policy",
 		ListHref: wsHref(c, w, "/policies"), ListLabel: "Policies", ReadOnly: !manage,
 		Details: []pages.ResDetail{
 			{Label: "Name", Value: p.Name}, {Label: "Description", Value: p.Description}, {Label: "Definition", Value: p.Definition, Code: true},
@@ -160,7 +160,7 @@ func (h *Handler) PolicyUpdate(c echo.Context) error {
 		return h.renderPolicy(c, statusOf(st), st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The policy "+up.Name+" was saved.")
 	return render.Redirect(c, wsHref(c, w, "/policies/"+strconv.FormatInt(p.ID, 10)))
@@ -182,7 +182,7 @@ func (h *Handler) PolicyTest(c echo.Context) error {
 		return h.renderPolicy(c, http.StatusUnprocessableEntity, st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	r := pages.ResResult{ID: "result", Kind: "deny", Title: "Deny", Lines: []string{"The policy yields false for this input."}}
 	switch {
@@ -207,7 +207,7 @@ func (h *Handler) renderPolicyDelete(c echo.Context, status int, msg string) err
 		return err
 	}
 	base := wsHref(c, w, "/policies/"+strconv.FormatInt(p.ID, 10))
-	d := pages.ResDeleteData{Header: workspaceHeader(c, v, w, "Policies"), Title: "Delete " + p.Name + "?", Action: base + "/delete", Submit: "Delete policy", BackHref: base,
+	d := pages.ResDeleteData{Header: h.workspaceHeader(c, v, w, "Policies"), Title: "Delete " + p.Name + "?", Action: base + "/delete", Submit: "Delete policy", BackHref: base,
 		Lines: []string{"The policy " + p.Name + " will be deleted. A policy that an API names cannot be deleted."}, Error: msg}
 	pg := h.resPage(c, w, "Delete "+p.Name, layout.Crumb{Label: "Policies", Href: wsHref(c, w, "/policies")}, layout.Crumb{Label: p.Name, Href: base}, layout.Crumb{Label: "Delete"})
 	return render.Render(c, status, pages.ResDelete(pg, d))
@@ -225,7 +225,7 @@ func (h *Handler) PolicyDelete(c echo.Context) error {
 		return h.renderPolicyDelete(c, http.StatusUnprocessableEntity, st.Errors["policy"])
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The policy "+p.Name+" was deleted.")
 	return render.Redirect(c, wsHref(c, w, "/policies"))

@@ -26,7 +26,7 @@ func (h *Handler) ServiceList(c echo.Context) error {
 	lq := resListParams(c)
 	rows, next, err := h.Models.ListServices(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	base := wsHref(c, w, "/services")
 	d := pages.ResListData{Title: "Services", Noun: "service", ListHref: base, Search: lq.Search, SearchLabel: "Search by name or audience",
@@ -64,7 +64,7 @@ func (h *Handler) renderServiceNew(c echo.Context, status int, st *formState) er
 		return err
 	}
 	base := wsHref(c, w, "/services")
-	d := pages.ResNewData{Header: workspaceHeader(c, v, w, "Services"), Title: "Create Service", ListHref: base,
+	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Services"), Title: "Create Service", ListHref: base,
 		Intro: "A service is an API that accepts the workspace's access tokens.",
 		Form:  pages.ResForm{Action: base + "/new", Submit: "Create Service", Fields: serviceFields(st, "new", models.Service{})}}
 	p := h.resPage(c, w, "Create Service", layout.Crumb{Label: "Services", Href: base}, layout.Crumb{Label: "Create Service"})
@@ -84,7 +84,7 @@ func (h *Handler) ServiceCreate(c echo.Context) error {
 		return h.renderServiceNew(c, http.StatusUnprocessableEntity, st)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The service "+sv.Name+" was created. Add its scopes and APIs, or import them from an OpenAPI document.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)))
@@ -115,7 +115,7 @@ func (h *Handler) renderService(c echo.Context, status int, st *formState, resul
 	base := wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10))
 	manage := v.Perms.CanIn(authz.ManageServicesInWorkspace, w.ID)
 	manageAPIs := v.Perms.CanIn(authz.ManageWorkspaceAPIs, w.ID)
-	d := pages.ResShowData{Header: workspaceHeader(c, v, w, "Services"), Title: sv.Name, Noun: "service",
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Services"), Title: sv.Name, Noun: "service",
 		ListHref: wsHref(c, w, "/services"), ListLabel: "Services", ReadOnly: !manage,
 		Details: []pages.ResDetail{
 			{Label: "Name", Value: sv.Name}, {Label: "Audience", Value: sv.Audience, Code: true}, {Label: "Description", Value: sv.Description},
@@ -215,7 +215,7 @@ func (h *Handler) ServiceUpdate(c echo.Context) error {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The service "+up.Name+" was saved.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)))
@@ -241,7 +241,7 @@ func (h *Handler) ServiceDeleteForm(c echo.Context) error {
 		return err
 	}
 	base := wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10))
-	d := pages.ResDeleteData{Header: workspaceHeader(c, v, w, "Services"), Title: "Delete " + sv.Name + "?", Action: base + "/delete", Submit: "Delete service", BackHref: base,
+	d := pages.ResDeleteData{Header: h.workspaceHeader(c, v, w, "Services"), Title: "Delete " + sv.Name + "?", Action: base + "/delete", Submit: "Delete service", BackHref: base,
 		Lines: []string{fmt.Sprintf("This deletes the service %s (%s) with its %d %s and %d %s. Tokens for its audience will no longer be issued.",
 			sv.Name, sv.Audience, n.Scopes, pluralWord(n.Scopes, "scope", "scopes"), n.APIs, pluralWord(n.APIs, "API", "APIs"))}}
 	p := h.resPage(c, w, "Delete "+sv.Name, layout.Crumb{Label: "Services", Href: wsHref(c, w, "/services")}, layout.Crumb{Label: sv.Name, Href: base}, layout.Crumb{Label: "Delete"})
@@ -256,7 +256,7 @@ func (h *Handler) ServiceDelete(c echo.Context) error {
 		return err
 	}
 	if err := h.Models.DeleteService(c.Request().Context(), *v, w.ID, sv.ID, actor(c)); err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The service "+sv.Name+" was deleted.")
 	return render.Redirect(c, wsHref(c, w, "/services"))
@@ -274,7 +274,7 @@ func (h *Handler) ServiceAddScope(c echo.Context) error {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The scope "+sc.Scope+" was added.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"#scopes"))
@@ -292,7 +292,7 @@ func (h *Handler) ServiceRemoveScope(c echo.Context) error {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The scope was removed.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"#scopes"))
@@ -319,7 +319,7 @@ func (h *Handler) ServiceAddAPI(c echo.Context) error {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
 	if err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The API "+api.Method+" "+api.Path+" was added.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"#apis"))
@@ -333,7 +333,7 @@ func (h *Handler) ServiceRemoveAPI(c echo.Context) error {
 		return err
 	}
 	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, render.APIID(c), actor(c)); err != nil {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", "The API was removed.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"#apis"))
@@ -351,7 +351,7 @@ func (h *Handler) ServiceImport(c echo.Context) error {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		return workspaceOutcome(err)
+		return outcome(err)
 	}
 	if err != nil {
 		return echo.ErrNotFound

@@ -134,7 +134,7 @@ func (h *Handler) resPage(c echo.Context, w models.Workspace, title string, crum
 // renderList renders a resource list.
 func (h *Handler) renderList(c echo.Context, w models.Workspace, d pages.ResListData) error {
 	v := render.Viewer(c)
-	d.Header = workspaceHeader(c, v, w, d.Title)
+	d.Header = h.workspaceHeader(c, v, w, d.Title)
 	return render.Render(c, http.StatusOK, pages.ResList(h.resPage(c, w, d.Title+" · "+w.Name, layout.Crumb{Label: d.Title}), d))
 }
 

@@ -17,9 +17,28 @@ import (
 // AdminListQuery selects a page of the Administrators list.
 type AdminListQuery struct {
 	Search string // matched against e-mail and name, case-insensitively
-	After  string // keyset cursor: the last e-mail of the previous page
+	After  string // keyset cursor: the Next of the previous page
 	Limit  int    // page size, 1..100 (default 25)
+	// Role keeps administrators holding that built-in role (unexpired, in
+	// the tenant or in a workspace); Status those of that status.
+	Role   string
+	Status AdminStatus
+	Sort   AdminSort // AdminSortEmail by default
 }
+
+// AdminSort is an order of the Administrators list.
+type AdminSort string
+
+// The orders of the Administrators list; each ends with the e-mail, unique
+// in the tenant, so the keyset cursor is exact.
+const (
+	AdminSortEmail      AdminSort = "email"
+	AdminSortName       AdminSort = "name"         // given name, family name
+	AdminSortLastSignIn AdminSort = "last_sign_in" // most recent first, never last
+)
+
+// AdminSorts are the orders the list offers.
+var AdminSorts = []AdminSort{AdminSortEmail, AdminSortName, AdminSortLastSignIn}
 
 // AdminListItem is one row of the list: an administrator with their roles.
 type AdminListItem struct {
@@ -49,18 +68,19 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 	}
 	db := s.DB.WithContext(ctx)
 	// The page's ids come from the covering index (tenant_id, email,
-	// given_name, family_name) alone; only the rows of the page are read.
-	ids := db.Model(&Administrator{}).Select("id").Where("tenant_id = ?", tenantID)
-	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
-		like := "%" + escapeLike(search) + "%"
-		ids = ids.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
-	}
+	// given_name, family_name) alone when sorted by e-mail; only the rows
+	// of the page are read.
+	ids := s.adminFilter(db, tenantID, q).Select("id")
+	order := adminOrder(q.Sort)
 	if q.After != "" {
-		ids = ids.Where("email > ?", q.After)
+		var err error
+		if ids, err = adminAfter(db, ids, tenantID, q.Sort, q.After); err != nil {
+			ids = ids.Where("1 = 0") // a cursor from nowhere: an empty page
+		}
 	}
-	ids = ids.Order("email").Limit(q.Limit + 1)
+	ids = ids.Order(order).Limit(q.Limit + 1)
 	var admins []Administrator
-	if err := db.Select(adminListColumns).Where("id IN (?)", ids).Order("email").Find(&admins).Error; err != nil {
+	if err := db.Select(adminListColumns).Where("id IN (?)", ids).Order(order).Find(&admins).Error; err != nil {
 		return AdminPage{}, err
 	}
 	var page AdminPage
@@ -615,4 +635,76 @@ func roleOrNone(r authz.Role) any {
 		return nil
 	}
 	return r.Key
+}
+
+// adminFilter is the list's WHERE: the tenant, the search, the role and
+// the status.
+func (s *Store) adminFilter(db *gorm.DB, tenantID int64, q AdminListQuery) *gorm.DB {
+	f := db.Model(&Administrator{}).Where("tenant_id = ?", tenantID)
+	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
+		like := "%" + escapeLike(search) + "%"
+		f = f.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
+	}
+	if q.Status != "" {
+		f = f.Where("status = ?", q.Status)
+	}
+	if q.Role != "" {
+		f = f.Where("id IN (?)", db.Model(&RoleBinding{}).Select("administrator_id").
+			Where("tenant_id = ? AND role_key = ? AND (expires_at IS NULL OR expires_at > ?)", tenantID, q.Role, s.now()))
+	}
+	return f
+}
+
+// AdminCountCap is where the list's total stops being exact: beyond it the
+// count says "more than".
+const AdminCountCap = 100_000
+
+// CountAdministratorsMatching counts the administrators the list's filters
+// keep, up to AdminCountCap; more reports there are more than that.
+func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64, q AdminListQuery) (n int64, more bool, err error) {
+	db := s.DB.WithContext(ctx)
+	capped := s.adminFilter(db, tenantID, q).Select("id").Limit(AdminCountCap + 1)
+	if err := db.Table("(?) AS matching", capped).Count(&n).Error; err != nil {
+		return 0, false, err
+	}
+	if n > AdminCountCap {
+		return AdminCountCap, true, nil
+	}
+	return n, false, nil
+}
+
+func adminOrder(sort AdminSort) string {
+	switch sort {
+	case AdminSortName:
+		return "LOWER(given_name || ' ' || family_name), email"
+	case AdminSortLastSignIn:
+		return "CASE WHEN last_sign_in_at IS NULL THEN 1 ELSE 0 END, last_sign_in_at DESC, email"
+	}
+	return "email"
+}
+
+// adminAfter continues the list after the administrator whose e-mail is
+// cursor (the last of the previous page), in the sort's order: the
+// comparisons read that row's own values, so they match the database's
+// ordering exactly (case folding, time format).
+func adminAfter(db, q *gorm.DB, tenantID int64, sort AdminSort, cursor string) (*gorm.DB, error) {
+	ref := func(col string) *gorm.DB {
+		return db.Model(&Administrator{}).Select(col).Where("tenant_id = ? AND email = ?", tenantID, cursor)
+	}
+	switch sort {
+	case AdminSortName:
+		const name = "LOWER(given_name || ' ' || family_name)"
+		return q.Where("("+name+" > (?) OR ("+name+" = (?) AND email > ?))", ref(name), ref(name), cursor), nil
+	case AdminSortLastSignIn:
+		var last Administrator
+		if err := ref("id, last_sign_in_at").Take(&last).Error; err != nil {
+			return q, notFound(err)
+		}
+		if last.LastSignInAt == nil { // among those who never signed in
+			return q.Where("last_sign_in_at IS NULL AND email > ?", cursor), nil
+		}
+		at := ref("last_sign_in_at")
+		return q.Where("(last_sign_in_at < (?) OR (last_sign_in_at = (?) AND email > ?) OR last_sign_in_at IS NULL)", at, at, cursor), nil
+	}
+	return q.Where("email > ?", cursor), nil
 }

@@ -9,6 +9,7 @@ import (
 // shows it to whoever may read the system environment and notifications
 // (Tenant Admins, Tenant Auditors and Tenant Members).
 type TenantOverview struct {
+	Admins             AdminSummary // the administrators and their invitations, as the dashboard counts them
 	Administrators     map[AdminStatus]int64
 	Workspaces         int64
 	PendingInvitations int64 // usable invitation links
@@ -29,22 +30,15 @@ const InvitationsExpiringWithin = 48 * time.Hour
 func (s *Store) Overview(ctx context.Context, tenantID int64) (TenantOverview, error) {
 	var o TenantOverview
 	var err error
-	if o.Administrators, err = s.CountAdministrators(ctx, tenantID); err != nil {
+	if o.Admins, err = s.AdminSummary(ctx, tenantID); err != nil {
 		return o, err
 	}
+	o.Administrators = map[AdminStatus]int64{AdminActive: o.Admins.Active, AdminInvited: o.Admins.Invited, AdminInactive: o.Admins.Inactive}
+	o.PendingInvitations, o.ExpiringInvitations = o.Admins.PendingLinks, o.Admins.ExpiringLinks
 	if o.Workspaces, err = s.CountWorkspaces(ctx, tenantID); err != nil {
 		return o, err
 	}
 	db := s.DB.WithContext(ctx)
-	now := s.now()
-	var inv struct{ Pending, Expiring int64 }
-	if err := db.Model(&Invitation{}).
-		Select("COUNT(*) AS pending, COALESCE(SUM(CASE WHEN expires_at <= ? THEN 1 ELSE 0 END), 0) AS expiring", now.Add(InvitationsExpiringWithin)).
-		Where("tenant_id = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?", tenantID, now).
-		Scan(&inv).Error; err != nil {
-		return o, err
-	}
-	o.PendingInvitations, o.ExpiringInvitations = inv.Pending, inv.Expiring
 	failed := db.Model(&OutboxEmail{}).Where("tenant_id = ? AND sent_at IS NULL AND attempts > 0", tenantID)
 	if err := failed.Count(&o.UndeliveredEmails).Error; err != nil {
 		return o, err

@@ -297,7 +297,7 @@ type PoolUserPage struct {
 func (s *Store) ListPoolUsers(ctx context.Context, p IdentityPool, q PoolUserListQuery) (PoolUserPage, error) {
 	var page PoolUserPage
 	if p.Admins() {
-		ap, err := s.ListAdministrators(ctx, p.TenantID, AdminListQuery(q))
+		ap, err := s.ListAdministrators(ctx, p.TenantID, AdminListQuery{Search: q.Search, After: q.After, Limit: q.Limit})
 		if err != nil {
 			return page, err
 		}

@@ -62,7 +62,7 @@ var auditRowRE = regexp.MustCompile(`<time datetime="[^"]+">`)
 // auditRows counts the event rows on an Audit log page.
 func auditRows(body string) int { return len(auditRowRE.FindAllString(body, -1)) }
 
-var olderRE = regexp.MustCompile(`href="(/t/acme/audit\?before=\d+[^"]*)">Older events`)
+var olderRE = regexp.MustCompile(`href="(/t/acme/audit\?before=\d+[^"]*)" rel="next">Older events`)
 
 func TestAuditLogListsAndFilters(t *testing.T) {
 	t.Parallel()
@@ -189,7 +189,7 @@ func TestAuditLogPagesByKeyset(t *testing.T) {
 				}
 				seen[l] = true
 			}
-			if n > 0 && !strings.Contains(r.Body, `href="/t/acme/audit?action=user.updated">← Newest</a>`) {
+			if n > 0 && !strings.Contains(r.Body, `href="/t/acme/audit?action=user.updated" rel="prev">← Newest</a>`) {
 				t.Errorf("page %d has no link back to the newest events", n+1)
 			}
 			m := olderRE.FindStringSubmatch(r.Body)

@@ -101,6 +101,7 @@ func New(cfg Config, deps Deps) *Server {
 	// more (no tenant lookup, no session).
 	app := e.Group("", csrf.Provide, limits.middleware, csrf.Middleware)
 	rt := routes(app, h, guards, limits)
+	renderer.Routes = rt.Perms
 	return &Server{Echo: e, Routes: rt}
 }
 
@@ -239,6 +240,8 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 		case http.StatusForbidden:
 			d.Title, d.Message = "Access denied", "You do not have permission to do this. Ask a Tenant Admin if you need access."
 			switch {
+			case handlers.RefusalReason(err) != "": // a business rule said why (handlers/outcome.go)
+				d.Title, d.Message = "Not allowed", handlers.RefusalReason(err)
 			case errors.Is(err, gm.ErrCSRFToken):
 				d.Title, d.Message = "This form has expired", "Go back, reload the page and try again."
 			case errors.Is(err, gm.ErrCrossOrigin):

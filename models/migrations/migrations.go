@@ -35,6 +35,7 @@ func all() []*gormigrate.Migration {
 		identityPools(),
 		outboxSMS(),
 		workspaceResources(),
+		adminListFilters(),
 	}
 }
 

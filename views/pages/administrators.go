@@ -23,9 +23,14 @@ type AdminRow struct {
 type AdminListData struct {
 	Rows      []AdminRow
 	Search    string
-	NextHref  string
-	FirstHref string // link back to the first page, "" on it
+	Pager     components.Pager
 	CanCreate bool
+	// The filters (role, status) and the order (sort) chosen, their
+	// choices, and how many administrators the filters keep.
+	Role, Status, Sort     string
+	Roles, Statuses, Sorts []Option
+	Filtered               bool
+	Total                  string // "1,234 administrators", "More than 100,000 administrators"
 }
 
 // Option is one choice of a select.
@@ -44,6 +49,9 @@ type AdminNewData struct {
 	Role       string
 	Roles      []Option
 	Errors     map[string]string
+	// ExistingHref is the User Profile of the administrator who already
+	// has the e-mail typed (ExistingName), when that is the error.
+	ExistingHref, ExistingName string
 	// AskStepUp: the viewer may grant Tenant Admin, which needs a step-up.
 	AskStepUp bool
 	StepUp    components.StepUp

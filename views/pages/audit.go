@@ -1,5 +1,7 @@
 package pages
 
+import "gatehouse/views/components"
+
 // AuditChange is one changed field of an audit event, its values already
 // formatted for display ("—" for none).
 type AuditChange struct {
@@ -52,12 +54,11 @@ type AuditData struct {
 	Actions    []AuditActionGroup
 	Filtered   bool // some filter is set
 	Rows       []AuditRow
-	ListHref   string          // the form's action and the Clear link
-	ExportHref string          // the CSV of the filtered list; "" while the filters are invalid
-	NextHref   string          // older events; "" on the last page
-	NewestHref string          // back to the newest events; "" on the first page
-	EmptyHint  string          // what an empty log says; "" for the tenant's wording
-	Chain      *AuditChainView // the hash chain's verification; nil on a workspace's screen
+	ListHref   string           // the form's action and the Clear link
+	ExportHref string           // the CSV of the filtered list; "" while the filters are invalid
+	Pager      components.Pager // Older events, back to the Newest
+	EmptyHint  string           // what an empty log says; "" for the tenant's wording
+	Chain      *AuditChainView  // the hash chain's verification; nil on a workspace's screen
 }
 
 // AuditChainView is how far the tenant's hash-chained audit log has been

@@ -1,5 +1,7 @@
 package pages
 
+import "gatehouse/views/components"
+
 // ConnectionRow is one row of the Connections list.
 type ConnectionRow struct {
 	Href        string
@@ -22,8 +24,7 @@ type ConnectionListData struct {
 	Tabs      []ConnectionTab
 	TypeName  string // the filtered type's name, "" for all
 	Rows      []ConnectionRow
-	NextHref  string
-	FirstHref string
+	Pager     components.Pager
 	CanCreate bool
 }
 

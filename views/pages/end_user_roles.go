@@ -1,5 +1,7 @@
 package pages
 
+import "gatehouse/views/components"
+
 // EndUserRoleRow is one row of the Roles list.
 type EndUserRoleRow struct {
 	Href        string
@@ -11,8 +13,7 @@ type EndUserRoleRow struct {
 type EndUserRoleListData struct {
 	Rows      []EndUserRoleRow
 	Search    string
-	NextHref  string
-	FirstHref string
+	Pager     components.Pager
 	CanCreate bool
 }
 

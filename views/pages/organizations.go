@@ -35,8 +35,7 @@ type OrgRow struct {
 type OrgListData struct {
 	Rows      []OrgRow
 	Search    string
-	NextHref  string
-	FirstHref string // back to the first page, "" on it
+	Pager     components.Pager
 	CanCreate bool
 }
 
@@ -117,8 +116,7 @@ type OrgMembersData struct {
 	Header        OrgHeader
 	Rows          []OrgMemberRow
 	Total         string
-	NextHref      string
-	FirstHref     string
+	Pager         components.Pager
 	CanManage     bool
 	CanPick       bool   // the viewer may search users (Read Users)
 	CandidatesURL string // the picker's JSON endpoint
@@ -177,8 +175,7 @@ type OrgRoleChoice struct {
 type OrgInvitationsData struct {
 	Header        OrgHeader
 	Rows          []OrgInvitationRow
-	NextHref      string
-	FirstHref     string
+	Pager         components.Pager
 	CanManage     bool
 	Email         string
 	Roles         []OrgRoleChoice

@@ -1,5 +1,7 @@
 package pages
 
+import "gatehouse/views/components"
+
 // KeyValueRow is one key/value pair shown or edited (attributes, metadata).
 type KeyValueRow struct {
 	Key   string
@@ -19,10 +21,9 @@ type UserRow struct {
 
 // UserListData is User Management > Users.
 type UserListData struct {
-	Rows      []UserRow
-	Search    string
-	NextHref  string
-	FirstHref string // link back to the first page, "" on it
+	Rows   []UserRow
+	Search string
+	Pager  components.Pager
 	// Partial: the search stopped after Window users before filling the
 	// page; NextHref searches older ones.
 	Partial   bool

@@ -16,8 +16,7 @@ type WorkspaceRow struct {
 type WorkspaceListData struct {
 	Rows      []WorkspaceRow
 	Search    string
-	NextHref  string
-	FirstHref string // back to the first page, "" on it
+	Pager     components.Pager
 	CanCreate bool
 	// Scoped is true when the viewer sees only the workspaces their
 	// workspace roles are bound to.
@@ -81,8 +80,7 @@ type AccessRow struct {
 type WorkspaceAccessData struct {
 	Header        WorkspaceHeader
 	Rows          []AccessRow
-	NextHref      string
-	FirstHref     string
+	Pager         components.Pager
 	CanManage     bool
 	RoleOptions   []Option
 	CandidatesURL string

@@ -56,6 +56,9 @@ func CSRF(c echo.Context) string {
 // Renderer builds pages.
 type Renderer struct {
 	Flashes *session.Flashes
+	// Routes is the route table's permissions, from which the navigation
+	// and the workspace tabs are built (set once the routes are).
+	Routes Routes
 }
 
 // Page returns the layout data for the request.
@@ -73,8 +76,8 @@ func (r *Renderer) Page(c echo.Context, title string, crumbs ...layout.Crumb) la
 	}
 	if v := Viewer(c); v != nil {
 		p.Viewer = &layout.Viewer{Name: v.Administrator.DisplayName(), Email: v.Administrator.Email, Roles: v.RoleNames()}
-		p.Nav = Nav(v.Tenant.Slug, v.Perms, c.Request().URL.Path)
-		p.Nav, p.Switcher = workspaceNav(c, v, p.Nav)
+		p.Nav = r.Routes.Nav(v.Tenant.Slug, v.Perms, c.Request().URL.Path)
+		p.Nav, p.Switcher = r.Routes.workspaceNav(c, v, p.Nav)
 		p.ReadOnly = v.Perms.ReadOnly()
 	}
 	if r.Flashes != nil {

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"gatehouse/models"
-	"gatehouse/models/authz"
 	"gatehouse/views/layout"
 
 	"github.com/labstack/echo/v4"
@@ -33,10 +32,13 @@ func WorkspacePath(tenantSlug, workspaceSlug, rest string) string {
 // viewer who sees workspaces only through workspace roles gets those
 // workspaces by name instead, and nothing of the others. The switcher is
 // offered when the viewer can see more than one workspace.
-func workspaceNav(c echo.Context, v *models.Viewer, nav []layout.NavSection) ([]layout.NavSection, *layout.WorkspaceSwitcher) {
+func (rs Routes) workspaceNav(c echo.Context, v *models.Viewer, nav []layout.NavSection) ([]layout.NavSection, *layout.WorkspaceSwitcher) {
 	if len(v.Workspaces) == 0 {
 		return nav, nil
 	}
+	// The Workspaces list's entry, for those whose permissions open it tenant-wide.
+	listPerm, ok := rs.Perm("/workspaces")
+	seesList := ok && v.Perms.Can(listPerm)
 	path := c.Request().URL.Path
 	list := "/t/" + v.Tenant.Slug + "/workspaces"
 	current, inWorkspace := Workspace(c)
@@ -47,10 +49,10 @@ func workspaceNav(c echo.Context, v *models.Viewer, nav []layout.NavSection) ([]
 			Active: path == href || strings.HasPrefix(path, href+"/") || (inWorkspace && current.ID == w.ID)})
 	}
 	allHref := ""
-	if v.Perms.Can(authz.GetWorkspace) || v.MoreWorkspaces {
+	if seesList || v.MoreWorkspaces {
 		allHref = list
 	}
-	if !v.Perms.Can(authz.GetWorkspace) {
+	if !seesList {
 		section := layout.NavSection{Title: "Workspaces", Items: items}
 		if v.MoreWorkspaces {
 			section.Items = append(append([]layout.NavItem(nil), items...),
