@@ -269,11 +269,7 @@ func (h *Handler) AccountTOTPRemove(c echo.Context) error {
 // anyone else's session id is 404.
 func (h *Handler) AccountEndSession(c echo.Context) error {
 	v := render.Viewer(c)
-	sid := c.Param("session")
-	if len(sid) != 64 {
-		return echo.ErrNotFound
-	}
-	err := h.Models.EndSession(c.Request().Context(), *v, v.Administrator.ID, sid, actor(c))
+	err := h.Models.EndSession(c.Request().Context(), *v, v.Administrator.ID, render.SessionID(c), actor(c))
 	if errors.Is(err, models.ErrNotFound) {
 		return echo.ErrNotFound
 	}

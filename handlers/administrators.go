@@ -186,15 +186,6 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 	return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)))
 }
 
-// adminID parses the :id parameter; anything but a positive number is 404.
-func adminID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
-}
-
 // AdminProfile is the User Profile.
 func (h *Handler) AdminProfile(c echo.Context) error {
 	return h.renderProfile(c, http.StatusOK, nil, "", "")
@@ -202,10 +193,7 @@ func (h *Handler) AdminProfile(c echo.Context) error {
 
 func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]string, role, expires string) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	prof, err := h.Models.AdministratorProfile(c.Request().Context(), v.Tenant.ID, id)
 	if err != nil {
 		return err
@@ -338,7 +326,7 @@ func (h *Handler) profileOutcomeOf(c echo.Context, err error, success, stepUpFor
 	switch {
 	case err == nil:
 		h.Flashes.Set(c, "success", success)
-		id, _ := adminID(c)
+		id := render.Admin(c).ID
 		// To the top of the profile, where the flash says what happened.
 		return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(id, 10)))
 	case errors.Is(err, models.ErrNotFound):
@@ -374,10 +362,7 @@ func capitalise(s string) string {
 // AdminAssignRole assigns a tenant role, optionally until a date.
 func (h *Handler) AdminAssignRole(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	var expires *time.Time
 	if s := strings.TrimSpace(c.FormValue("expires_at")); s != "" {
 		d, perr := time.Parse("2006-01-02", s)
@@ -405,27 +390,17 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 // AdminRemoveRole removes one role binding.
 func (h *Handler) AdminRemoveRole(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	bid, perr := strconv.ParseInt(c.Param("binding"), 10, 64)
-	if perr != nil {
-		return echo.ErrNotFound
-	}
-	err = h.Models.RemoveRole(c.Request().Context(), *v, id, bid, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.RemoveRole(c.Request().Context(), *v, id, render.BindingID(c), actor(c))
 	return h.profileOutcome(c, err, "The role was removed.")
 }
 
 // AdminSetStatus is Manage: activate or deactivate.
 func (h *Handler) AdminSetStatus(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	status := models.AdminStatus(c.FormValue("status"))
-	err = h.Models.SetStatus(c.Request().Context(), *v, id, status, actor(c))
+	err := h.Models.SetStatus(c.Request().Context(), *v, id, status, actor(c))
 	msg := "The administrator was activated."
 	if status == models.AdminInactive {
 		msg = "The administrator was deactivated and signed out everywhere."
@@ -436,11 +411,8 @@ func (h *Handler) AdminSetStatus(c echo.Context) error {
 // AdminResendInvitation sends a new invitation link.
 func (h *Handler) AdminResendInvitation(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	err = h.Models.ResendInvitation(c.Request().Context(), *v, id, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.ResendInvitation(c.Request().Context(), *v, id, actor(c))
 	if err == nil {
 		h.wakeMail()
 	}
@@ -450,41 +422,24 @@ func (h *Handler) AdminResendInvitation(c echo.Context) error {
 // AdminRevokeInvitation withdraws the pending invitation.
 func (h *Handler) AdminRevokeInvitation(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	err = h.Models.RevokeInvitation(c.Request().Context(), *v, id, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.RevokeInvitation(c.Request().Context(), *v, id, actor(c))
 	return h.profileOutcome(c, err, "The invitation was revoked.")
 }
 
 // AdminEndSession ends one of the administrator's sessions.
 func (h *Handler) AdminEndSession(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	sid := c.Param("session")
-	if len(sid) != 64 {
-		return echo.ErrNotFound
-	}
-	err = h.Models.EndSession(c.Request().Context(), *v, id, sid, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.EndSession(c.Request().Context(), *v, id, render.SessionID(c), actor(c))
 	return h.profileOutcome(c, err, "The session was ended.")
 }
 
 // AdminSendPasswordReset e-mails the administrator a password-reset link.
 func (h *Handler) AdminSendPasswordReset(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	a, err := h.Models.AdministratorByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
-	_, err = h.Models.SendPasswordReset(c.Request().Context(), v.Tenant, a, actor(c))
+	a := render.Admin(c)
+	_, err := h.Models.SendPasswordReset(c.Request().Context(), v.Tenant, a, actor(c))
 	if errors.Is(err, models.ErrNotActive) {
 		err = &models.ValidationError{Fields: map[string]string{"_form": a.DisplayName() + " is not active: only active administrators can reset their password. Resend the invitation instead."}}
 	}

@@ -116,11 +116,7 @@ func (h *Handler) APITokenCreate(c echo.Context) error {
 // APITokenRevoke revokes a token at once.
 func (h *Handler) APITokenRevoke(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return echo.ErrNotFound
-	}
-	tok, err := h.Models.RevokeAPIToken(c.Request().Context(), *v, id, actor(c))
+	tok, err := h.Models.RevokeAPIToken(c.Request().Context(), *v, render.APITokenID(c), actor(c))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return echo.ErrNotFound

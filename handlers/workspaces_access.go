@@ -134,11 +134,7 @@ func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, perr := strconv.ParseInt(c.Param("binding"), 10, 64)
-	if perr != nil || id <= 0 {
-		return echo.ErrNotFound
-	}
-	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, id, actor(c))
+	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, render.BindingID(c), actor(c))
 	if err != nil {
 		return workspaceOutcome(err)
 	}

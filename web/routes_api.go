@@ -61,7 +61,7 @@ func apiRoutes(app *echo.Group, t tenantRoutes, h *handlers.Handler, guards *gm.
 	const tokens = "/settings/api-tokens"
 	t.need(http.MethodGet, tokens, h.APITokenList, authz.ReadTenantRoles)
 	t.need(http.MethodPost, tokens, h.APITokenCreate, authz.ManageTenantRoles)
-	t.need(http.MethodPost, tokens+"/:id/revoke", h.APITokenRevoke, authz.ManageTenantRoles)
+	t.need(http.MethodPost, tokens+"/:token/revoke", h.APITokenRevoke, authz.ManageTenantRoles, guards.Loaders().APIToken)
 	t.need(http.MethodGet, "/settings/api", h.APIDocs, authz.ReadTenantRoles)
 
 	var list []APIRoute

@@ -66,6 +66,7 @@ func New(cfg Config, deps Deps) *Server {
 
 	e.HTTPErrorHandler = errorHandler(renderer, guards, logger)
 	e.Pre(deps.Instrument...)
+	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: http.StatusMovedPermanently,
 		Skipper:      func(c echo.Context) bool { return isTenantRoot(c.Request().URL.Path) },
@@ -308,6 +309,18 @@ func readForm(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
 			}
+		}
+		return next(c)
+	}
+}
+
+// headAsGet answers HEAD like GET (the router knows only GET routes):
+// net/http sends the headers and drops the body, so a monitor's HEAD / is
+// 200 like its GET, not 405.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodHead {
+			c.Request().Method = http.MethodGet
 		}
 		return next(c)
 	}
