@@ -69,10 +69,14 @@ func (h *Handler) renderAccountTyped(c echo.Context, status int, errs map[string
 	if err != nil {
 		return err
 	}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
 	a := prof.Administrator
 	d := pages.AccountData{
 		Name: a.DisplayName(), Email: a.Email, GivenName: a.GivenName, FamilyName: a.FamilyName,
-		Roles:      roleBadges(prof.Bindings, h.Models.Now(), workspaces),
+		Roles:      roleBadges(prof.Bindings, h.Models.Now(), workspaces, dir),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		Policy: sec.Policy().Describe(), TOTPOn: a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		TOTPRequired: sec.RequireTOTP, Errors: errs,

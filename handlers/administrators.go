@@ -37,13 +37,10 @@ func adminCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
 	return append(cr, more...)
 }
 
-func roleBadges(bs []models.RoleBinding, now time.Time, workspaces map[int64]models.Workspace) []pages.RoleBadge {
+func roleBadges(bs []models.RoleBinding, now time.Time, workspaces map[int64]models.Workspace, dir authz.Directory) []pages.RoleBadge {
 	out := make([]pages.RoleBadge, 0, len(bs))
 	for _, b := range bs {
-		name := b.RoleKey
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
-			name = r.Name
-		}
+		name := roleName(dir, b.RoleKey)
 		if b.WorkspaceID != nil {
 			if w, ok := workspaces[*b.WorkspaceID]; ok {
 				name += " · " + w.Name
@@ -91,12 +88,23 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Custom roles are named from the tenant's directory (one query, only
+	// when the page shows one).
+	var dir authz.Directory
+	for _, b := range all {
+		if authz.IsCustom(authz.RoleKey(b.RoleKey)) {
+			if dir, err = h.roleDirectory(c); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	d := pages.AdminListData{Search: q, CanCreate: v.Can(authz.ManageTenantRoles)}
 	for _, it := range page.Items {
 		a := it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
 			Href: adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)), Name: a.DisplayName(), Email: a.Email,
-			Roles: roleBadges(it.Bindings, now, workspaces), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
+			Roles: roleBadges(it.Bindings, now, workspaces, dir), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
 		})
 	}
 	base := url.Values{}
@@ -117,9 +125,9 @@ func (h *Handler) AdminList(c echo.Context) error {
 	return render.Render(c, http.StatusOK, pages.AdminList(p, d))
 }
 
-func roleOptions(v *models.Viewer) []pages.Option {
+func roleOptions(v *models.Viewer, dir authz.Directory) []pages.Option {
 	var out []pages.Option
-	for _, ch := range models.TenantRoleChoices(*v) {
+	for _, ch := range models.TenantRoleChoices(*v, dir) {
 		out = append(out, pages.Option{Value: string(ch.Role.Key), Label: ch.Role.Name, Disabled: ch.Disabled, Reason: ch.Reason})
 	}
 	return out
@@ -138,7 +146,11 @@ func canGrantTenantAdmin(opts []pages.Option) bool {
 
 // renderAdminNew shows Create New with what was typed and the messages.
 func (h *Handler) renderAdminNew(c echo.Context, status int, d pages.AdminNewData) error {
-	d.Roles = roleOptions(render.Viewer(c))
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
+	d.Roles = roleOptions(render.Viewer(c), dir)
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -192,21 +204,36 @@ func (h *Handler) AdminProfile(c echo.Context) error {
 }
 
 func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]string, role, expires string) error {
-	v := render.Viewer(c)
 	id := render.Admin(c).ID
-	prof, err := h.Models.AdministratorProfile(c.Request().Context(), v.Tenant.ID, id)
+	d, a, err := h.adminProfileData(c, id, adminsPath(c, "/"+strconv.FormatInt(id, 10)), errs, role, expires)
 	if err != nil {
 		return err
 	}
+	p := h.R.Page(c, a.DisplayName(), adminCrumbs(c, layout.Crumb{Label: a.DisplayName()})...)
+	return render.Render(c, status, pages.AdminProfile(p, d))
+}
+
+// adminProfileData builds the User Profile of administrator id (base is
+// its URL; role and expiry forms post under it), for the profile and for
+// the Administrators pool's Roles page.
+func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs map[string]string, role, expires string) (pages.AdminProfileData, models.Administrator, error) {
+	v := render.Viewer(c)
+	prof, err := h.Models.AdministratorProfile(c.Request().Context(), v.Tenant.ID, id)
+	if err != nil {
+		return pages.AdminProfileData{}, models.Administrator{}, err
+	}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return pages.AdminProfileData{}, models.Administrator{}, err
+	}
 	now := h.Models.Now()
 	a := prof.Administrator
-	base := adminsPath(c, "/"+strconv.FormatInt(a.ID, 10))
 	d := pages.AdminProfileData{
 		ID: a.ID, BaseURL: base, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		CanManage: v.Can(authz.ManageTenantRoles) && v.Tenant.AdminManagement() == models.AdminManagementClassic, IsSelf: a.ID == v.Administrator.ID,
-		RoleOptions: roleOptions(v), Errors: errs, Role: role, ExpiresAt: expires,
-		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v)),
+		RoleOptions: roleOptions(v, dir), Errors: errs, Role: role, ExpiresAt: expires,
+		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v, dir)),
 		MinDate:       now.UTC().Format("2006-01-02"),
 		TOTPOn:        a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		Locked: a.Locked(now), LockedUntil: fmtTime(a.LockedUntil, ""),
@@ -231,13 +258,10 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 	}
 	workspaces, err := h.workspacesOf(c, v.Tenant.ID, prof.Bindings)
 	if err != nil {
-		return err
+		return d, a, err
 	}
 	for _, b := range prof.Bindings {
-		name, scope := b.RoleKey, "Tenant"
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
-			name = r.Name
-		}
+		name, scope := roleName(dir, b.RoleKey), "Tenant"
 		if b.WorkspaceID != nil {
 			scope = fmt.Sprintf("Workspace #%d (deleted)", *b.WorkspaceID)
 			if w, ok := workspaces[*b.WorkspaceID]; ok {
@@ -270,8 +294,10 @@ func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]stri
 			EndURL: base + "/sessions/" + s.ID + "/delete", Current: s.ID == current,
 		})
 	}
-	p := h.R.Page(c, a.DisplayName(), adminCrumbs(c, layout.Crumb{Label: a.DisplayName()})...)
-	return render.Render(c, status, pages.AdminProfile(p, d))
+	if d.Check, err = h.accessCheck(c, a, base); err != nil {
+		return d, a, err
+	}
+	return d, a, nil
 }
 
 // deviceName summarises a user agent as "Browser on OS".
@@ -380,11 +406,11 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 		return h.profileOutcomeOf(c, &models.ValidationError{Fields: stepErrs}, "", "role")
 	}
 	err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
-	name := c.FormValue("role")
-	if r, ok := authz.RoleByKey(authz.RoleKey(name)); ok {
-		name = r.Name
+	dir, derr := h.roleDirectory(c)
+	if derr != nil {
+		return derr
 	}
-	return h.profileOutcomeOf(c, err, name+" was assigned.", "role")
+	return h.profileOutcomeOf(c, err, roleName(dir, c.FormValue("role"))+" was assigned.", "role")
 }
 
 // AdminRemoveRole removes one role binding.

@@ -63,7 +63,8 @@ func (h *Handler) renderAPITokens(c echo.Context, status int, d pages.APITokensD
 	if d.Roles == nil {
 		d.Roles = map[string]bool{}
 	}
-	for _, rc := range models.TenantRoleChoices(*v) {
+	// Tokens hold built-in roles only (custom roles are for administrators).
+	for _, rc := range models.TenantRoleChoices(*v, authz.Directory{}) {
 		d.RoleChoices = append(d.RoleChoices, pages.TokenRoleChoice{Key: string(rc.Role.Key), Name: rc.Role.Name, Disabled: rc.Disabled, Reason: rc.Reason})
 	}
 	for _, r := range authz.WorkspaceRoles() {

@@ -50,7 +50,11 @@ func workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, activ
 		{"Overview", "", authz.GetWorkspace},
 		{"Manage Access", "/access", authz.ReadWorkspaceRoles},
 		{"Audit log", "/audit", authz.ReadAuditEvents},
+		{"Identity Providers", "/idps", authz.ReadIdentityPools}, // the Admin workspace's only
 	} {
+		if t.path == "/idps" && w.Kind != models.WorkspaceKindAdmin {
+			continue
+		}
 		if v.Perms.CanIn(t.perm, w.ID) {
 			h.Tabs = append(h.Tabs, pages.WorkspaceTab{Label: t.label, Href: base + t.path, Active: t.label == active})
 		}
@@ -212,9 +216,13 @@ func (h *Handler) renderWorkspaceDelete(c echo.Context, status int, confirm stri
 		errs = map[string]string{}
 	}
 	d := pages.WorkspaceDeleteData{Header: workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
 	now := h.Models.Now()
 	for _, e := range page.Items {
-		d.People = append(d.People, accessRow(c, w, e, now))
+		d.People = append(d.People, accessRow(c, w, e, now, dir))
 	}
 	p := h.R.Page(c, "Delete "+w.Name, workspaceCrumbs(c, w, layout.Crumb{Label: "Delete"})...)
 	return render.Render(c, status, pages.WorkspaceDelete(p, d))
@@ -300,7 +308,7 @@ func workspaceRoleNames(v *models.Viewer, workspaceID int64) string {
 		if g.WorkspaceID != workspaceID {
 			continue
 		}
-		if r, ok := authz.RoleByKey(g.Role); ok {
+		if r, ok := v.Roles.Role(g.Role); ok {
 			names = append(names, r.Name)
 		}
 	}

@@ -2,8 +2,11 @@ package models
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // AdminStatus is the lifecycle state of an administrator.
@@ -15,25 +18,6 @@ const (
 	AdminActive   AdminStatus = "active"
 	AdminInactive AdminStatus = "inactive"
 )
-
-// PoolKind tells an identity pool's purpose.
-type PoolKind string
-
-// Identity pool kinds.
-const (
-	PoolAdministrators PoolKind = "administrators"
-	PoolUsers          PoolKind = "users"
-)
-
-// IdentityPool is a tenant's directory of identities. Every tenant has one
-// built-in pool of kind administrators ("Administrators").
-type IdentityPool struct {
-	ID        int64    `gorm:"primaryKey"`
-	TenantID  int64    `gorm:"not null;index"`
-	Name      string   `gorm:"size:200;not null"`
-	Kind      PoolKind `gorm:"size:30;not null"`
-	CreatedAt time.Time
-}
 
 // Administrator is a user of the tenant's administrators identity pool.
 type Administrator struct {
@@ -57,8 +41,12 @@ type Administrator struct {
 	// were last warned that they would be deactivated for not signing in.
 	ActivatedAt      *time.Time
 	DormancyWarnedAt *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Attributes and Metadata are JSON objects of strings, validated by
+	// the Administrators pool's schemas (identity_pools.go).
+	Attributes string `gorm:"not null;default:'{}'"`
+	Metadata   string `gorm:"not null;default:'{}'"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // DisplayName is the administrator's full name, or the e-mail when unnamed.
@@ -86,10 +74,22 @@ func (s *Store) AdministratorByID(ctx context.Context, tenantID, id int64) (Admi
 	return a, notFound(err)
 }
 
-// AdministratorByEmail loads an administrator of the tenant by e-mail.
+// AdministratorByEmail loads an administrator of the tenant by any of
+// their `email` identifiers (the sign-in e-mail is one of them).
 func (s *Store) AdministratorByEmail(ctx context.Context, tenantID int64, email string) (Administrator, error) {
 	var a Administrator
-	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND email = ?", tenantID, NormalizeEmail(email)).Take(&a).Error
+	email = NormalizeEmail(email)
+	db := s.DB.WithContext(ctx)
+	err := db.Where("tenant_id = ? AND email = ?", tenantID, email).Take(&a).Error
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		return a, err
+	}
+	err = db.Where("tenant_id = ? AND id = (?)", tenantID,
+		db.Model(&PoolIdentifier{}).Select("user_id").
+			Where("pool_id = (?) AND type = ? AND value = ?",
+				db.Model(&IdentityPool{}).Select("id").Where("tenant_id = ? AND kind = ?", tenantID, PoolAdministrators),
+				IdentifierEmail, email).Limit(1)).
+		Take(&a).Error
 	return a, notFound(err)
 }
 

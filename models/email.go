@@ -84,12 +84,15 @@ type DormancyWarningEmail struct {
 // OutboxEmail is a message waiting to be (or already) delivered. It is
 // written in the same transaction as the change that sends it.
 type OutboxEmail struct {
-	ID            int64  `gorm:"primaryKey"`
-	TenantID      *int64 `gorm:"index"`
-	ToAddr        string `gorm:"size:320;not null"`
-	Subject       string `gorm:"size:500;not null"`
-	TextBody      string `gorm:"not null"`
-	HTMLBody      string `gorm:"not null"`
+	ID       int64  `gorm:"primaryKey"`
+	TenantID *int64 `gorm:"index"`
+	ToAddr   string `gorm:"size:320;not null"`
+	Subject  string `gorm:"size:500;not null"`
+	TextBody string `gorm:"not null"`
+	HTMLBody string `gorm:"not null"`
+	// Channel is how the message goes: ChannelEmail (to an e-mail address)
+	// or ChannelSMS (a text message to a mobile number, Text only).
+	Channel       string `gorm:"size:10;not null;default:'email'"`
 	Attempts      int    `gorm:"not null;default:0"`
 	NextAttemptAt time.Time
 	LockedUntil   *time.Time
@@ -98,10 +101,24 @@ type OutboxEmail struct {
 	CreatedAt     time.Time
 }
 
+// Outbox channels.
+const (
+	ChannelEmail = "email"
+	ChannelSMS   = "sms"
+)
+
 func enqueueEmail(tx *gorm.DB, now time.Time, tenantID *int64, to string, m Email) error {
 	return tx.Create(&OutboxEmail{
 		TenantID: tenantID, ToAddr: to, Subject: m.Subject, TextBody: m.Text, HTMLBody: m.HTML,
-		NextAttemptAt: now, CreatedAt: now,
+		Channel: ChannelEmail, NextAttemptAt: now, CreatedAt: now,
+	}).Error
+}
+
+// enqueueSMS queues a text message to a mobile number (E.164) through the
+// same outbox as e-mails: delivered by the SMS sender, retried alike.
+func enqueueSMS(tx *gorm.DB, now time.Time, tenantID *int64, to, text string) error {
+	return tx.Create(&OutboxEmail{
+		TenantID: tenantID, ToAddr: to, TextBody: text, Channel: ChannelSMS, NextAttemptAt: now, CreatedAt: now,
 	}).Error
 }
 

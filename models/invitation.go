@@ -216,6 +216,11 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 		if named != nil {
 			admin.GivenName, admin.FamilyName = named.Given, named.Family
 		}
+		// The link came to their sign-in e-mail: that address is verified.
+		if err := tx.Model(&PoolAddress{}).Where("pool_id = ? AND user_id = ? AND type = ? AND value = ? AND verified_at IS NULL",
+			admin.PoolID, admin.ID, AddressEmail, admin.Email).Update("verified_at", now).Error; err != nil {
+			return err
+		}
 		return writeAudit(tx, now, admin.TenantID, inviteeActor(meta, admin), "administrator.invitation_accepted",
 			adminTarget(admin), ch)
 	})

@@ -70,7 +70,10 @@ func (s *Store) SeedAdministrators(ctx context.Context, tenant Tenant, n int, pa
 				}
 				admins[i] = a
 			}
-			if err := tx.CreateInBatches(&admins, 500).Error; err != nil {
+			if err := tx.Session(&gorm.Session{SkipHooks: true}).CreateInBatches(&admins, 500).Error; err != nil {
+				return err
+			}
+			if err := backfillIdentities(tx, "administrators", pool.ID, admins[0].ID, admins[len(admins)-1].ID); err != nil {
 				return err
 			}
 			bindings := make([]RoleBinding, 0, size)

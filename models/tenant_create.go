@@ -63,11 +63,11 @@ func (s *Store) CreateTenant(ctx context.Context, in CreateTenantInput, actor Ac
 			}
 			return err
 		}
-		pool := IdentityPool{TenantID: tenant.ID, Name: "Administrators", Kind: PoolAdministrators, CreatedAt: now}
+		pool := IdentityPool{TenantID: tenant.ID, Name: "Administrators", Slug: string(PoolAdministrators), Kind: PoolAdministrators, CreatedAt: now}
 		if err := tx.Create(&pool).Error; err != nil {
 			return err
 		}
-		if err := tx.Create(&IdentityPool{TenantID: tenant.ID, Name: "Users", Kind: PoolUsers, CreatedAt: now}).Error; err != nil {
+		if err := tx.Create(&IdentityPool{TenantID: tenant.ID, Name: "Users", Slug: string(PoolUsers), Kind: PoolUsers, CreatedAt: now}).Error; err != nil {
 			return err
 		}
 		admin = Administrator{TenantID: tenant.ID, PoolID: pool.ID, Email: in.AdminEmail,

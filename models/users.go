@@ -170,7 +170,7 @@ func usersPool(tx *gorm.DB, tenantID int64, now time.Time) (int64, error) {
 	if err := tx.Where("tenant_id = ? AND kind = ?", tenantID, PoolUsers).Order("id").Take(&pool).Error; err == nil {
 		return pool.ID, nil
 	}
-	pool = IdentityPool{TenantID: tenantID, Name: "Users", Kind: PoolUsers, CreatedAt: now}
+	pool = IdentityPool{TenantID: tenantID, Name: "Users", Slug: string(PoolUsers), Kind: PoolUsers, CreatedAt: now}
 	if err := tx.Create(&pool).Error; err != nil {
 		return 0, err
 	}
@@ -181,6 +181,7 @@ func usersPool(tx *gorm.DB, tenantID int64, now time.Time) (int64, error) {
 type UserListQuery struct {
 	Search string // matched against e-mail, username, phone and name, case-insensitively
 	After  int64  // keyset cursor: the id below which the page starts (newest first)
+	PoolID int64  // only the users of this pool; 0: the built-in Users pool
 	Limit  int    // page size, 1..100 (default 25)
 }
 
@@ -200,8 +201,10 @@ type UserPage struct {
 // (A variable so that tests can make it small.)
 var UserSearchWindow = 50_000
 
-// ListUsers returns a page of the tenant's users, newest first. Browsing
-// costs one query whatever the tenant's size: the page's ids come from the
+// ListUsers returns a page of the users of one of the tenant's end-user
+// pools (the Users pool unless q.PoolID says), newest first. Besides one
+// query telling whether the tenant has pools of its own, browsing costs one
+// query whatever the tenant's size: the page's ids come from the
 // covering index (tenant_id, id, email, username, phone, given_name,
 // family_name) walked backwards from the cursor, and only the rows of the
 // page are read. A search costs two: first the ids of the matches among the
@@ -213,9 +216,31 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)
+	if q.PoolID == 0 {
+		// The Users list shows the built-in Users pool: a tenant without
+		// pools of its own needs no pool filter (the covering index
+		// answers alone); one with them is filtered to the Users pool.
+		var custom []int64
+		if err := db.Model(&IdentityPool{}).Where("tenant_id = ? AND kind = ?", tenantID, PoolCustom).Limit(1).Pluck("id", &custom).Error; err != nil {
+			return UserPage{}, err
+		}
+		if len(custom) > 0 {
+			var pools []int64
+			if err := db.Model(&IdentityPool{}).Where("tenant_id = ? AND kind = ?", tenantID, PoolUsers).Limit(1).Pluck("id", &pools).Error; err != nil {
+				return UserPage{}, err
+			}
+			if len(pools) > 0 {
+				q.PoolID = pools[0]
+			}
+		}
+	}
+	scope, scopeArgs := "tenant_id = ?", []any{tenantID}
+	if q.PoolID != 0 {
+		scope, scopeArgs = "tenant_id = ? AND pool_id = ?", []any{tenantID, q.PoolID}
+	}
 	search := strings.ToLower(strings.TrimSpace(q.Search))
 	if search == "" {
-		ids := db.Model(&User{}).Select("id").Where("tenant_id = ?", tenantID)
+		ids := db.Model(&User{}).Select("id").Where(scope, scopeArgs...)
 		if q.After > 0 {
 			ids = ids.Where("id < ?", q.After)
 		}
@@ -246,11 +271,12 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 	// b is the id of the window's last (oldest) user, 0 when fewer than
 	// UserSearchWindow users are left: hits come with hit = 1, then one row
 	// with hit = 0 carries b.
-	sql := "WITH b AS (SELECT COALESCE((SELECT id FROM users WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0) AS id) " +
-		"SELECT id, 1 AS hit FROM (SELECT id FROM users WHERE tenant_id = ? AND id < ? AND id >= (SELECT id FROM b) AND (" + cond + ") " +
+	sql := "WITH b AS (SELECT COALESCE((SELECT id FROM users WHERE " + scope + " AND id < ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0) AS id) " +
+		"SELECT id, 1 AS hit FROM (SELECT id FROM users WHERE " + scope + " AND id < ? AND id >= (SELECT id FROM b) AND (" + cond + ") " +
 		"ORDER BY id DESC LIMIT ?) m " +
 		"UNION ALL SELECT id, 0 FROM b"
-	args := []any{tenantID, after, UserSearchWindow - 1, tenantID, after}
+	args := append(append([]any{}, scopeArgs...), after, UserSearchWindow-1)
+	args = append(append(args, scopeArgs...), after)
 	args = append(args, condArgs...)
 	args = append(args, q.Limit+1)
 	var rows []struct {
@@ -341,6 +367,8 @@ type CreateUserInput struct {
 	Username   string
 	GivenName  string
 	FamilyName string
+	// PoolID is the end-user pool the user joins; 0: the Users pool.
+	PoolID int64
 	// Not on the form: an accepted invitation sets them.
 	Status        UserStatus // "" means new
 	EmailVerified bool
@@ -385,9 +413,12 @@ func (s *Store) CreateUserTx(tx *gorm.DB, tenantID int64, in CreateUserInput, ac
 		return User{}, err
 	}
 	now := s.now()
-	pool, err := usersPool(tx, tenantID, now)
-	if err != nil {
-		return User{}, err
+	pool := in.PoolID
+	if pool == 0 {
+		var err error
+		if pool, err = usersPool(tx, tenantID, now); err != nil {
+			return User{}, err
+		}
 	}
 	u := User{TenantID: tenantID, PoolID: pool, Email: in.Email, EmailVerified: in.EmailVerified && in.Email != "",
 		Username: in.Username, GivenName: in.GivenName, FamilyName: in.FamilyName, Status: in.Status,
@@ -499,6 +530,9 @@ func (s *Store) UpdateUser(ctx context.Context, tenantID, id int64, in UpdateUse
 			}
 			return res.Error
 		}
+		if err := syncUserIdentities(tx, f, u, after, now); err != nil {
+			return err
+		}
 		u = after
 		return writeAudit(tx, now, tenantID, actor, "user.updated", userTarget(u), ch)
 	})
@@ -570,6 +604,9 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, id int64, actor Actor)
 		}
 		if res.RowsAffected != 1 {
 			return ErrNotFound
+		}
+		if err := deleteIdentities(tx, u.PoolID, u.ID); err != nil {
+			return err
 		}
 		ch := Changes{}
 		for k, v := range map[string]string{"email": u.Email, "username": u.Username, "given_name": u.GivenName, "family_name": u.FamilyName} {

@@ -29,6 +29,7 @@ type Config struct {
 	BaseURL         string        // GATEHOUSE_BASE_URL, default http:// + Addr
 	SecretKey       string        // GATEHOUSE_SECRET_KEY (≥ 32 characters)
 	SMTPURL         string        // GATEHOUSE_SMTP_URL; empty = mail to the log
+	SMSURL          string        // GATEHOUSE_SMS_URL: the HTTP SMS gateway; empty = text messages to the log
 	MailFrom        string        // GATEHOUSE_MAIL_FROM, default gatehouse@<base URL host>
 	InvitationTTL   time.Duration // GATEHOUSE_INVITATION_TTL, default 168h
 	ResetTTL        time.Duration // GATEHOUSE_RESET_TTL, default 1h
@@ -95,6 +96,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DataDir:         or(getenv("GATEHOUSE_DATA_DIR"), "./data"),
 		SecretKey:       getenv("GATEHOUSE_SECRET_KEY"),
 		SMTPURL:         strings.TrimSpace(getenv("GATEHOUSE_SMTP_URL")),
+		SMSURL:          strings.TrimSpace(getenv("GATEHOUSE_SMS_URL")),
 		MailFrom:        strings.TrimSpace(getenv("GATEHOUSE_MAIL_FROM")),
 		InvitationTTL:   7 * 24 * time.Hour,
 		ResetTTL:        time.Hour,

@@ -64,6 +64,25 @@ func (r tenantRoutes) needAnywhere(method, path string, h echo.HandlerFunc, p au
 	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.NeedAnywhere(p)}, loaders)
 }
 
+// needPool registers a signed-in route of one identity pool (its path has
+// :pool, the slug) guarded by permission p; the pool is loaded inside the
+// URL's tenant (404 when there is none).
+func (r tenantRoutes) needPool(method, path string, h echo.HandlerFunc, p authz.Permission, loaders ...gm.Loader) {
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.Need(p), r.guards.IdentityPool}, loaders, "pool")
+}
+
+// needPoolUsers registers a signed-in route about the users of one
+// identity pool: reading them (manage false) or managing them needs Read /
+// Manage Identity Pool Users, which Read / Manage Users stands for in the
+// end-user pools (Editor - Users); see gm.CanPoolUsers.
+func (r tenantRoutes) needPoolUsers(method, path string, h echo.HandlerFunc, manage bool, loaders ...gm.Loader) {
+	p, alt := authz.ReadIdentityPoolUsers, authz.ReadUsers
+	if manage {
+		p, alt = authz.ManageIdentityPoolUsers, authz.ManageUsers
+	}
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.NeedOneOf(p, alt), r.guards.IdentityPool, gm.NeedPoolUsers(manage)}, loaders, "pool")
+}
+
 // public registers a tenant route that needs no sign-in (sign-in itself).
 func (r tenantRoutes) public(method, path string, h echo.HandlerFunc) {
 	r.g.Add(method, path, h)
@@ -95,6 +114,9 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	limited(limits.invitations, http.MethodPost, "/invitations/:token", h.InvitationAccept)
 	app.GET("/password-reset/:token", h.PasswordResetShow)
 	limited(limits.passwordReset, http.MethodPost, "/password-reset/:token", h.PasswordReset)
+	// Address verification links (Start OTP verification of a pool user's address).
+	app.GET("/verify/:token", h.VerifyAddressShow)
+	limited(limits.passwordReset, http.MethodPost, "/verify/:token", h.VerifyAddress)
 	// Organization invitations: the organization is found through the invitation.
 	app.GET("/o/:organization/invitations/:token", h.OrgInvitationShow)
 	limited(limits.invitations, http.MethodPost, "/o/:organization/invitations/:token", h.OrgInvitationAccept)
@@ -222,6 +244,10 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodPost, admins+"/:admin/unlock", classic(h.AdminUnlock), authz.ManageTenantRoles, load.Admin)
 	t.need(http.MethodPost, admins+"/:admin/totp/reset", classic(h.AdminResetTOTP), authz.ManageTenantRoles, load.Admin)
 
+	// Governance (issue 16): custom administrator roles, the access
+	// explainer, access reviews, elevation, four eyes. Kept together here.
+	governanceRoutes(t, h, load)
+
 	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.
 	const settings = "/settings"
@@ -238,6 +264,49 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodGet, settings+"/sso", h.SSOSettings, authz.ReadMFAMethods)
 	t.need(http.MethodPost, settings+"/sso", h.SSOSettingsSave, authz.ManageMFAMethods)
 	t.need(http.MethodPost, settings+"/sso/remove", h.SSORemove, authz.ManageMFAMethods)
+
+	// Identity Pools (Read / Manage Identity Pools): the built-in
+	// Administrators and Users pools and created ones, their settings and
+	// their two attribute schemas. Their users (needPoolUsers): Tenant
+	// Admins manage every pool's, Tenant Auditors read them, Editor - Users
+	// manages the end-user pools' only. The Administrators pool's users
+	// have a Roles page (the User Profile's rules). The Admin workspace's
+	// Identity Providers lead to the Administrators pool (Manage Pool).
+	const pools, pool, pusers, puser = "/identity-pools", "/identity-pools/:pool", "/identity-pools/:pool/users", "/identity-pools/:pool/users/:id"
+	t.need(http.MethodGet, pools, h.PoolList, authz.ReadIdentityPools)
+	t.need(http.MethodGet, pools+"/new", h.PoolNewForm, authz.ManageIdentityPools)
+	t.need(http.MethodPost, pools+"/new", h.PoolCreate, authz.ManageIdentityPools)
+	t.need(http.MethodPost, pools, h.PoolCreate, authz.ManageIdentityPools)
+	t.needPool(http.MethodGet, pool, h.PoolShow, authz.ReadIdentityPools)
+	t.needPool(http.MethodPost, pool, h.PoolUpdate, authz.ManageIdentityPools)
+	t.needPool(http.MethodGet, pool+"/delete", h.PoolDeleteForm, authz.ManageIdentityPools)
+	t.needPool(http.MethodPost, pool+"/delete", h.PoolDelete, authz.ManageIdentityPools)
+	t.needPool(http.MethodGet, pool+"/attributes", h.PoolSchema, authz.ReadIdentityPools)
+	t.needPool(http.MethodPost, pool+"/attributes", h.PoolAddAttribute, authz.ManageIdentityPools)
+	t.needPool(http.MethodPost, pool+"/attributes/:attr/delete", h.PoolRemoveAttribute, authz.ManageIdentityPools, gm.ID("attr"))
+	t.needPool(http.MethodGet, pool+"/metadata", h.PoolSchema, authz.ReadIdentityPools)
+	t.needPool(http.MethodPost, pool+"/metadata", h.PoolAddAttribute, authz.ManageIdentityPools)
+	t.needPool(http.MethodPost, pool+"/metadata/:attr/delete", h.PoolRemoveAttribute, authz.ManageIdentityPools, gm.ID("attr"))
+	t.needPoolUsers(http.MethodGet, pusers, h.PoolUserList, false)
+	t.needPoolUsers(http.MethodGet, pusers+"/new", h.PoolUserNewForm, true)
+	t.needPoolUsers(http.MethodPost, pusers+"/new", h.PoolUserCreate, true)
+	t.needPoolUsers(http.MethodPost, pusers, h.PoolUserCreate, true)
+	t.needPoolUsers(http.MethodGet, puser, h.PoolUserShow, false, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/identifiers", h.PoolUserAddIdentifier, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/identifiers/:identifier/delete", h.PoolUserRemoveIdentifier, true, gm.ID("id"), gm.ID("identifier"))
+	t.needPoolUsers(http.MethodPost, puser+"/addresses", h.PoolUserAddAddress, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/addresses/:address/delete", h.PoolUserRemoveAddress, true, gm.ID("id"), gm.ID("address"))
+	t.needPoolUsers(http.MethodPost, puser+"/addresses/:address/verify", h.PoolUserStartVerification, true, gm.ID("id"), gm.ID("address"))
+	t.needPoolUsers(http.MethodPost, puser+"/attributes", h.PoolUserSaveAttributes, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/metadata", h.PoolUserSaveAttributes, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/status", h.PoolUserSetStatus, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/password-reset", h.PoolUserPasswordReset, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodGet, puser+"/roles", gm.AdminPoolOnly(h.PoolUserRoles), false, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/roles", gm.AdminPoolOnly(h.PoolUserAssignRole), true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/roles/:binding/delete", gm.AdminPoolOnly(h.PoolUserRemoveRole), true, gm.ID("id"), gm.ID("binding"))
+	adminWS := gm.AdminWorkspaceOnly
+	t.needIn(http.MethodGet, one+"/idps", adminWS(h.IDPList), authz.ReadIdentityPools)
+	t.needIn(http.MethodGet, one+"/idps/builtin", adminWS(h.IDPShow), authz.ReadIdentityPools)
 
 	// Account: every signed-in administrator's own page (always about
 	// themselves: the administrator comes from the session, not the URL).

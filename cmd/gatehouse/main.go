@@ -166,7 +166,11 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	if err != nil {
 		return err
 	}
-	worker := &mail.Worker{DB: a.db, Sender: sender, Logger: logger, Now: time.Now}
+	sms, err := mail.NewSMSSender(a.cfg.SMSURL, logger)
+	if err != nil {
+		return err
+	}
+	worker := &mail.Worker{DB: a.db, Sender: sender, SMS: sms, Logger: logger, Now: time.Now}
 	tel, err := telemetry.Setup(ctx, tcfg, telemetry.Deps{Store: a.store, IdleTimeout: a.cfg.IdleTimeout, Logger: logger})
 	if err != nil {
 		return err

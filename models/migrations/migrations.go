@@ -31,6 +31,9 @@ func all() []*gormigrate.Migration {
 		passkeys(),
 		sso(),
 		apiTokens(),
+		customRoles(),
+		identityPools(),
+		outboxSMS(),
 	}
 }
 

@@ -21,6 +21,9 @@ import (
 type Worker struct {
 	DB     *gorm.DB
 	Sender Sender
+	// SMS delivers the outbox's text messages (models.ChannelSMS); nil:
+	// they are written to the log.
+	SMS    SMSSender
 	Logger *slog.Logger
 	Now    func() time.Time
 
@@ -146,7 +149,7 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 			break
 		}
 		sendCtx, endSend := w.sendContext(ctx)
-		sendErr := w.Sender.Send(sendCtx, Message{To: row.ToAddr, Subject: row.Subject, Text: row.TextBody, HTML: row.HTMLBody})
+		sendErr := w.deliver(sendCtx, row)
 		endSend()
 		if sendErr != nil && ctx.Err() != nil {
 			// Interrupted by shutdown, not the mail server's fault: no attempt counted.
@@ -242,4 +245,16 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		timer.Reset(next)
 	}
+}
+
+// deliver hands one outbox row to its channel's sender.
+func (w *Worker) deliver(ctx context.Context, row models.OutboxEmail) error {
+	if row.Channel == models.ChannelSMS {
+		sms := w.SMS
+		if sms == nil {
+			sms = &LogSMSSender{Logger: w.logger()}
+		}
+		return sms.SendSMS(ctx, SMS{To: row.ToAddr, Text: row.TextBody})
+	}
+	return w.Sender.Send(ctx, Message{To: row.ToAddr, Subject: row.Subject, Text: row.TextBody, HTML: row.HTMLBody})
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"gatehouse/models"
+	"gatehouse/models/authz"
 	"gatehouse/web/render"
 
 	"github.com/labstack/echo/v4"
@@ -43,6 +44,9 @@ type Loaders struct {
 	// APIToken is :token, an API token's id (revoking looks it up in the
 	// viewer's tenant: not found there is 404).
 	APIToken Loader
+	// AdminRole is :role of Tenant Settings > Roles: an administrator
+	// role's key, built in or custom to the viewer's tenant.
+	AdminRole Loader
 }
 
 // Loaders returns the loaders, reading through g.Models.
@@ -80,6 +84,16 @@ func (g *Guards) Loaders() Loaders {
 		}),
 		APIToken: loadID("token", render.SetAPITokenID, func(_ context.Context, _ echo.Context, _ *models.Viewer, id int64) (int64, error) {
 			return id, nil
+		}),
+		AdminRole: load("role", render.SetAdminRoleKey, func(ctx context.Context, _ echo.Context, v *models.Viewer, raw string) (string, error) {
+			dir, err := m.RoleDirectory(ctx, v.Tenant.ID)
+			if err != nil {
+				return "", err
+			}
+			if _, ok := dir.Role(authz.RoleKey(raw)); !ok {
+				return "", models.ErrNotFound
+			}
+			return raw, nil
 		}),
 		Session: load("session", render.SetSessionID, func(_ context.Context, _ echo.Context, _ *models.Viewer, raw string) (string, error) {
 			if !isHex64(raw) {
@@ -134,4 +148,12 @@ func isHex64(s string) bool {
 		}
 	}
 	return true
+}
+
+// ID is the loader of a numeric path parameter whose object the handler's
+// model call finds inside its parent (a pool user's identifier, say): a
+// positive number, else 404; render.ParamID reads it.
+func ID(param string) Loader {
+	return loadID(param, func(c echo.Context, id int64) { render.SetParamID(c, param, id) },
+		func(_ context.Context, _ echo.Context, _ *models.Viewer, id int64) (int64, error) { return id, nil })
 }

@@ -23,6 +23,7 @@ const (
 	keySession    ctxKey = "gatehouse.session_id"
 	keyOrgInvite  ctxKey = "gatehouse.org_invitation_id"
 	keyAPIToken   ctxKey = "gatehouse.api_token_id"
+	keyAdminRole  ctxKey = "gatehouse.admin_role_key"
 )
 
 func set[T any](c echo.Context, k ctxKey, v T) { c.Set(string(k), v) }
@@ -97,3 +98,22 @@ func SetAPITokenID(c echo.Context, id int64) { set(c, keyAPIToken, id) }
 
 // APITokenID is the :token the loader read.
 func APITokenID(c echo.Context) int64 { return get[int64](c, keyAPIToken) }
+
+// SetAdminRoleKey records the :role of Tenant Settings > Roles: the key of
+// a built-in or custom administrator role of the viewer's tenant.
+func SetAdminRoleKey(c echo.Context, key string) { set(c, keyAdminRole, key) }
+
+// AdminRoleKey is the :role the loader found.
+func AdminRoleKey(c echo.Context) string { return get[string](c, keyAdminRole) }
+
+// SetParamID records a numeric path parameter a loader checked (a positive
+// number; the model looking it up scopes it to the tenant and its parent
+// object, 404 otherwise).
+func SetParamID(c echo.Context, param string, id int64) { c.Set("gatehouse.param."+param, id) }
+
+// ParamID is the numeric path parameter param a loader checked (0 when no
+// loader did).
+func ParamID(c echo.Context, param string) int64 {
+	id, _ := c.Get("gatehouse.param." + param).(int64)
+	return id
+}
