@@ -166,3 +166,60 @@ func TestAPIUsersConnectionsRoles(t *testing.T) {
 		}
 	})
 }
+
+// TestAPIIdentityPools: pools listed with their user counts; users of the
+// Users pool created, read and switched off by an Editor - Users token,
+// which gets 403 in the Administrators pool; a Tenant Admin token invites
+// an administrator through the Administrators pool.
+func TestAPIIdentityPools(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		_, tn, _ := app.Owner("acme", "owner@example.com")
+		admin := apiToken(t, app, tn, "", "tenant_admin")
+		editor := apiToken(t, app, tn, "", "editor_users")
+		var pools struct {
+			Data []struct {
+				Slug  string `json:"slug"`
+				Users *int64 `json:"users"`
+			} `json:"data"`
+		}
+		apiDo(t, app, admin, http.MethodGet, "/api/v1/identity-pools", "", nil).JSON(t, &pools)
+		if len(pools.Data) < 2 || pools.Data[0].Slug != "administrators" || pools.Data[0].Users == nil || *pools.Data[0].Users != 1 {
+			t.Fatalf("pools %+v", pools)
+		}
+		if r := apiDo(t, app, editor, http.MethodGet, "/api/v1/identity-pools", "", nil); r.Status != http.StatusForbidden {
+			t.Fatalf("editor lists pools: %d", r.Status)
+		}
+		var u struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+		}
+		r := apiDo(t, app, editor, http.MethodPost, "/api/v1/identity-pools/users/users", "", map[string]string{"email": "eve@example.com", "given_name": "Eve"})
+		r.JSON(t, &u)
+		if r.Status != http.StatusCreated || u.ID == 0 {
+			t.Fatalf("create: %d %s", r.Status, r.Body)
+		}
+		one := fmt.Sprintf("/api/v1/identity-pools/users/users/%d", u.ID)
+		if r := apiDo(t, app, editor, http.MethodGet, one, "", nil); r.Status != http.StatusOK {
+			t.Fatalf("get: %d", r.Status)
+		}
+		apiDo(t, app, editor, http.MethodPost, one+"/status", "", map[string]string{"status": "inactive"}).JSON(t, &u)
+		if u.Status != "inactive" {
+			t.Fatalf("status %q", u.Status)
+		}
+		if r := apiDo(t, app, editor, http.MethodGet, "/api/v1/identity-pools/administrators/users", "", nil); r.Status != http.StatusForbidden {
+			t.Fatalf("editor in the Administrators pool: %d", r.Status)
+		}
+		if r := apiDo(t, app, admin, http.MethodGet, "/api/v1/identity-pools/nope/users", "", nil); r.Status != http.StatusNotFound {
+			t.Fatalf("unknown pool: %d", r.Status)
+		}
+		r = apiDo(t, app, admin, http.MethodPost, "/api/v1/identity-pools/administrators/users", "", map[string]string{"email": "new-admin@example.com", "given_name": "New", "family_name": "Admin"})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("invite through the pool: %d %s", r.Status, r.Body)
+		}
+		if n := modelstest.Count(t, db.DB.Model(&models.Administrator{}).Where("email = ? AND status = ?", "new-admin@example.com", models.AdminInvited)); n != 1 {
+			t.Fatal("no invited administrator")
+		}
+	})
+}
