@@ -280,5 +280,18 @@ func TestIdempotencyKeyClaimReplayExpiry(t *testing.T) {
 		if _, claimed, err := s.ClaimIdempotencyKey(ctx, 1, "k3", "h"); err != nil || !claimed {
 			t.Fatalf("released: %v %v", claimed, err)
 		}
+		if _, _, err := s.ClaimIdempotencyKey(ctx, 2, "k4", "h"); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(models.IdempotencyTTL + time.Second)
+		if _, _, err := s.ClaimIdempotencyKey(ctx, 3, "fresh", "h"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PruneIdempotencyKeys(ctx); err != nil || n < 3 {
+			t.Fatalf("pruned %d: %v", n, err)
+		}
+		if keys := modelstest.Pluck[string](t, db.DB.Model(&models.APIIdempotencyKey{}), "key"); len(keys) != 1 || keys[0] != "fresh" {
+			t.Fatalf("left %v", keys)
+		}
 	})
 }
