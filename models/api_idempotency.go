@@ -66,3 +66,11 @@ func (s *Store) FinishIdempotencyKey(ctx context.Context, id int64, status int, 
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, id int64) error {
 	return s.DB.WithContext(ctx).Where("id = ?", id).Delete(&APIIdempotencyKey{}).Error
 }
+
+// PruneIdempotencyKeys deletes the kept responses older than
+// IdempotencyTTL (a background job: each token's own are also pruned when
+// it claims a key) and returns how many went.
+func (s *Store) PruneIdempotencyKeys(ctx context.Context) (int64, error) {
+	res := s.DB.WithContext(ctx).Where("created_at < ?", s.now().Add(-IdempotencyTTL)).Delete(&APIIdempotencyKey{})
+	return res.RowsAffected, res.Error
+}

@@ -283,7 +283,7 @@ const lastUsedEvery = time.Minute
 
 // APITokenViewer authenticates a bearer token: the viewer it acts as
 // (its tenant, its creator as Administrator, the grants of its roles that
-// its creator backs, each lasting until the token expires). Malformed,
+// its creator backs, each lasting as long as the creator's backing). Malformed,
 // unknown, revoked or expired tokens, and those whose creator is not
 // active, give ErrInvalidAPIToken. It reads the database on every call
 // (the token by the unique index on its hash, its tenant, its creator and
@@ -318,7 +318,7 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 	if !ok {
 		return Viewer{}, ErrInvalidAPIToken
 	}
-	backing := creator.PermsLasting(&tok.ExpiresAt)
+	backing, permanent := creator.PermsLasting(&tok.ExpiresAt), creator.PermsLasting(nil)
 	v := Viewer{Tenant: tenant, Administrator: creator.Administrator, Token: &tok}
 	for _, k := range tok.RoleKeys() {
 		r, ok := authz.RoleByKey(authz.RoleKey(k))
@@ -334,8 +334,16 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 			continue // its creator could no longer grant it: it grants nothing
 		}
 		v.Grants = append(v.Grants, g)
-		exp := tok.ExpiresAt
-		v.until = append(v.until, &exp)
+		// What the token grants lasts as long as its creator's backing
+		// (the token's expiry limits when it acts, as a session's does an
+		// administrator's): for good when they hold the role for good,
+		// else, conservatively, until the token expires.
+		var until *time.Time
+		if !(r.Scope == authz.ScopeTenant && permanent.Covers(r)) && !(r.Scope == authz.ScopeWorkspace && permanent.CoversIn(r, g.WorkspaceID)) {
+			exp := tok.ExpiresAt
+			until = &exp
+		}
+		v.until = append(v.until, until)
 	}
 	v.Perms = authz.NewSet(v.Grants)
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedEvery {

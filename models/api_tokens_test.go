@@ -122,6 +122,10 @@ func TestAPITokenCreateRefusals(t *testing.T) {
 				t.Errorf("%s: %v", c.name, err)
 			}
 		}
+		other, err := s.CreateAdministrator(ctx, v, models.CreateAdminInput{Email: "other@example.com", GivenName: "O", FamilyName: "T", Role: string(authz.TenantMember)}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		// No escalation: a Tenant Admin whose role lasts 10 more days
 		// cannot make a 30-day token holding it (nor any tenant role).
 		short := clk.Now().Add(10 * 24 * time.Hour)
@@ -135,8 +139,21 @@ func TestAPITokenCreateRefusals(t *testing.T) {
 		if _, _, err := s.CreateAPIToken(ctx, sv, ok, models.Actor{}); !errors.As(err, &verr) || !strings.Contains(verr.Fields["role"], "only give") {
 			t.Fatalf("escalation: %v", err)
 		}
-		if _, _, err := s.CreateAPIToken(ctx, sv, with(func(in *models.APITokenInput) { in.ExpiresInDays = 5 }), models.Actor{}); err != nil {
+		_, raw5, err := s.CreateAPIToken(ctx, sv, with(func(in *models.APITokenInput) { in.ExpiresInDays = 5; in.Roles = []string{string(authz.TenantAdmin)} }), models.Actor{})
+		if err != nil {
 			t.Fatalf("a 5-day token is within the role: %v", err)
+		}
+		// What such a token grants lasts no longer than its creator's role.
+		tv, err := s.APITokenViewer(ctx, raw5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AssignRole(ctx, tv, other.ID, string(authz.EditorUsers), nil, models.Actor{}); !errors.Is(err, models.ErrEscalation) {
+			t.Fatalf("a permanent grant through a token backed for 10 days: %v", err)
+		}
+		soon := clk.Now().Add(4 * 24 * time.Hour)
+		if err := s.AssignRole(ctx, tv, other.ID, string(authz.EditorUsers), &soon, models.Actor{}); err != nil {
+			t.Fatalf("a 4-day grant: %v", err)
 		}
 		// Only those who manage the tenant's roles make tokens, and not with a token.
 		aud := v
@@ -262,6 +279,19 @@ func TestIdempotencyKeyClaimReplayExpiry(t *testing.T) {
 		}
 		if _, claimed, err := s.ClaimIdempotencyKey(ctx, 1, "k3", "h"); err != nil || !claimed {
 			t.Fatalf("released: %v %v", claimed, err)
+		}
+		if _, _, err := s.ClaimIdempotencyKey(ctx, 2, "k4", "h"); err != nil {
+			t.Fatal(err)
+		}
+		clk.Add(models.IdempotencyTTL + time.Second)
+		if _, _, err := s.ClaimIdempotencyKey(ctx, 3, "fresh", "h"); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PruneIdempotencyKeys(ctx); err != nil || n < 3 {
+			t.Fatalf("pruned %d: %v", n, err)
+		}
+		if keys := modelstest.Pluck[string](t, db.DB.Model(&models.APIIdempotencyKey{}), "key"); len(keys) != 1 || keys[0] != "fresh" {
+			t.Fatalf("left %v", keys)
 		}
 	})
 }

@@ -80,7 +80,7 @@ func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
 
 // path fills a route's parameters with the fixture's objects.
 func (f apiFixture) path(route string) string {
-	r := strings.NewReplacer(":workspace", f.ws.Slug, ":org", f.org, ":invitation", fmt.Sprint(f.invitationID),
+	r := strings.NewReplacer(":pool", "users", ":workspace", f.ws.Slug, ":org", f.org, ":invitation", fmt.Sprint(f.invitationID),
 		":connection", fmt.Sprint(f.connID), ":binding", "BINDING", ":user", fmt.Sprint(f.userID), ":role", fmt.Sprint(f.roleID))
 	p := r.Replace(route)
 	switch {
@@ -89,7 +89,7 @@ func (f apiFixture) path(route string) string {
 		p = strings.Replace(p, "BINDING", fmt.Sprint(f.bindingID), 1)
 	case strings.HasPrefix(route, "/api/v1/workspaces/"):
 		p = strings.Replace(p, "BINDING", fmt.Sprint(f.wsBindingID), 1)
-	case strings.HasPrefix(route, "/api/v1/users/"):
+	case strings.HasPrefix(route, "/api/v1/users/"), strings.HasPrefix(route, "/api/v1/identity-pools/"):
 		p = strings.Replace(p, ":id", fmt.Sprint(f.userID), 1)
 	case strings.HasPrefix(route, "/api/v1/roles/"):
 		p = strings.Replace(p, ":id", fmt.Sprint(f.roleID), 1)
@@ -140,6 +140,12 @@ func TestAPIEveryRouteAllowedAndRefusedPerRole(t *testing.T) {
 			switch {
 			case inWorkspace:
 				allowed, visible = hd.set.CanIn(perm, f.ws.ID), hd.set.CanIn(authz.GetWorkspace, f.ws.ID)
+			case strings.Contains(r.Path, "/identity-pools/:pool/users"): // the Users pool: Read / Manage Users stand in
+				alt := authz.ReadUsers
+				if perm == authz.ManageIdentityPoolUsers {
+					alt = authz.ManageUsers
+				}
+				allowed, visible = hd.set.Can(perm) || hd.set.Can(alt), true
 			case r.Path == "/api/v1/workspaces" && r.Method == http.MethodGet:
 				allowed, visible = hd.set.CanAnywhere(perm), true
 			default:

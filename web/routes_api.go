@@ -49,6 +49,22 @@ func (a apiTable) needIn(method, path string, h echo.HandlerFunc, p authz.Permis
 	a.add("workspace", method, path, h, p, doc, a.guards.Workspace, gm.NeedIn(p))
 }
 
+// needPool: p tenant-wide, in the :pool of the path (404 for none).
+func (a apiTable) needPool(method, path string, h echo.HandlerFunc, p authz.Permission, doc handlers.APIDoc) {
+	a.add("pool", method, path, h, p, doc, gm.Need(p), a.guards.IdentityPool)
+}
+
+// needPoolUsers: reading (manage false) or managing the users of the
+// :pool of the path, as the console's pool pages (Read / Manage Identity
+// Pool Users, or Read / Manage Users in end-user pools).
+func (a apiTable) needPoolUsers(method, path string, h echo.HandlerFunc, manage bool, doc handlers.APIDoc) {
+	p, alt := authz.ReadIdentityPoolUsers, authz.ReadUsers
+	if manage {
+		p, alt = authz.ManageIdentityPoolUsers, authz.ManageUsers
+	}
+	a.add("pool-users", method, path, h, p, doc, gm.NeedOneOf(p, alt), a.guards.IdentityPool, gm.NeedPoolUsers(manage))
+}
+
 // needAnywhere: p tenant-wide or in some workspace.
 func (a apiTable) needAnywhere(method, path string, h echo.HandlerFunc, p authz.Permission, doc handlers.APIDoc) {
 	a.add("anywhere", method, path, h, p, doc, gm.NeedAnywhere(p))
@@ -141,6 +157,15 @@ func apiRoutes(app *echo.Group, t tenantRoutes, h *handlers.Handler, guards *gm.
 	a.need(get, role, h.APIRoleGet, authz.ReadRoles, d{Summary: "Get a role", Tag: "Roles", Response: handlers.APIRole{}})
 	a.need(patch, role, h.APIRoleUpdate, authz.ManageRoles, d{Summary: "Update a role", Tag: "Roles", Request: handlers.APIRoleBody{}, Response: handlers.APIRole{}})
 	a.need(del, role, h.APIRoleDelete, authz.ManageRoles, d{Summary: "Delete a role", Tag: "Roles", Status: 204})
+
+	// Identity pools and their users.
+	const pools, pool = "/identity-pools", "/identity-pools/:pool"
+	a.need(get, pools, h.APIPoolList, authz.ReadIdentityPools, d{Summary: "List identity pools", Tag: "Identity pools", Response: handlers.APIIdentityPool{}, List: true})
+	a.needPool(get, pool, h.APIPoolGet, authz.ReadIdentityPools, d{Summary: "Get an identity pool", Tag: "Identity pools", Response: handlers.APIIdentityPool{}})
+	a.needPoolUsers(get, pool+"/users", h.APIPoolUserList, false, d{Summary: "List a pool's users", Tag: "Identity pools", Response: handlers.APIPoolUser{}, List: true, Query: []string{"q"}})
+	a.needPoolUsers(post, pool+"/users", h.APIPoolUserCreate, true, d{Summary: "Create a pool user (in the Administrators pool: invite an administrator)", Tag: "Identity pools", Request: handlers.APIPoolUserInput{}, Response: handlers.APIPoolUser{}, Status: 201})
+	a.needPoolUsers(get, pool+"/users/:id", h.APIPoolUserGet, false, d{Summary: "Get a pool user", Tag: "Identity pools", Response: handlers.APIPoolUser{}})
+	a.needPoolUsers(post, pool+"/users/:id/status", h.APIPoolUserSetStatus, true, d{Summary: "Set a pool user's status", Tag: "Identity pools", Request: handlers.APIStatusInput{}, Response: handlers.APIPoolUser{}})
 
 	// Audit events.
 	a.need(get, "/audit-events", h.APIAuditList, authz.ReadAuditEvents, d{Summary: "List audit events, newest first", Tag: "Audit", Response: handlers.APIAuditEvent{}, List: true,

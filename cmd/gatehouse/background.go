@@ -26,5 +26,9 @@ func backgroundJobs(store *models.Store, logger *slog.Logger) *jobs.Runner {
 		{Name: "audit-chain-check", Every: time.Minute, Run: func(ctx context.Context) error {
 			return store.CheckAuditChains(ctx, auditCheckBudget)
 		}},
+		{Name: "api-idempotency-prune", Every: time.Hour, Run: func(ctx context.Context) error {
+			_, err := store.PruneIdempotencyKeys(ctx)
+			return err
+		}},
 	}}
 }

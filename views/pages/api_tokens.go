@@ -51,3 +51,18 @@ type APIDocsData struct {
 	TenantSlug string
 	CanManage  bool
 }
+
+// curlList and curlCreate are the API page's examples, as a shell runs them.
+func curlList(base string) string {
+	return "export GATEHOUSE_TOKEN=gh_…   # the token you copied\n" +
+		"curl -s -H \"Authorization: Bearer $GATEHOUSE_TOKEN\" \\\n" +
+		"  \"" + base + "/api/v1/organizations?limit=10\""
+}
+
+func curlCreate(base string) string {
+	return "curl -s -X POST " + base + "/api/v1/organizations \\\n" +
+		"  -H \"Authorization: Bearer $GATEHOUSE_TOKEN\" \\\n" +
+		"  -H \"Content-Type: application/json\" \\\n" +
+		"  -H \"Idempotency-Key: onboard-acme-1\" \\\n" +
+		"  -d '{\"name\": \"acme\", \"display_name\": \"Acme Inc\"}'"
+}
