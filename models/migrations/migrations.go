@@ -30,6 +30,7 @@ func all() []*gormigrate.Migration {
 		dormantAdmins(),
 		passkeys(),
 		sso(),
+		searchTrigrams(),
 	}
 }
 
