@@ -64,7 +64,7 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		// PostgreSQL: the same matches in the same order, at the same cost
 		// wherever they lie in the tenant (search.go).
 		keys := trigramSearch(db, s.searchWindow(), "administrators", "email", false, "email, given_name, family_name",
-			"email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'", 2, likeTerm(search),
+			"email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'", likeTerm(search, 2),
 			tenantID, q.After, q.Limit+1)
 		rows = db.Select(adminListColumns).Where("tenant_id = ? AND email IN (?)", tenantID, keys)
 	}

@@ -30,8 +30,8 @@ func usesTrigrams(db *gorm.DB, term string) bool {
 // trigramSearch is a search whose time does not depend on where its
 // matches lie: the keys (column key, unique in the tenant) of the first
 // limit rows of table that are of the tenant, come after the cursor in the
-// order of key, and satisfy cond (a condition with nLike LIKE ?
-// placeholders, all bound to like).
+// order of key, and satisfy cond (a condition whose ? placeholders are
+// bound to likes).
 //
 // It walks the first window rows after the cursor in key order
 // (windowCols: key and the columns cond reads, all in the list's covering
@@ -45,7 +45,7 @@ func usesTrigrams(db *gorm.DB, term string) bool {
 // a common term never runs the second one.
 //
 // desc orders by key descending (the cursor is then an upper bound).
-func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, windowCols, cond string, nLike int, like string,
+func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, windowCols, cond string, likes []any,
 	tenantID int64, after any, limit int) *gorm.DB {
 	cmp, order, agg := ">", key, "MAX"
 	if desc {
@@ -58,10 +58,6 @@ func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, window
 		"(SELECT " + key + " FROM (SELECT " + key + " FROM " + table + " WHERE tenant_id = ? AND (" + cond + ") OFFSET 0) m" +
 		" WHERE " + key + " " + cmp + " (SELECT " + agg + "(" + key + ") FROM (" + walk + ") w2) ORDER BY " + order + " LIMIT ?)" +
 		") u LIMIT ?"
-	likes := make([]any, nLike)
-	for i := range likes {
-		likes[i] = like
-	}
 	args := []any{tenantID, after, window}
 	args = append(args, likes...)
 	args = append(args, limit, tenantID)
@@ -71,7 +67,12 @@ func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, window
 }
 
 // likeTerm is the LIKE pattern matching term anywhere (lowercased, its
-// wildcards escaped).
-func likeTerm(term string) string {
-	return "%" + escapeLike(strings.ToLower(term)) + "%"
+// wildcards escaped), n times.
+func likeTerm(term string, n int) []any {
+	like := "%" + escapeLike(strings.ToLower(term)) + "%"
+	out := make([]any, n)
+	for i := range out {
+		out[i] = like
+	}
+	return out
 }

@@ -11,8 +11,8 @@ import (
 	"gatehouse/models/modelstest"
 )
 
-// TestSearchFindsEveryMatchInOrder: the Administrators and Organizations
-// searches, paged to the end, find exactly the matches a plain scan
+// TestSearchFindsEveryMatchInOrder: the Administrators, Organizations and
+// Users searches, paged to the end, find exactly the matches a plain scan
 // finds, in the list's order, whether the matches lie in the first rows
 // or far beyond the rows a search walks before turning to the trigram
 // indexes (a window of 7 rows here; PostgreSQL), for common, rare,
@@ -30,6 +30,9 @@ func TestSearchFindsEveryMatchInOrder(t *testing.T) {
 		if _, err := s.SeedOrganizations(ctx, tn, 150, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.SeedUsers(ctx, tn, 150, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
 		// Another tenant's rows never show.
 		other, _, _, err := s.CreateTenant(ctx, models.CreateTenantInput{Slug: "other", Name: "Other", Plan: models.PlanEnterprise, AdminEmail: "zed.other@example.com"}, models.Actor{})
 		if err != nil {
@@ -43,6 +46,8 @@ func TestSearchFindsEveryMatchInOrder(t *testing.T) {
 		modelstest.Must(t, db.DB.Where("tenant_id = ?", tn.ID).Order("email").Find(&admins))
 		var orgs []models.Organization
 		modelstest.Must(t, db.DB.Where("tenant_id = ?", tn.ID).Order("name").Find(&orgs))
+		var users []models.User
+		modelstest.Must(t, db.DB.Where("tenant_id = ?", tn.ID).Order("id DESC").Find(&users))
 		terms := []string{"zzqx", "a", "an", "example", "_", "%"}
 		// Terms taken from the data: the last row's (matches clustered at
 		// the end), one from the middle, the first's.
@@ -51,6 +56,9 @@ func TestSearchFindsEveryMatchInOrder(t *testing.T) {
 		}
 		for _, o := range []models.Organization{orgs[len(orgs)-1], orgs[len(orgs)/2]} {
 			terms = append(terms, o.Name, strings.ToLower(prefix(o.DisplayName, 4)))
+		}
+		for _, u := range []models.User{users[len(users)-1], users[len(users)/2]} {
+			terms = append(terms, u.Email, prefix(u.Username, 5), u.GivenName+" "+prefix(u.FamilyName, 3))
 		}
 		for _, term := range terms {
 			low := strings.ToLower(term)
@@ -100,6 +108,30 @@ func TestSearchFindsEveryMatchInOrder(t *testing.T) {
 			}
 			if !slices.Equal(gotOrgs, wantOrgs) {
 				t.Errorf("organizations matching %q: got %d %v, want %d %v", term, len(gotOrgs), head(gotOrgs), len(wantOrgs), head(wantOrgs))
+			}
+
+			var wantUsers, gotUsers []int64
+			for _, u := range users {
+				if strings.Contains(u.Email, low) || strings.Contains(u.Username, low) || strings.Contains(strings.ToLower(u.GivenName+" "+u.FamilyName), low) {
+					wantUsers = append(wantUsers, u.ID)
+				}
+			}
+			var afterID int64
+			for pages := 0; ; pages++ {
+				p, err := s.ListUsers(ctx, tn.ID, models.UserListQuery{Search: term, After: afterID, Limit: 10})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, u := range p.Items {
+					gotUsers = append(gotUsers, u.ID)
+				}
+				if p.Next == 0 || pages > 50 {
+					break
+				}
+				afterID = p.Next
+			}
+			if !slices.Equal(gotUsers, wantUsers) {
+				t.Errorf("users matching %q: got %d %v, want %d %v", term, len(gotUsers), gotUsers, len(wantUsers), wantUsers)
 			}
 		}
 	})
