@@ -280,7 +280,7 @@ func explain(db *gorm.DB, dir string, p page, stmts []statement) (string, error)
 			if strings.Contains(line, "Execution Time:") {
 				exec = strings.TrimSuffix(strings.TrimSpace(strings.SplitN(line, ":", 2)[1]), " ms")
 			}
-			for _, node := range []string{"Seq Scan", "Index Only Scan", "Index Scan", "Bitmap Index Scan"} {
+			for _, node := range []string{"Seq Scan", "Index Only Scan", "Bitmap Index Scan", "Index Scan"} {
 				if strings.Contains(line, node+" ") {
 					scans[node] = true
 					break
