@@ -57,7 +57,7 @@ func apiPoolUser(u models.PoolUser) APIPoolUser {
 // APIPoolList lists the tenant's identity pools (a single page: a tenant
 // has few).
 func (h *Handler) APIPoolList(c echo.Context) error {
-	if _, _, err := listParams(c); err != nil {
+	if _, _, err := apiListParams(c); err != nil {
 		return err
 	}
 	v := render.Viewer(c)
@@ -88,7 +88,7 @@ func (h *Handler) APIPoolUserList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	limit, cursor, err := listParams(c)
+	limit, cursor, err := apiListParams(c)
 	if err != nil {
 		return err
 	}

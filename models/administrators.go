@@ -79,8 +79,18 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		}
 	}
 	ids = ids.Order(order).Limit(q.Limit + 1)
+	rows := db.Select(adminListColumns).Where("id IN (?)", ids)
+	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) && adminOrder(q.Sort) == "email" && q.Role == "" && q.Status == "" {
+		// PostgreSQL, sorted by e-mail and not filtered: the same matches
+		// in the same order, at the same cost wherever they lie in the
+		// tenant (search.go).
+		keys := trigramSearch(db, s.searchWindow(), "administrators", "email", false, "email, given_name, family_name",
+			"email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'", likeTerm(search, 2),
+			tenantID, q.After, q.Limit+1)
+		rows = db.Select(adminListColumns).Where("tenant_id = ? AND email IN (?)", tenantID, keys)
+	}
 	var admins []Administrator
-	if err := db.Select(adminListColumns).Where("id IN (?)", ids).Order(order).Find(&admins).Error; err != nil {
+	if err := rows.Order(order).Find(&admins).Error; err != nil {
 		return AdminPage{}, err
 	}
 	var page AdminPage

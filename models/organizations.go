@@ -168,8 +168,17 @@ func (s *Store) ListOrganizations(ctx context.Context, tenantID int64, q OrgList
 		ids = ids.Where("name > ?", q.After)
 	}
 	ids = ids.Order("name").Limit(q.Limit + 1)
+	rows := db.Where("id IN (?)", ids)
+	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) {
+		// PostgreSQL: the same matches in the same order, at the same cost
+		// wherever they lie in the tenant (search.go).
+		keys := trigramSearch(db, s.searchWindow(), "organizations", "name", false, "name, display_name",
+			"name LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\'", likeTerm(search, 2),
+			tenantID, q.After, q.Limit+1)
+		rows = db.Where("tenant_id = ? AND name IN (?)", tenantID, keys)
+	}
 	var orgs []Organization
-	if err := db.Where("id IN (?)", ids).Order("name").Find(&orgs).Error; err != nil {
+	if err := rows.Order("name").Find(&orgs).Error; err != nil {
 		return OrgPage{}, err
 	}
 	var page OrgPage

@@ -44,6 +44,9 @@ type Store struct {
 	// Logger receives what an operator must see (a TOTP secret this
 	// replica cannot decrypt); slog.Default() unless set.
 	Logger *slog.Logger
+	// SearchWindow is how many rows a list's search on PostgreSQL walks
+	// before it turns to the trigram indexes (search.go); 0: SearchWindow.
+	SearchWindow int
 }
 
 // Keys are the store's secret keys (32 bytes each), derived from

@@ -268,6 +268,22 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 	if q.After > 0 {
 		after = q.After
 	}
+	if usesTrigrams(db, search) {
+		// PostgreSQL: every match, newest first, in one query, at the same
+		// cost wherever the matches lie among the tenant's users
+		// (search.go); never Partial.
+		keys := trigramSearch(db, s.searchWindow(), "users", "id", true, "id, email, username, phone, given_name, family_name",
+			cond, condArgs, tenantID, after, q.Limit+1)
+		var page UserPage
+		if err := db.Where("tenant_id = ? AND id IN (?)", tenantID, keys).Order("id DESC").Find(&page.Items).Error; err != nil {
+			return UserPage{}, err
+		}
+		if len(page.Items) > q.Limit {
+			page.Items = page.Items[:q.Limit]
+			page.Next = page.Items[q.Limit-1].ID
+		}
+		return page, nil
+	}
 	// b is the id of the window's last (oldest) user, 0 when fewer than
 	// UserSearchWindow users are left: hits come with hit = 1, then one row
 	// with hit = 0 carries b.

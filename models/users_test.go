@@ -454,7 +454,13 @@ func TestListUsers(t *testing.T) {
 			t.Fatalf("windowed search found %v (ids %v)", found, ids)
 		}
 		p, err := s.ListUsers(ctx, acme.ID, models.UserListQuery{Search: "nobody"})
-		if err != nil || len(p.Items) != 0 || !p.Partial || p.Next != ids[4] {
+		if db.Name == "postgres" {
+			// PostgreSQL looks through every user with the trigram indexes
+			// (search.go): no window, a miss is final.
+			if err != nil || len(p.Items) != 0 || p.Partial || p.Next != 0 {
+				t.Fatalf("a miss on PostgreSQL: %+v %v", p, err)
+			}
+		} else if err != nil || len(p.Items) != 0 || !p.Partial || p.Next != ids[4] {
 			t.Fatalf("a miss in the first window: %+v %v", p, err)
 		}
 		models.UserSearchWindow = 100_000

@@ -736,7 +736,11 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 		app.OrgRole(tn, "Admin", "")
 		var n atomic.Int64
 		cb := db.DB.Callback()
-		count := func(*gorm.DB) { n.Add(1) }
+		count := func(d *gorm.DB) {
+			if !d.DryRun { // a subquery being built is not a query
+				n.Add(1)
+			}
+		}
 		for _, reg := range []func(string, func(*gorm.DB)) error{
 			cb.Query().After("gorm:query").Register, cb.Raw().After("gorm:raw").Register,
 			cb.Row().After("gorm:row").Register, cb.Update().After("gorm:update").Register,
@@ -782,7 +786,7 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 		if bigMembers != members || deepMembers != members {
 			t.Fatalf("members tab: %d queries with 1 member, %d with 301, %d deep", members, bigMembers, deepMembers)
 		}
-		if list > 8 || members > 10 {
+		if list > 3 || members > 5 {
 			t.Fatalf("the list costs %d queries, the members tab %d", list, members)
 		}
 		t.Logf("the Organizations list costs %d queries, the Members tab %d", list, members)

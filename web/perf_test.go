@@ -1,9 +1,15 @@
 package web_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"gatehouse/models"
 	"gatehouse/models/modelstest"
@@ -68,4 +74,77 @@ func TestTenantPageLoadsTheRequestInOneQuery(t *testing.T) {
 			t.Fatalf("session ended: %d %s", r.Status, r.Header.Get("Location"))
 		}
 	})
+}
+
+// TestPagesAreLight: a page goes gzipped to a client that accepts it
+// (plain to one that does not), and the stylesheet and script it links
+// have content-hashed names cached for a year, immutable.
+func TestPagesAreLight(t *testing.T) {
+	t.Parallel()
+	db := modelstest.SQLite(t)
+	app := webtest.Start(t, db, webtest.Options{})
+	c, tn, _ := app.Owner("acme", "owner@example.com")
+	if _, err := app.Store.SeedAdministrators(webtest.Ctx(), tn, 30, "", models.Actor{}); err != nil {
+		t.Fatal(err)
+	}
+	get := func(path, encoding string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, app.URL(path), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Cookie", "gatehouse_session="+c.Cookie("gatehouse_session"))
+		if encoding != "" {
+			req.Header.Set("Accept-Encoding", encoding)
+		}
+		res, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, body
+	}
+	plainRes, plain := get(adminsURL, "")
+	if plainRes.StatusCode != http.StatusOK || plainRes.Header.Get("Content-Encoding") != "" || !strings.Contains(string(plain), "Administrators") {
+		t.Fatalf("plain page: %d %q", plainRes.StatusCode, plainRes.Header.Get("Content-Encoding"))
+	}
+	zres, zipped := get(adminsURL, "gzip, deflate, br")
+	if zres.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(zres.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("page not gzipped: %v", zres.Header)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(unzipped, plain) || len(zipped)*3 > len(plain) {
+		t.Fatalf("gzipped page: %d bytes for %d (same page: %v)", len(zipped), len(plain), bytes.Equal(unzipped, plain))
+	}
+	t.Logf("the Administrators page with 25 rows: %d bytes, %d gzipped", len(plain), len(zipped))
+	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(plain))
+	if err != nil {
+		t.Fatal(err)
+	}
+	assets := map[string]bool{}
+	doc.Find(`link[rel="stylesheet"]`).Each(func(_ int, s *goquery.Selection) { assets[s.AttrOr("href", "")] = true })
+	doc.Find(`script[src]`).Each(func(_ int, s *goquery.Selection) { assets[s.AttrOr("src", "")] = true })
+	if len(assets) == 0 {
+		t.Fatal("no stylesheet or script linked")
+	}
+	for a := range assets {
+		if !regexp.MustCompile(`^/static/.+\.[0-9a-f]{12}\.(css|js)$`).MatchString(a) {
+			t.Errorf("asset %s has no content hash in its name", a)
+		}
+		res, _ := get(a, "gzip")
+		if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+			t.Errorf("%s: %d, Cache-Control %q", a, res.StatusCode, res.Header.Get("Cache-Control"))
+		}
+	}
 }

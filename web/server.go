@@ -80,6 +80,9 @@ func New(cfg Config, deps Deps) *Server {
 		},
 	}))
 	e.Use(gm.SecurityHeaders(cfg.SecureCookies()))
+	// Text responses go gzipped to clients that accept it (a list page
+	// shrinks about fivefold); tiny ones and streams are left alone.
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
 	e.Use(middleware.BodyLimit(cfg.BodyLimit))
 	e.Use(readForm)
 

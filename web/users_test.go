@@ -402,7 +402,11 @@ func TestUsersListPaginatesWithFixedQueries(t *testing.T) {
 		c, _ := app.SignedInAs(tn, "auditor@acme.example", "tenant_auditor")
 		var n atomic.Int64
 		cb := db.DB.Callback()
-		count := func(*gorm.DB) { n.Add(1) }
+		count := func(d *gorm.DB) {
+			if !d.DryRun { // a subquery being built is not a query
+				n.Add(1)
+			}
+		}
 		for _, reg := range []func(string, func(*gorm.DB)) error{
 			cb.Query().After("gorm:query").Register, cb.Raw().After("gorm:raw").Register,
 			cb.Row().After("gorm:row").Register, cb.Update().After("gorm:update").Register,
@@ -464,15 +468,16 @@ func TestUsersListPaginatesWithFixedQueries(t *testing.T) {
 			t.Fatalf("queries per page: %d empty, %d first page of 60, %d deep; searching: %d empty, %d of 60, %d deep",
 				empty, first, deep, emptySearch, search, deepSearch)
 		}
-		if empty > 8 || search > empty+1 {
+		if empty > 2 || search > empty+1 {
 			t.Fatalf("the Users page costs %d queries, %d searching", empty, search)
 		}
 		t.Logf("the Users page costs %d queries, %d searching", empty, search)
 
-		// A search stops after UserSearchWindow users and offers to go on.
+		// A search stops after UserSearchWindow users and offers to go on
+		// (a search of 3+ characters on PostgreSQL looks through all at once).
 		defer func(w int) { models.UserSearchWindow = w }(models.UserSearchWindow)
 		models.UserSearchWindow = 10
-		_, r = measure("/t/acme/users?q=zzz-nobody")
+		_, r = measure("/t/acme/users?q=zq") // under 3 characters: PostgreSQL too searches by window
 		if !strings.Contains(r.Body, "No match yet for") || !strings.Contains(r.Body, "Search older users") {
 			t.Fatalf("windowed search page:\n%s", r.Body)
 		}

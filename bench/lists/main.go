@@ -44,6 +44,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -64,6 +65,7 @@ func main() {
 	access := flag.Int("access", 0, "first bind this many administrators (Workspace Auditor) in the tenant's first workspace")
 	audit := flag.Int("audit", 0, "first add this many audit events to the tenant (PostgreSQL only; not chained)")
 	flag.BoolVar(&showSQL, "sql", false, "print the statements of one request of each page")
+	flag.StringVar(&explainDir, "explain", "", "write the PostgreSQL plan (EXPLAIN ANALYZE, BUFFERS) of every statement of one request of each page into this directory, one file a page, and a summary")
 	flag.Parse()
 	if err := run(*tenant, *n, *only, *access, *audit); err != nil {
 		fmt.Fprintln(os.Stderr, "lists:", err)
@@ -73,7 +75,15 @@ func main() {
 
 type page struct{ name, path string }
 
-var showSQL bool
+var (
+	showSQL    bool
+	explainDir string
+)
+
+type statement struct {
+	sql  string
+	vars []any
+}
 
 func run(slug string, n int, only string, access, audit int) error {
 	ctx := context.Background()
@@ -124,12 +134,12 @@ func run(slug string, n int, only string, access, audit int) error {
 	var (
 		statements atomic.Int64
 		recording  atomic.Bool
-		recorded   []string
+		recorded   []statement
 	)
 	count := func(d *gorm.DB) {
 		statements.Add(1)
 		if recording.Load() {
-			recorded = append(recorded, d.Dialector.Explain(d.Statement.SQL.String(), d.Statement.Vars...))
+			recorded = append(recorded, statement{d.Statement.SQL.String(), slices.Clone(d.Statement.Vars)})
 		}
 	}
 	cb := db.Callback()
@@ -148,6 +158,15 @@ func run(slug string, n int, only string, access, audit int) error {
 	}
 	srv := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: func() {}})
 
+	var summary []string
+	defer func() {
+		if explainDir != "" && len(summary) > 0 {
+			head := fmt.Sprintf("Plans of every statement of one request of each list page (EXPLAIN ANALYZE, BUFFERS; go run ./bench/lists -explain DIR)\n"+
+				"tenant %s: %s\nmeasured %s\n\n%-20s %s\n", slug, sizes(db, t.ID), time.Now().UTC().Format("2006-01-02 15:04 UTC"),
+				"page", "statements: execution ms [scan nodes]")
+			_ = os.WriteFile(filepath.Join(explainDir, "SUMMARY.txt"), []byte(head+strings.Join(summary, "\n")+"\n"), 0o644)
+		}
+	}()
 	fmt.Printf("tenant %s: %s\n", slug, sizes(db, t.ID))
 	fmt.Printf("%-22s %8s %8s %9s %9s %8s %8s %8s  %s\n", "page", "p50_ms", "p99_ms", "allocs", "alloc_KB", "queries", "bytes", "gzip", "path")
 	for _, p := range pages {
@@ -168,7 +187,7 @@ func run(slug string, n int, only string, access, audit int) error {
 			return rec, nil
 		}
 		recorded = nil
-		recording.Store(showSQL)
+		recording.Store(showSQL || explainDir != "")
 		plain, err := get(false)
 		recording.Store(false)
 		if err != nil {
@@ -205,11 +224,82 @@ func run(slug string, n int, only string, access, audit int) error {
 			ms(lat[len(lat)/2]), ms(lat[len(lat)*99/100]),
 			(m1.Mallocs-m0.Mallocs)/uint64(n), float64(m1.TotalAlloc-m0.TotalAlloc)/float64(n)/1024,
 			float64(statements.Load())/float64(n), plain.Body.Len(), gzBytes, p.path)
-		for _, q := range recorded {
-			fmt.Printf("    %s\n", strings.Join(strings.Fields(q), " "))
+		if showSQL {
+			for _, q := range recorded {
+				fmt.Printf("    %s\n", strings.Join(strings.Fields(db.Dialector.Explain(q.sql, q.vars...)), " "))
+			}
+		}
+		if explainDir != "" {
+			line, err := explain(db, explainDir, p, recorded)
+			if err != nil {
+				return err
+			}
+			summary = append(summary, line)
 		}
 	}
 	return nil
+}
+
+// explain writes the plans of a page's statements to dir/<page>.txt and
+// returns the page's summary line.
+func explain(db *gorm.DB, dir string, p page, stmts []statement) (string, error) {
+	if db.Dialector.Name() != "postgres" {
+		return "", fmt.Errorf("-explain needs PostgreSQL")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	fmt.Fprintf(&out, "%s: GET %s\n%d statements\n", p.name, p.path, len(stmts))
+	var parts []string
+	for i, st := range stmts {
+		fmt.Fprintf(&out, "\n-- %d. %s\n", i+1, strings.Join(strings.Fields(db.Dialector.Explain(st.sql, st.vars...)), " "))
+		verb := strings.ToUpper(strings.Fields(st.sql)[0])
+		if verb != "SELECT" && verb != "WITH" && verb != "(SELECT" {
+			out.WriteString("(not a query: not explained)\n")
+			parts = append(parts, verb)
+			continue
+		}
+		rows, err := sqlDB.Query("EXPLAIN (ANALYZE, BUFFERS) "+st.sql, st.vars...)
+		if err != nil {
+			return "", fmt.Errorf("%s: explain %s: %w", p.name, st.sql, err)
+		}
+		var exec string
+		scans := map[string]bool{}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				rows.Close()
+				return "", err
+			}
+			out.WriteString(line + "\n")
+			if strings.Contains(line, "Execution Time:") {
+				exec = strings.TrimSuffix(strings.TrimSpace(strings.SplitN(line, ":", 2)[1]), " ms")
+			}
+			for _, node := range []string{"Seq Scan", "Index Only Scan", "Bitmap Index Scan", "Index Scan"} {
+				if strings.Contains(line, node+" ") {
+					scans[node] = true
+					break
+				}
+			}
+		}
+		rows.Close()
+		var kinds []string
+		for k := range scans {
+			kinds = append(kinds, k)
+		}
+		slices.Sort(kinds)
+		parts = append(parts, exec+" ["+strings.Join(kinds, ", ")+"]")
+	}
+	name := strings.ReplaceAll(p.name, " ", "-")
+	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(out.String()), 0o644); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%-20s %s", p.name, strings.Join(parts, "; ")), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -237,22 +327,23 @@ func listPages(db *gorm.DB, t models.Tenant) ([]page, error) {
 	ps := []page{
 		{"admins first", base + "/settings/administrators"},
 		{"admins middle", base + "/settings/administrators?after=" + url.QueryEscape(mid("SELECT email FROM administrators WHERE tenant_id = ? ORDER BY email LIMIT 1 OFFSET ?", t.ID, admins/2))},
-		{"admins search", base + "/settings/administrators?q=" + url.QueryEscape(mid("SELECT family_name FROM administrators WHERE tenant_id = ? ORDER BY email DESC LIMIT 1", t.ID))},
+		{"admins search-end", base + "/settings/administrators?q=" + url.QueryEscape(mid("SELECT LOWER(given_name) FROM administrators WHERE tenant_id = ? ORDER BY email DESC LIMIT 1", t.ID))},
+		{"admins search-rare", base + "/settings/administrators?q=" + url.QueryEscape(mid("SELECT email FROM administrators WHERE tenant_id = ? ORDER BY email LIMIT 1 OFFSET ?", t.ID, admins*3/4))},
 		{"admins search-none", base + "/settings/administrators?q=zzqx"},
 	}
 	if orgs > 0 {
 		ps = append(ps,
 			page{"orgs first", base + "/organizations"},
 			page{"orgs middle", base + "/organizations?after=" + url.QueryEscape(mid("SELECT name FROM organizations WHERE tenant_id = ? ORDER BY name LIMIT 1 OFFSET ?", t.ID, orgs/2))},
-			page{"orgs search", base + "/organizations?q=" + url.QueryEscape(mid("SELECT display_name FROM organizations WHERE tenant_id = ? ORDER BY name DESC LIMIT 1", t.ID))},
+			page{"orgs search-rare", base + "/organizations?q=" + url.QueryEscape(mid("SELECT name FROM organizations WHERE tenant_id = ? ORDER BY name LIMIT 1 OFFSET ?", t.ID, orgs*3/4))},
 			page{"orgs search-none", base + "/organizations?q=zzqx"},
 		)
 	}
 	if users > 0 {
 		ps = append(ps,
 			page{"users first", base + "/users"},
-			page{"users middle", base + "/users?after=" + url.QueryEscape(mid("SELECT email FROM users WHERE tenant_id = ? ORDER BY email LIMIT 1 OFFSET ?", t.ID, users/2))},
-			page{"users search", base + "/users?q=" + url.QueryEscape(mid("SELECT email FROM users WHERE tenant_id = ? ORDER BY email DESC LIMIT 1", t.ID))},
+			page{"users middle", base + "/users?after=" + mid("SELECT CAST(id AS TEXT) FROM users WHERE tenant_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?", t.ID, users/2)},
+			page{"users search-rare", base + "/users?q=" + url.QueryEscape(mid("SELECT email FROM users WHERE tenant_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?", t.ID, users*3/4))},
 			page{"users search-none", base + "/users?q=zzqx"},
 		)
 	}

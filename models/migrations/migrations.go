@@ -36,6 +36,7 @@ func all() []*gormigrate.Migration {
 		outboxSMS(),
 		workspaceResources(),
 		adminListFilters(),
+		searchTrigrams(),
 	}
 }
 

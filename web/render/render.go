@@ -7,6 +7,7 @@ package render
 import (
 	"bytes"
 	"net/http"
+	"sync"
 
 	"gatehouse/models"
 	"gatehouse/static"
@@ -88,14 +89,23 @@ func (r *Renderer) Page(c echo.Context, title string, crumbs ...layout.Crumb) la
 	return p
 }
 
-// Render writes a component with status, rendered into a buffer first.
+// buffers are the render buffers, reused across requests.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// Render writes a component with status, rendered into a buffer first
+// (pooled), so that a failed render never sends half a page with 200.
 func Render(c echo.Context, status int, comp templ.Component) error {
-	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // an outsized page's buffer is not kept
+			buffers.Put(buf)
+		}
+	}()
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}

@@ -1,0 +1,78 @@
+package models
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// SearchWindow is how many rows a search on PostgreSQL first walks in the
+// list's order (through the list's covering index) before it turns to the
+// trigram indexes for the rest (see trigramSearch); Store.SearchWindow
+// overrides it.
+const SearchWindow = 5000
+
+func (s *Store) searchWindow() int {
+	if s.SearchWindow > 0 {
+		return s.SearchWindow
+	}
+	return SearchWindow
+}
+
+// usesTrigrams reports whether a search for term can use the trigram
+// indexes of migration 0024: on PostgreSQL, for three characters or more
+// (a trigram index cannot narrow a shorter term).
+func usesTrigrams(db *gorm.DB, term string) bool {
+	return db.Dialector.Name() == "postgres" && utf8.RuneCountInString(term) >= 3
+}
+
+// trigramSearch is a search whose time does not depend on where its
+// matches lie: the keys (column key, unique in the tenant) of the first
+// limit rows of table that are of the tenant, come after the cursor in the
+// order of key, and satisfy cond (a condition whose ? placeholders are
+// bound to likes).
+//
+// It walks the first window rows after the cursor in key order
+// (windowCols: key and the columns cond reads, all in the list's covering
+// index, so the walk reads no table rows), which fills the page at once
+// when the term is common; only when that window holds fewer than limit
+// matches does the second arm run, which takes the matches beyond the
+// window through the trigram indexes (OFFSET 0 keeps the planner from
+// walking key order instead; a term that matches little of the window
+// matches little of the tenant, so that set is small). UNION ALL under
+// LIMIT runs its arms in order and stops as soon as the page is full, so
+// a common term never runs the second one.
+//
+// desc orders by key descending (the cursor is then an upper bound).
+func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, windowCols, cond string, likes []any,
+	tenantID int64, after any, limit int) *gorm.DB {
+	cmp, order, agg := ">", key, "MAX"
+	if desc {
+		cmp, order, agg = "<", key+" DESC", "MIN"
+	}
+	walk := "SELECT " + windowCols + " FROM " + table + " WHERE tenant_id = ? AND " + key + " " + cmp + " ? ORDER BY " + order + " LIMIT ?"
+	sql := "SELECT " + key + " FROM (" +
+		"(SELECT " + key + " FROM (" + walk + ") w WHERE " + cond + " ORDER BY " + order + " LIMIT ?)" +
+		" UNION ALL " +
+		"(SELECT " + key + " FROM (SELECT " + key + " FROM " + table + " WHERE tenant_id = ? AND (" + cond + ") OFFSET 0) m" +
+		" WHERE " + key + " " + cmp + " (SELECT " + agg + "(" + key + ") FROM (" + walk + ") w2) ORDER BY " + order + " LIMIT ?)" +
+		") u LIMIT ?"
+	args := []any{tenantID, after, window}
+	args = append(args, likes...)
+	args = append(args, limit, tenantID)
+	args = append(args, likes...)
+	args = append(args, tenantID, after, window, limit, limit)
+	return db.Raw(sql, args...)
+}
+
+// likeTerm is the LIKE pattern matching term anywhere (lowercased, its
+// wildcards escaped), n times.
+func likeTerm(term string, n int) []any {
+	like := "%" + escapeLike(strings.ToLower(term)) + "%"
+	out := make([]any, n)
+	for i := range out {
+		out[i] = like
+	}
+	return out
+}
