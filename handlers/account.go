@@ -69,10 +69,14 @@ func (h *Handler) renderAccountTyped(c echo.Context, status int, errs map[string
 	if err != nil {
 		return err
 	}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
 	a := prof.Administrator
 	d := pages.AccountData{
 		Name: a.DisplayName(), Email: a.Email, GivenName: a.GivenName, FamilyName: a.FamilyName,
-		Roles:      roleBadges(prof.Bindings, h.Models.Now(), workspaces),
+		Roles:      roleBadges(prof.Bindings, h.Models.Now(), workspaces, dir),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		Policy: sec.Policy().Describe(), TOTPOn: a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		TOTPRequired: sec.RequireTOTP, Errors: errs,
@@ -269,11 +273,7 @@ func (h *Handler) AccountTOTPRemove(c echo.Context) error {
 // anyone else's session id is 404.
 func (h *Handler) AccountEndSession(c echo.Context) error {
 	v := render.Viewer(c)
-	sid := c.Param("session")
-	if len(sid) != 64 {
-		return echo.ErrNotFound
-	}
-	err := h.Models.EndSession(c.Request().Context(), *v, v.Administrator.ID, sid, actor(c))
+	err := h.Models.EndSession(c.Request().Context(), *v, v.Administrator.ID, render.SessionID(c), actor(c))
 	if errors.Is(err, models.ErrNotFound) {
 		return echo.ErrNotFound
 	}

@@ -37,13 +37,10 @@ func adminCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
 	return append(cr, more...)
 }
 
-func roleBadges(bs []models.RoleBinding, now time.Time, workspaces map[int64]models.Workspace) []pages.RoleBadge {
+func roleBadges(bs []models.RoleBinding, now time.Time, workspaces map[int64]models.Workspace, dir authz.Directory) []pages.RoleBadge {
 	out := make([]pages.RoleBadge, 0, len(bs))
 	for _, b := range bs {
-		name := b.RoleKey
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
-			name = r.Name
-		}
+		name := roleName(dir, b.RoleKey)
 		if b.WorkspaceID != nil {
 			if w, ok := workspaces[*b.WorkspaceID]; ok {
 				name += " · " + w.Name
@@ -91,12 +88,23 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Custom roles are named from the tenant's directory (one query, only
+	// when the page shows one).
+	var dir authz.Directory
+	for _, b := range all {
+		if authz.IsCustom(authz.RoleKey(b.RoleKey)) {
+			if dir, err = h.roleDirectory(c); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	d := pages.AdminListData{Search: q, CanCreate: v.Can(authz.ManageTenantRoles)}
 	for _, it := range page.Items {
 		a := it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
 			Href: adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)), Name: a.DisplayName(), Email: a.Email,
-			Roles: roleBadges(it.Bindings, now, workspaces), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
+			Roles: roleBadges(it.Bindings, now, workspaces, dir), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
 		})
 	}
 	base := url.Values{}
@@ -117,9 +125,9 @@ func (h *Handler) AdminList(c echo.Context) error {
 	return render.Render(c, http.StatusOK, pages.AdminList(p, d))
 }
 
-func roleOptions(v *models.Viewer) []pages.Option {
+func roleOptions(v *models.Viewer, dir authz.Directory) []pages.Option {
 	var out []pages.Option
-	for _, ch := range models.TenantRoleChoices(*v) {
+	for _, ch := range models.TenantRoleChoices(*v, dir) {
 		out = append(out, pages.Option{Value: string(ch.Role.Key), Label: ch.Role.Name, Disabled: ch.Disabled, Reason: ch.Reason})
 	}
 	return out
@@ -138,7 +146,11 @@ func canGrantTenantAdmin(opts []pages.Option) bool {
 
 // renderAdminNew shows Create New with what was typed and the messages.
 func (h *Handler) renderAdminNew(c echo.Context, status int, d pages.AdminNewData) error {
-	d.Roles = roleOptions(render.Viewer(c))
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
+	d.Roles = roleOptions(render.Viewer(c), dir)
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -186,25 +198,13 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 	return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)))
 }
 
-// adminID parses the :id parameter; anything but a positive number is 404.
-func adminID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
-}
-
 // AdminProfile is the User Profile.
 func (h *Handler) AdminProfile(c echo.Context) error {
 	return h.renderProfile(c, http.StatusOK, nil, "", "")
 }
 
 func (h *Handler) renderProfile(c echo.Context, status int, errs map[string]string, role, expires string) error {
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	d, a, err := h.adminProfileData(c, id, adminsPath(c, "/"+strconv.FormatInt(id, 10)), errs, role, expires)
 	if err != nil {
 		return err
@@ -222,14 +222,18 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 	if err != nil {
 		return pages.AdminProfileData{}, models.Administrator{}, err
 	}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return pages.AdminProfileData{}, models.Administrator{}, err
+	}
 	now := h.Models.Now()
 	a := prof.Administrator
 	d := pages.AdminProfileData{
 		ID: a.ID, BaseURL: base, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		CanManage: v.Can(authz.ManageTenantRoles) && v.Tenant.AdminManagement() == models.AdminManagementClassic, IsSelf: a.ID == v.Administrator.ID,
-		RoleOptions: roleOptions(v), Errors: errs, Role: role, ExpiresAt: expires,
-		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v)),
+		RoleOptions: roleOptions(v, dir), Errors: errs, Role: role, ExpiresAt: expires,
+		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v, dir)),
 		MinDate:       now.UTC().Format("2006-01-02"),
 		TOTPOn:        a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
 		Locked: a.Locked(now), LockedUntil: fmtTime(a.LockedUntil, ""),
@@ -257,10 +261,7 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 		return d, a, err
 	}
 	for _, b := range prof.Bindings {
-		name, scope := b.RoleKey, "Tenant"
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
-			name = r.Name
-		}
+		name, scope := roleName(dir, b.RoleKey), "Tenant"
 		if b.WorkspaceID != nil {
 			scope = fmt.Sprintf("Workspace #%d (deleted)", *b.WorkspaceID)
 			if w, ok := workspaces[*b.WorkspaceID]; ok {
@@ -292,6 +293,9 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 			Device: deviceName(s.UserAgent), IP: s.IP, Started: fmtTime(&s.CreatedAt, ""), LastSeen: fmtTime(&s.LastSeenAt, ""),
 			EndURL: base + "/sessions/" + s.ID + "/delete", Current: s.ID == current,
 		})
+	}
+	if d.Check, err = h.accessCheck(c, a, base); err != nil {
+		return d, a, err
 	}
 	return d, a, nil
 }
@@ -348,7 +352,7 @@ func (h *Handler) profileOutcomeOf(c echo.Context, err error, success, stepUpFor
 	switch {
 	case err == nil:
 		h.Flashes.Set(c, "success", success)
-		id, _ := adminID(c)
+		id := render.Admin(c).ID
 		// To the top of the profile, where the flash says what happened.
 		return render.Redirect(c, adminsPath(c, "/"+strconv.FormatInt(id, 10)))
 	case errors.Is(err, models.ErrNotFound):
@@ -384,10 +388,7 @@ func capitalise(s string) string {
 // AdminAssignRole assigns a tenant role, optionally until a date.
 func (h *Handler) AdminAssignRole(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	var expires *time.Time
 	if s := strings.TrimSpace(c.FormValue("expires_at")); s != "" {
 		d, perr := time.Parse("2006-01-02", s)
@@ -405,37 +406,27 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 		return h.profileOutcomeOf(c, &models.ValidationError{Fields: stepErrs}, "", "role")
 	}
 	err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
-	name := c.FormValue("role")
-	if r, ok := authz.RoleByKey(authz.RoleKey(name)); ok {
-		name = r.Name
+	dir, derr := h.roleDirectory(c)
+	if derr != nil {
+		return derr
 	}
-	return h.profileOutcomeOf(c, err, name+" was assigned.", "role")
+	return h.profileOutcomeOf(c, err, roleName(dir, c.FormValue("role"))+" was assigned.", "role")
 }
 
 // AdminRemoveRole removes one role binding.
 func (h *Handler) AdminRemoveRole(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	bid, perr := strconv.ParseInt(c.Param("binding"), 10, 64)
-	if perr != nil {
-		return echo.ErrNotFound
-	}
-	err = h.Models.RemoveRole(c.Request().Context(), *v, id, bid, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.RemoveRole(c.Request().Context(), *v, id, render.BindingID(c), actor(c))
 	return h.profileOutcome(c, err, "The role was removed.")
 }
 
 // AdminSetStatus is Manage: activate or deactivate.
 func (h *Handler) AdminSetStatus(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	status := models.AdminStatus(c.FormValue("status"))
-	err = h.Models.SetStatus(c.Request().Context(), *v, id, status, actor(c))
+	err := h.Models.SetStatus(c.Request().Context(), *v, id, status, actor(c))
 	msg := "The administrator was activated."
 	if status == models.AdminInactive {
 		msg = "The administrator was deactivated and signed out everywhere."
@@ -446,11 +437,8 @@ func (h *Handler) AdminSetStatus(c echo.Context) error {
 // AdminResendInvitation sends a new invitation link.
 func (h *Handler) AdminResendInvitation(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	err = h.Models.ResendInvitation(c.Request().Context(), *v, id, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.ResendInvitation(c.Request().Context(), *v, id, actor(c))
 	if err == nil {
 		h.wakeMail()
 	}
@@ -460,41 +448,24 @@ func (h *Handler) AdminResendInvitation(c echo.Context) error {
 // AdminRevokeInvitation withdraws the pending invitation.
 func (h *Handler) AdminRevokeInvitation(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	err = h.Models.RevokeInvitation(c.Request().Context(), *v, id, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.RevokeInvitation(c.Request().Context(), *v, id, actor(c))
 	return h.profileOutcome(c, err, "The invitation was revoked.")
 }
 
 // AdminEndSession ends one of the administrator's sessions.
 func (h *Handler) AdminEndSession(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	sid := c.Param("session")
-	if len(sid) != 64 {
-		return echo.ErrNotFound
-	}
-	err = h.Models.EndSession(c.Request().Context(), *v, id, sid, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.EndSession(c.Request().Context(), *v, id, render.SessionID(c), actor(c))
 	return h.profileOutcome(c, err, "The session was ended.")
 }
 
 // AdminSendPasswordReset e-mails the administrator a password-reset link.
 func (h *Handler) AdminSendPasswordReset(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	a, err := h.Models.AdministratorByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
-	_, err = h.Models.SendPasswordReset(c.Request().Context(), v.Tenant, a, actor(c))
+	a := render.Admin(c)
+	_, err := h.Models.SendPasswordReset(c.Request().Context(), v.Tenant, a, actor(c))
 	if errors.Is(err, models.ErrNotActive) {
 		err = &models.ValidationError{Fields: map[string]string{"_form": a.DisplayName() + " is not active: only active administrators can reset their password. Resend the invitation instead."}}
 	}

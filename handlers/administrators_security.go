@@ -13,11 +13,8 @@ import (
 // AdminUnlock lifts the administrator's lockout (and clears their failures).
 func (h *Handler) AdminUnlock(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
-	err = h.Models.UnlockAdministrator(c.Request().Context(), *v, id, actor(c))
+	id := render.Admin(c).ID
+	err := h.Models.UnlockAdministrator(c.Request().Context(), *v, id, actor(c))
 	return h.profileOutcome(c, err, "The administrator was unlocked and can sign in again.")
 }
 
@@ -25,10 +22,7 @@ func (h *Handler) AdminUnlock(c echo.Context) error {
 // and their sessions end.
 func (h *Handler) AdminResetTOTP(c echo.Context) error {
 	v := render.Viewer(c)
-	id, err := adminID(c)
-	if err != nil {
-		return err
-	}
+	id := render.Admin(c).ID
 	stepErrs, err := h.stepUpCheck(c)
 	if err != nil {
 		return err

@@ -106,15 +106,7 @@ func (h *Handler) ConnectionCreate(c echo.Context) error {
 
 // ConnectionShow is a connection's page.
 func (h *Handler) ConnectionShow(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	cn, err := h.Models.ConnectionByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
+	cn := render.Connection(c)
 	return h.renderConnection(c, http.StatusOK, cn, cn.DisplayName, cn.Enabled, nil)
 }
 
@@ -136,20 +128,12 @@ func (h *Handler) renderConnection(c echo.Context, status int, cn models.Connect
 
 // ConnectionUpdate saves a connection's settings.
 func (h *Handler) ConnectionUpdate(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
+	v, stored := render.Viewer(c), render.Connection(c)
 	in := models.UpdateConnectionInput{DisplayName: c.FormValue("display_name"), Enabled: checkboxOn(c, "enabled")}
-	cn, err := h.Models.UpdateConnection(c.Request().Context(), v.Tenant.ID, id, in, actor(c))
+	cn, err := h.Models.UpdateConnection(c.Request().Context(), v.Tenant.ID, stored.ID, in, actor(c))
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		stored, lerr := h.Models.ConnectionByID(c.Request().Context(), v.Tenant.ID, id)
-		if lerr != nil {
-			return lerr
-		}
 		if _, ok := verr.Fields["_form"]; !ok {
 			verr.Fields["_form"] = "Nothing was saved: correct the fields marked below."
 		}
@@ -163,16 +147,7 @@ func (h *Handler) ConnectionUpdate(c echo.Context) error {
 
 // ConnectionDeleteForm is the confirmation before a connection is deleted.
 func (h *Handler) ConnectionDeleteForm(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	cn, err := h.Models.ConnectionByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
-	return h.renderConnectionDelete(c, http.StatusOK, cn, "", nil)
+	return h.renderConnectionDelete(c, http.StatusOK, render.Connection(c), "", nil)
 }
 
 func (h *Handler) renderConnectionDelete(c echo.Context, status int, cn models.Connection, confirm string, errs map[string]string) error {
@@ -188,22 +163,13 @@ func (h *Handler) renderConnectionDelete(c echo.Context, status int, cn models.C
 
 // ConnectionDelete deletes the connection once its name was typed to confirm.
 func (h *Handler) ConnectionDelete(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	ctx := c.Request().Context()
-	cn, err := h.Models.ConnectionByID(ctx, v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
+	v, cn := render.Viewer(c), render.Connection(c)
 	confirm := strings.TrimSpace(c.FormValue("confirm"))
 	if confirm != cn.Name {
 		return h.renderConnectionDelete(c, http.StatusUnprocessableEntity, cn, confirm,
 			map[string]string{"confirm": "Type " + cn.Name + " exactly to delete this connection."})
 	}
-	if _, err := h.Models.DeleteConnection(ctx, v.Tenant.ID, id, actor(c)); err != nil {
+	if _, err := h.Models.DeleteConnection(c.Request().Context(), v.Tenant.ID, cn.ID, actor(c)); err != nil {
 		return err
 	}
 	h.Flashes.Set(c, "success", fmt.Sprintf("The connection %s was deleted.", cn.Name))

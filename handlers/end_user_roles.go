@@ -67,15 +67,7 @@ func (h *Handler) EndUserRoleCreate(c echo.Context) error {
 
 // EndUserRoleShow is a role's page.
 func (h *Handler) EndUserRoleShow(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	r, err := h.Models.EndUserRoleByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
+	r := render.Role(c)
 	return h.renderEndUserRole(c, http.StatusOK, r, pages.EndUserRoleForm{Name: r.Name, Description: r.Description})
 }
 
@@ -94,20 +86,12 @@ func (h *Handler) renderEndUserRole(c echo.Context, status int, r models.EndUser
 
 // EndUserRoleUpdate saves a role's name and description.
 func (h *Handler) EndUserRoleUpdate(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
+	v, stored := render.Viewer(c), render.Role(c)
 	in := models.EndUserRoleInput{Name: c.FormValue("name"), Description: c.FormValue("description")}
-	r, err := h.Models.UpdateEndUserRole(c.Request().Context(), v.Tenant.ID, id, in, actor(c))
+	r, err := h.Models.UpdateEndUserRole(c.Request().Context(), v.Tenant.ID, stored.ID, in, actor(c))
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		stored, lerr := h.Models.EndUserRoleByID(c.Request().Context(), v.Tenant.ID, id)
-		if lerr != nil {
-			return lerr
-		}
 		if _, ok := verr.Fields["_form"]; !ok {
 			verr.Fields["_form"] = "Nothing was saved: correct the fields marked below."
 		}
@@ -121,15 +105,7 @@ func (h *Handler) EndUserRoleUpdate(c echo.Context) error {
 
 // EndUserRoleDeleteForm is the confirmation before a role is deleted.
 func (h *Handler) EndUserRoleDeleteForm(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	r, err := h.Models.EndUserRoleByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
+	r := render.Role(c)
 	base := rolesPath(c, "/"+strconv.FormatInt(r.ID, 10))
 	p := h.R.Page(c, "Delete "+r.Name, roleCrumbs(c, layout.Crumb{Label: r.Name, Href: base}, layout.Crumb{Label: "Delete"})...)
 	return render.Render(c, http.StatusOK, pages.EndUserRoleDelete(p, pages.EndUserRoleDeleteData{BaseURL: base, Name: r.Name}))
@@ -137,12 +113,8 @@ func (h *Handler) EndUserRoleDeleteForm(c echo.Context) error {
 
 // EndUserRoleDelete deletes the role and returns to the list.
 func (h *Handler) EndUserRoleDelete(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
 	v := render.Viewer(c)
-	r, err := h.Models.DeleteEndUserRole(c.Request().Context(), v.Tenant.ID, id, actor(c))
+	r, err := h.Models.DeleteEndUserRole(c.Request().Context(), v.Tenant.ID, render.Role(c).ID, actor(c))
 	if err != nil {
 		return err
 	}

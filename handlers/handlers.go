@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/authz"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
 	"gatehouse/web/limit"
@@ -35,6 +36,9 @@ func actor(c echo.Context) models.Actor {
 	a := models.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
 	if v := render.Viewer(c); v != nil {
 		a.AdminID, a.Email = v.Administrator.ID, v.Administrator.Email
+		if v.Token != nil { // the API: the token is the actor
+			a.AdminID, a.Email = 0, v.Token.ActorLabel()
+		}
 	}
 	return a
 }
@@ -113,4 +117,31 @@ func formValueOr(c echo.Context, name, dflt string) string {
 		return dflt
 	}
 	return c.FormValue(name)
+}
+
+// roleDirectory returns the tenant's roles, built-in and custom, loaded once
+// per request (one query) when a page names or offers roles.
+func (h *Handler) roleDirectory(c echo.Context) (authz.Directory, error) {
+	if d, ok := c.Get("gatehouse.roles").(authz.Directory); ok {
+		return d, nil
+	}
+	v := render.Viewer(c)
+	if v == nil {
+		return authz.Directory{}, nil
+	}
+	d, err := h.Models.RoleDirectory(c.Request().Context(), v.Tenant.ID)
+	if err != nil {
+		return authz.Directory{}, err
+	}
+	c.Set("gatehouse.roles", d)
+	return d, nil
+}
+
+// roleName is the display name of a role key in dir (the key itself for a
+// role that no longer exists).
+func roleName(dir authz.Directory, key string) string {
+	if r, ok := dir.Role(authz.RoleKey(key)); ok {
+		return r.Name
+	}
+	return key
 }

@@ -247,9 +247,9 @@ func (h *Handler) PoolRemoveAttribute(c echo.Context) error {
 		return err
 	}
 	schema, _, path := schemaOf(c)
-	id, perr := strconv.ParseInt(c.Param("attr"), 10, 64)
+	id, perr := paramID(c, "attr")
 	if perr != nil {
-		return echo.ErrNotFound
+		return perr
 	}
 	if err := h.Models.RemovePoolAttribute(c.Request().Context(), pool, schema, id, actor(c)); err != nil {
 		return err

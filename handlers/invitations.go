@@ -33,7 +33,7 @@ func (h *Handler) InvitationShow(c echo.Context) error {
 	}
 	return render.Render(c, http.StatusOK, pages.InvitationAccept(h.invitationPage(c, p.Tenant), pages.InvitationForm{
 		Token: token, TenantName: p.Tenant.Name, Email: p.Administrator.Email,
-		Name: p.Administrator.DisplayName(), Policy: policy.Describe(),
+		Name: p.Administrator.DisplayName(), Policy: policy.Describe(), AskName: p.Administrator.NeedsName(),
 	}))
 }
 
@@ -41,7 +41,13 @@ func (h *Handler) InvitationShow(c echo.Context) error {
 func (h *Handler) InvitationAccept(c echo.Context) error {
 	token := c.Param("token")
 	ctx := c.Request().Context()
-	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), c.FormValue("password_confirm"), actor(c))
+	// An invitee without a name was asked for one; a post without the
+	// fields (a script's) sets the password alone, as before.
+	var name []models.PersonName
+	if form, ferr := c.FormParams(); ferr == nil && (form.Has("given_name") || form.Has("family_name")) {
+		name = append(name, models.PersonName{Given: form.Get("given_name"), Family: form.Get("family_name")})
+	}
+	admin, err := h.Models.AcceptInvitation(ctx, token, c.FormValue("password"), c.FormValue("password_confirm"), actor(c), name...)
 	var perr *models.PasswordError
 	var verr *models.ValidationError
 	switch {
@@ -59,7 +65,8 @@ func (h *Handler) InvitationAccept(c echo.Context) error {
 			return perr2
 		}
 		f := pages.InvitationForm{Token: token, TenantName: p.Tenant.Name, Email: p.Administrator.Email,
-			Name: p.Administrator.DisplayName(), Policy: policy.Describe(), Errors: map[string]string{}}
+			Name: p.Administrator.DisplayName(), Policy: policy.Describe(), Errors: map[string]string{},
+			AskName: p.Administrator.NeedsName(), GivenName: c.FormValue("given_name"), FamilyName: c.FormValue("family_name")}
 		if perr != nil {
 			maps.Copy(f.Errors, perr.Also)
 			f.Errors["password"] = violationsText(perr.Violations)

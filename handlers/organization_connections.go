@@ -16,10 +16,7 @@ import (
 
 // OrgConnections is an organization's Connections tab.
 func (h *Handler) OrgConnections(c echo.Context) error {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	return h.renderOrgConnections(c, http.StatusOK, o, pages.OrgConnectionsData{})
 }
 
@@ -65,10 +62,7 @@ func (h *Handler) renderOrgConnections(c echo.Context, status int, o models.Orga
 // OrgEnableConnection enables a connection for the organization.
 func (h *Handler) OrgEnableConnection(c echo.Context) error {
 	v := render.Viewer(c)
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	raw := c.FormValue("connection")
 	id, _ := strconv.ParseInt(raw, 10, 64)
 	auto := checkboxOn(c, "auto_membership")
@@ -91,10 +85,7 @@ func (h *Handler) OrgEnableConnection(c echo.Context) error {
 // OrgUpdateConnection turns auto-membership on or off for an enabled connection.
 func (h *Handler) OrgUpdateConnection(c echo.Context) error {
 	v := render.Viewer(c)
-	o, id, err := h.orgAndID(c, "connection")
-	if err != nil {
-		return err
-	}
+	o, id := render.Org(c), render.Connection(c).ID
 	auto := checkboxOn(c, "auto_membership")
 	cn, err := h.Models.SetOrganizationConnectionAutoMembership(c.Request().Context(), v.Tenant.ID, o.ID, id, auto, actor(c))
 	if err != nil {
@@ -111,10 +102,7 @@ func (h *Handler) OrgUpdateConnection(c echo.Context) error {
 // OrgDisableConnection disables a connection for the organization.
 func (h *Handler) OrgDisableConnection(c echo.Context) error {
 	v := render.Viewer(c)
-	o, id, err := h.orgAndID(c, "connection")
-	if err != nil {
-		return err
-	}
+	o, id := render.Org(c), render.Connection(c).ID
 	cn, err := h.Models.DisableOrganizationConnection(c.Request().Context(), v.Tenant.ID, o.ID, id, actor(c))
 	if err != nil {
 		return orgOutcome(err)

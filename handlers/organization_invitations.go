@@ -20,10 +20,7 @@ const orgInviteRolesMax = 100
 
 // OrgInvitations is an organization's Invitations tab.
 func (h *Handler) OrgInvitations(c echo.Context) error {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	return h.renderOrgInvitations(c, http.StatusOK, o, pages.OrgInvitationsData{ExpiresInDays: strconv.Itoa(models.OrgInvitationDefaultDays)}, nil)
 }
 
@@ -83,10 +80,7 @@ func (h *Handler) renderOrgInvitations(c echo.Context, status int, o models.Orga
 // OrgInvite sends an invitation to join the organization.
 func (h *Handler) OrgInvite(c echo.Context) error {
 	v := render.Viewer(c)
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	form, _ := c.FormParams()
 	// Ticked roles (ids), and roles beyond the listed ones typed by name.
 	var other []string
@@ -144,10 +138,7 @@ func (h *Handler) orgInvitationAction(c echo.Context, o models.Organization, err
 // link stops working.
 func (h *Handler) OrgResendInvitation(c echo.Context) error {
 	v := render.Viewer(c)
-	o, id, err := h.orgAndID(c, "invitation")
-	if err != nil {
-		return err
-	}
+	o, id := render.Org(c), render.OrgInvitationID(c)
 	inv, _, err := h.Models.ResendOrganizationInvitation(c.Request().Context(), *v, o.ID, id, actor(c))
 	if err == nil {
 		h.wakeMail()
@@ -158,10 +149,7 @@ func (h *Handler) OrgResendInvitation(c echo.Context) error {
 // OrgRevokeInvitation withdraws a pending invitation.
 func (h *Handler) OrgRevokeInvitation(c echo.Context) error {
 	v := render.Viewer(c)
-	o, id, err := h.orgAndID(c, "invitation")
-	if err != nil {
-		return err
-	}
+	o, id := render.Org(c), render.OrgInvitationID(c)
 	inv, err := h.Models.RevokeOrganizationInvitation(c.Request().Context(), v.Tenant.ID, o.ID, id, actor(c))
 	return h.orgInvitationAction(c, o, err, "The invitation to "+inv.Email+" was revoked; its link no longer works.")
 }

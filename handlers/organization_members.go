@@ -23,10 +23,7 @@ func orgMemberPath(c echo.Context, o models.Organization, userID int64, rest str
 
 // OrgMembers is an organization's Members tab.
 func (h *Handler) OrgMembers(c echo.Context) error {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	return h.renderOrgMembers(c, http.StatusOK, o, "", nil)
 }
 
@@ -85,10 +82,7 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 // OrgAddMember is Add Members: make an existing user of the tenant a member.
 func (h *Handler) OrgAddMember(c echo.Context) error {
 	v := render.Viewer(c)
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	email := strings.TrimSpace(c.FormValue("email"))
 	u, err := h.Models.AddOrganizationMember(c.Request().Context(), v.Tenant.ID, o.ID, email, actor(c))
 	var verr *models.ValidationError
@@ -111,10 +105,7 @@ func (h *Handler) OrgMemberCandidates(c echo.Context) error {
 	if !v.Can(authz.ReadUsers) {
 		return echo.ErrForbidden
 	}
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	list, err := h.Models.OrganizationCandidates(c.Request().Context(), v.Tenant.ID, o.ID, c.QueryParam("q"))
 	if err != nil {
 		return err
@@ -125,20 +116,14 @@ func (h *Handler) OrgMemberCandidates(c echo.Context) error {
 
 // OrgMember is one member's page: their roles in the organization.
 func (h *Handler) OrgMember(c echo.Context) error {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	return h.renderOrgMember(c, http.StatusOK, o, "", nil)
 }
 
 func (h *Handler) renderOrgMember(c echo.Context, status int, o models.Organization, role string, errs map[string]string) error {
 	v := render.Viewer(c)
 	ctx := c.Request().Context()
-	uid, err := orgParamID(c, "user")
-	if err != nil {
-		return err
-	}
+	uid := render.User(c).ID
 	m, err := h.Models.OrganizationMemberOf(ctx, v.Tenant.ID, o.ID, uid)
 	if err != nil {
 		return orgOutcome(err)
@@ -204,10 +189,7 @@ func userStatusLabel(u models.User) string {
 // OrgRemoveMember takes a member out of the organization.
 func (h *Handler) OrgRemoveMember(c echo.Context) error {
 	v := render.Viewer(c)
-	o, uid, err := h.orgAndID(c, "user")
-	if err != nil {
-		return err
-	}
+	o, uid := render.Org(c), render.User(c).ID
 	u, err := h.Models.RemoveOrganizationMember(c.Request().Context(), v.Tenant.ID, o.ID, uid, actor(c))
 	if err != nil {
 		return orgOutcome(err)
@@ -219,10 +201,7 @@ func (h *Handler) OrgRemoveMember(c echo.Context) error {
 // OrgAssignMemberRole gives a member an end-user role in the organization.
 func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
 	v := render.Viewer(c)
-	o, uid, err := h.orgAndID(c, "user")
-	if err != nil {
-		return err
-	}
+	o, uid := render.Org(c), render.User(c).ID
 	ids, err := h.endUserRoleIDs(c, v.Tenant.ID, []string{c.FormValue("role")})
 	if err != nil {
 		return err
@@ -246,14 +225,8 @@ func (h *Handler) OrgAssignMemberRole(c echo.Context) error {
 // OrgRemoveMemberRole takes an end-user role in the organization away from a member.
 func (h *Handler) OrgRemoveMemberRole(c echo.Context) error {
 	v := render.Viewer(c)
-	o, uid, err := h.orgAndID(c, "user")
-	if err != nil {
-		return err
-	}
-	roleID, err := orgParamID(c, "role")
-	if err != nil {
-		return err
-	}
+	o, uid := render.Org(c), render.User(c).ID
+	roleID := render.Role(c).ID
 	r, err := h.Models.RemoveMemberRole(c.Request().Context(), v.Tenant.ID, o.ID, uid, roleID, actor(c))
 	if err != nil {
 		return orgOutcome(err)

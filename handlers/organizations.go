@@ -34,37 +34,6 @@ func orgCrumbs(c echo.Context, o *models.Organization, more ...layout.Crumb) []l
 	return append(cr, more...)
 }
 
-// currentOrg loads the organization named by :org inside the URL's tenant;
-// an unknown name (or another tenant's) is 404.
-func (h *Handler) currentOrg(c echo.Context) (models.Organization, error) {
-	v := render.Viewer(c)
-	o, err := h.Models.OrganizationByName(c.Request().Context(), v.Tenant.ID, c.Param("org"))
-	if errors.Is(err, models.ErrNotFound) {
-		return o, echo.ErrNotFound
-	}
-	return o, err
-}
-
-// orgParamID parses a numeric path parameter; anything else is 404.
-func orgParamID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
-}
-
-// orgAndID loads the organization of the path and parses one of its
-// numeric parameters (a member, invitation or connection id).
-func (h *Handler) orgAndID(c echo.Context, name string) (models.Organization, int64, error) {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return o, 0, err
-	}
-	id, err := orgParamID(c, name)
-	return o, id, err
-}
-
 // orgOutcome turns a model error into the answer every organization action
 // shares: 404, 403, or the error itself (validation errors are the
 // caller's to render).
@@ -168,10 +137,7 @@ func (h *Handler) OrgCreate(c echo.Context) error {
 
 // OrgShow is an organization's Overview tab.
 func (h *Handler) OrgShow(c echo.Context) error {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	return h.renderOrgOverview(c, http.StatusOK, o, nil, "", nil)
 }
 
@@ -255,10 +221,7 @@ func (h *Handler) renderOrgOverview(c echo.Context, status int, o models.Organiz
 // the organization is refused with 409, its values kept, nothing saved.
 func (h *Handler) OrgUpdate(c echo.Context) error {
 	v := render.Viewer(c)
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	version, _ := strconv.ParseInt(c.FormValue("version"), 10, 64)
 	// A field the post leaves out (a script changing only the display
 	// name, say) keeps its current value.
@@ -319,10 +282,7 @@ func orgConflictRows(typed pages.OrgSettingsForm, cur models.Organization) []pag
 
 // OrgDeleteForm is the confirmation before an organization is deleted.
 func (h *Handler) OrgDeleteForm(c echo.Context) error {
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	return h.renderOrgDelete(c, http.StatusOK, o, "", nil)
 }
 
@@ -343,10 +303,7 @@ func (h *Handler) renderOrgDelete(c echo.Context, status int, o models.Organizat
 // OrgDelete deletes the organization with everything that hangs on it.
 func (h *Handler) OrgDelete(c echo.Context) error {
 	v := render.Viewer(c)
-	o, err := h.currentOrg(c)
-	if err != nil {
-		return err
-	}
+	o := render.Org(c)
 	confirm := c.FormValue("confirm")
 	stepErrs, err := h.stepUpCheck(c)
 	if err != nil {

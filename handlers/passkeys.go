@@ -99,34 +99,10 @@ func (h *Handler) AccountPasskeyFinish(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"redirect": accountPath(c, "#passkeys")})
 }
 
-// passkeyOf loads one of the viewer's own passkeys from the URL (anyone
-// else's, or a malformed id, is 404).
-func (h *Handler) passkeyOf(c echo.Context) (models.Passkey, error) {
-	v := render.Viewer(c)
-	id, err := strconv.ParseInt(c.Param("passkey"), 10, 64)
-	if err != nil || id <= 0 {
-		return models.Passkey{}, echo.ErrNotFound
-	}
-	ps, err := h.Models.PasskeysOf(c.Request().Context(), v.Tenant.ID, v.Administrator.ID)
-	if err != nil {
-		return models.Passkey{}, err
-	}
-	for _, p := range ps {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return models.Passkey{}, echo.ErrNotFound
-}
-
 // AccountPasskeyRemoveForm asks to confirm a passkey's removal (with the
 // step-up it needs).
 func (h *Handler) AccountPasskeyRemoveForm(c echo.Context) error {
-	p, err := h.passkeyOf(c)
-	if err != nil {
-		return err
-	}
-	return h.renderPasskeyRemove(c, http.StatusOK, p, nil)
+	return h.renderPasskeyRemove(c, http.StatusOK, render.Passkey(c), nil)
 }
 
 func (h *Handler) renderPasskeyRemove(c echo.Context, status int, p models.Passkey, errs map[string]string) error {
@@ -141,10 +117,7 @@ func (h *Handler) renderPasskeyRemove(c echo.Context, status int, p models.Passk
 func (h *Handler) AccountPasskeyRemove(c echo.Context) error {
 	v := render.Viewer(c)
 	ctx := c.Request().Context()
-	p, err := h.passkeyOf(c)
-	if err != nil {
-		return err
-	}
+	p := render.Passkey(c)
 	stepErrs, err := h.stepUpCheck(c)
 	if err != nil {
 		return err

@@ -241,14 +241,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// paramID parses a positive numeric path parameter; anything else is 404.
+// paramID is the numeric path parameter name, checked by its route's
+// loader (gm.ID); a route without one gets 404.
 func paramID(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
+	id := render.ParamID(c, name)
+	if id <= 0 {
 		return 0, echo.ErrNotFound
 	}
 	return id, nil
 }
+
+// numericID is the :id path parameter (paramID).
+func numericID(c echo.Context) (int64, error) { return paramID(c, "id") }
 
 // poolUserIDs are the request's pool and user id.
 func poolUserIDs(c echo.Context) (models.IdentityPool, int64, error) {

@@ -23,15 +23,6 @@ func tenantPath(c echo.Context, rest string) string {
 	return "/t/" + t.Slug + rest
 }
 
-// numericID parses the :id parameter; anything but a positive number is 404.
-func numericID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, echo.ErrNotFound
-	}
-	return id, nil
-}
-
 // cursorParam parses a numeric ?after= cursor; anything else is the first page.
 func cursorParam(c echo.Context) int64 {
 	n, err := strconv.ParseInt(c.QueryParam("after"), 10, 64)
@@ -126,15 +117,7 @@ func (h *Handler) UserCreate(c echo.Context) error {
 
 // UserShow is a user's page.
 func (h *Handler) UserShow(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	u, err := h.Models.UserByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
+	u := render.User(c)
 	return h.renderUser(c, http.StatusOK, u, userFormOf(u))
 }
 
@@ -205,11 +188,7 @@ func formPairs(form url.Values, name string) []models.KeyValue {
 
 // UserUpdate saves the edit form.
 func (h *Handler) UserUpdate(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
+	v, stored := render.Viewer(c), render.User(c)
 	form, err := c.FormParams()
 	if err != nil {
 		return echo.ErrBadRequest
@@ -220,14 +199,10 @@ func (h *Handler) UserUpdate(c echo.Context) error {
 		GivenName: form.Get("given_name"), FamilyName: form.Get("family_name"), Status: models.UserStatus(form.Get("status")),
 		Attributes: formPairs(form, "attribute"), Metadata: formPairs(form, "metadata"),
 	}
-	u, err := h.Models.UpdateUser(c.Request().Context(), v.Tenant.ID, id, in, actor(c))
+	u, err := h.Models.UpdateUser(c.Request().Context(), v.Tenant.ID, stored.ID, in, actor(c))
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		stored, lerr := h.Models.UserByID(c.Request().Context(), v.Tenant.ID, id)
-		if lerr != nil {
-			return lerr
-		}
 		if _, ok := verr.Fields["_form"]; !ok {
 			verr.Fields["_form"] = "Nothing was saved: correct the fields marked below."
 		}
@@ -256,16 +231,12 @@ func (h *Handler) UserUnblock(c echo.Context) error {
 }
 
 func (h *Handler) setUserBlocked(c echo.Context, blocked bool) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
 	v := render.Viewer(c)
 	op, msg := h.Models.UnblockUser, "%s was unblocked and can sign in again."
 	if blocked {
 		op, msg = h.Models.BlockUser, "%s was blocked and can no longer sign in."
 	}
-	u, err := op(c.Request().Context(), v.Tenant.ID, id, actor(c))
+	u, err := op(c.Request().Context(), v.Tenant.ID, render.User(c).ID, actor(c))
 	if err != nil {
 		return err
 	}
@@ -275,15 +246,7 @@ func (h *Handler) setUserBlocked(c echo.Context, blocked bool) error {
 
 // UserDeleteForm is the confirmation before a user is deleted.
 func (h *Handler) UserDeleteForm(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	u, err := h.Models.UserByID(c.Request().Context(), v.Tenant.ID, id)
-	if err != nil {
-		return err
-	}
+	u := render.User(c)
 	base := usersPath(c, "/"+strconv.FormatInt(u.ID, 10))
 	d := pages.UserDeleteData{BaseURL: base, Name: u.DisplayName(), Identifier: u.Identifier(), Email: u.Email, Username: u.Username,
 		Phone: u.Phone, Attributes: len(models.ParsePairs(u.Attributes)), Metadata: len(models.ParsePairs(u.Metadata))}
@@ -293,12 +256,8 @@ func (h *Handler) UserDeleteForm(c echo.Context) error {
 
 // UserDelete deletes the user and returns to the list.
 func (h *Handler) UserDelete(c echo.Context) error {
-	id, err := numericID(c)
-	if err != nil {
-		return err
-	}
 	v := render.Viewer(c)
-	u, err := h.Models.DeleteUser(c.Request().Context(), v.Tenant.ID, id, actor(c))
+	u, err := h.Models.DeleteUser(c.Request().Context(), v.Tenant.ID, render.User(c).ID, actor(c))
 	if err != nil {
 		return err
 	}

@@ -216,9 +216,13 @@ func (h *Handler) renderWorkspaceDelete(c echo.Context, status int, confirm stri
 		errs = map[string]string{}
 	}
 	d := pages.WorkspaceDeleteData{Header: workspaceHeader(c, v, w, ""), Bindings: n, Confirm: confirm, Errors: errs, StepUp: h.stepUpView(c, errs, "", "")}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
 	now := h.Models.Now()
 	for _, e := range page.Items {
-		d.People = append(d.People, accessRow(c, w, e, now))
+		d.People = append(d.People, accessRow(c, w, e, now, dir))
 	}
 	p := h.R.Page(c, "Delete "+w.Name, workspaceCrumbs(c, w, layout.Crumb{Label: "Delete"})...)
 	return render.Render(c, status, pages.WorkspaceDelete(p, d))
@@ -304,7 +308,7 @@ func workspaceRoleNames(v *models.Viewer, workspaceID int64) string {
 		if g.WorkspaceID != workspaceID {
 			continue
 		}
-		if r, ok := authz.RoleByKey(g.Role); ok {
+		if r, ok := v.Roles.Role(g.Role); ok {
 			names = append(names, r.Name)
 		}
 	}

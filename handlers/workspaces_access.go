@@ -17,12 +17,9 @@ import (
 )
 
 // accessRow formats one Manage Access binding.
-func accessRow(c echo.Context, w models.Workspace, e models.AccessEntry, now time.Time) pages.AccessRow {
+func accessRow(c echo.Context, w models.Workspace, e models.AccessEntry, now time.Time, dir authz.Directory) pages.AccessRow {
 	b, a := e.Binding, e.Administrator
-	role := b.RoleKey
-	if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
-		role = r.Name
-	}
+	role := roleName(dir, b.RoleKey)
 	by := e.GrantedBy
 	if by == "" {
 		by = "—"
@@ -39,9 +36,9 @@ func accessRow(c echo.Context, w models.Workspace, e models.AccessEntry, now tim
 	}
 }
 
-func workspaceRoleOptions(v *models.Viewer, workspaceID int64) []pages.Option {
+func workspaceRoleOptions(v *models.Viewer, dir authz.Directory, workspaceID int64) []pages.Option {
 	var out []pages.Option
-	for _, ch := range models.WorkspaceRoleChoices(*v, workspaceID) {
+	for _, ch := range models.WorkspaceRoleChoices(*v, dir, workspaceID) {
 		out = append(out, pages.Option{Value: string(ch.Role.Key), Label: ch.Role.Name, Disabled: ch.Disabled, Reason: ch.Reason})
 	}
 	return out
@@ -69,19 +66,23 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	if err != nil {
 		return err
 	}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
 	now := h.Models.Now()
 	base := workspacesPath(c, "/"+w.Slug+"/access")
 	d := form
 	d.Header = workspaceHeader(c, v, w, "Manage Access")
 	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID) && w.Kind != models.WorkspaceKindAdmin // nobody is added to the Admin workspace
-	d.RoleOptions = workspaceRoleOptions(v, w.ID)
+	d.RoleOptions = workspaceRoleOptions(v, dir, w.ID)
 	d.CandidatesURL = base + "/candidates"
 	d.MinDate = now.UTC().Format("2006-01-02")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
 	for _, e := range page.Items {
-		d.Rows = append(d.Rows, accessRow(c, w, e, now))
+		d.Rows = append(d.Rows, accessRow(c, w, e, now, dir))
 	}
 	if page.Next > 0 {
 		d.NextHref = base + "?after=" + strconv.FormatInt(page.Next, 10)
@@ -122,8 +123,11 @@ func (h *Handler) WorkspaceAddUser(c echo.Context) error {
 	if err != nil {
 		return workspaceOutcome(err)
 	}
-	role, _ := authz.RoleByKey(authz.RoleKey(in.Role))
-	h.Flashes.Set(c, "success", a.DisplayName()+" is now "+role.Name+" of "+w.Name+".")
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
+	h.Flashes.Set(c, "success", a.DisplayName()+" is now "+roleName(dir, in.Role)+" of "+w.Name+".")
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug+"/access"))
 }
 
@@ -134,18 +138,14 @@ func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, perr := strconv.ParseInt(c.Param("binding"), 10, 64)
-	if perr != nil || id <= 0 {
-		return echo.ErrNotFound
-	}
-	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, id, actor(c))
+	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, render.BindingID(c), actor(c))
 	if err != nil {
 		return workspaceOutcome(err)
 	}
 	h.Flashes.Set(c, "success", a.DisplayName()+" no longer has that role in "+w.Name+".")
 	// Whoever removed their own last role here can no longer see the workspace.
-	if fresh, err := h.Models.GrantsOf(c.Request().Context(), v.Tenant.ID, v.Administrator.ID); err == nil &&
-		!authz.NewSet(fresh).CanIn(authz.ReadWorkspaceRoles, w.ID) {
+	if fresh, err := h.Models.LoadViewer(c.Request().Context(), v.Tenant, v.Administrator.ID); err == nil &&
+		!fresh.Perms.CanIn(authz.ReadWorkspaceRoles, w.ID) {
 		return render.Redirect(c, "/t/"+v.Tenant.Slug+"/")
 	}
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug+"/access"))

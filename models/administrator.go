@@ -57,6 +57,12 @@ func (a Administrator) DisplayName() string {
 	return n
 }
 
+// NeedsName reports whether the administrator has neither a given nor a
+// family name (invited with an address alone): they are asked for one.
+func (a Administrator) NeedsName() bool {
+	return strings.TrimSpace(a.GivenName) == "" && strings.TrimSpace(a.FamilyName) == ""
+}
+
 // NormalizeEmail trims and lowercases an e-mail address.
 func NormalizeEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 

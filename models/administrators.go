@@ -37,7 +37,7 @@ type AdminPage struct {
 // queries whatever the tenant's size: the page (keyset on the
 // (tenant_id, email) index) and the roles of the administrators on it.
 func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminListQuery) (AdminPage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)
@@ -117,7 +117,7 @@ func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 	var role authz.Role
 	var err error
 	if withRole {
-		role, err = s.grantableTenantRole(v, in.Role, nil)
+		role, err = s.grantableTenantRole(ctx, v, in.Role, nil)
 	}
 	if err != nil {
 		var verr *ValidationError
@@ -223,11 +223,12 @@ type RoleChoice struct {
 	Reason   string
 }
 
-// TenantRoleChoices lists the tenant roles with, for each, whether the
-// viewer may grant it on this tenant and why not.
-func TenantRoleChoices(v Viewer) []RoleChoice {
+// TenantRoleChoices lists the tenant roles of dir (the built-in ones, then
+// the tenant's custom ones) with, for each, whether the viewer may grant it
+// on this tenant and why not.
+func TenantRoleChoices(v Viewer, dir authz.Directory) []RoleChoice {
 	var out []RoleChoice
-	for _, r := range authz.TenantRoles() {
+	for _, r := range dir.In(authz.ScopeTenant) {
 		c := RoleChoice{Role: r}
 		switch {
 		case !r.AvailableOn(string(v.Tenant.Plan)):
@@ -244,8 +245,11 @@ func TenantRoleChoices(v Viewer) []RoleChoice {
 // grant on this tenant: a ValidationError on field role for an unknown or
 // plan-gated role, ErrEscalation when the viewer lacks its permissions for
 // as long as the grant lasts (until; nil: for good).
-func (s *Store) grantableTenantRole(v Viewer, key string, until *time.Time) (authz.Role, error) {
-	r, ok := authz.RoleByKey(authz.RoleKey(key))
+func (s *Store) grantableTenantRole(ctx context.Context, v Viewer, key string, until *time.Time) (authz.Role, error) {
+	r, ok, err := roleTx(s.DB.WithContext(ctx), v.Tenant.ID, key)
+	if err != nil {
+		return r, err
+	}
 	if !ok || r.Scope != authz.ScopeTenant {
 		return r, &ValidationError{Fields: map[string]string{"role": "Choose a Tenant Role."}}
 	}
@@ -315,7 +319,7 @@ func keepsATenantAdmin(tx *gorm.DB, a Administrator) error {
 // AssignRole binds a tenant role to an administrator, optionally until
 // expiresAt. The viewer may only grant roles whose permissions they hold.
 func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey string, expiresAt *time.Time, actor Actor) error {
-	role, err := s.grantableTenantRole(v, roleKey, expiresAt)
+	role, err := s.grantableTenantRole(ctx, v, roleKey, expiresAt)
 	if err != nil {
 		return err
 	}
@@ -367,7 +371,11 @@ func (s *Store) RemoveRole(ctx context.Context, v Viewer, adminID, bindingID int
 		if err := tx.Where("tenant_id = ? AND administrator_id = ? AND id = ?", v.Tenant.ID, a.ID, bindingID).Take(&b).Error; err != nil {
 			return notFound(err)
 		}
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok && !v.Perms.Covers(r) && b.WorkspaceID == nil {
+		r, ok, err := roleTx(tx, v.Tenant.ID, b.RoleKey)
+		if err != nil {
+			return err
+		}
+		if ok && !v.Perms.Covers(r) && b.WorkspaceID == nil {
 			return ErrEscalation
 		}
 		if b.RoleKey == string(authz.TenantAdmin) && b.WorkspaceID == nil && b.ExpiresAt == nil && a.Status == AdminActive {

@@ -12,7 +12,7 @@ import (
 // Audit log page sizes and the export cap.
 const (
 	AuditPageDefault = 50      // ListAudit's page size when none is asked for
-	AuditPageMax     = 100     // the largest page ListAudit returns
+	AuditPageMax     = 200     // the largest page ListAudit returns
 	AuditExportMax   = 100_000 // the most rows one export writes
 	auditExportBatch = 500     // rows per query while exporting
 )

@@ -274,10 +274,10 @@ func TestListAuditLimitIsBounded(t *testing.T) {
 	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		s, ctx := auditStore(db), context.Background()
-		seedAuditN(t, db, 1, 150)
+		seedAuditN(t, db, 1, 250)
 		for _, tc := range []struct{ limit, want int }{
 			{0, models.AuditPageDefault}, {-5, models.AuditPageDefault}, {1, 1}, {73, 73},
-			{100, 100}, {101, models.AuditPageMax}, {1 << 30, models.AuditPageMax},
+			{100, 100}, {201, models.AuditPageMax}, {1 << 30, models.AuditPageMax},
 		} {
 			evs, next, err := s.ListAudit(ctx, 1, models.AuditFilter{}, 0, tc.limit)
 			if err != nil {
@@ -292,11 +292,11 @@ func TestListAuditLimitIsBounded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		evs2, next2, err := s.ListAudit(ctx, 1, models.AuditFilter{}, next, 50)
+		evs2, next2, err := s.ListAudit(ctx, 1, models.AuditFilter{}, next, 150)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(evs) != 100 || len(evs2) != 50 || next2 != 0 {
+		if len(evs) != 100 || len(evs2) != 150 || next2 != 0 {
 			t.Errorf("exactly full last page: %d, %d, next %d", len(evs), len(evs2), next2)
 		}
 	})

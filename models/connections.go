@@ -164,7 +164,7 @@ type ConnectionPage struct {
 // name (case-insensitively), in one query: the keyset walks the unique
 // (tenant_id, LOWER(name)) index from the cursor's name.
 func (s *Store) ListConnections(ctx context.Context, tenantID int64, q ConnectionListQuery) (ConnectionPage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 50
 	}
 	db := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID)

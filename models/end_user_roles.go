@@ -43,7 +43,7 @@ type EndUserRolePage struct {
 // name (case-insensitively), in one query over the unique
 // (tenant_id, LOWER(name)) index.
 func (s *Store) ListEndUserRoles(ctx context.Context, tenantID int64, q EndUserRoleListQuery) (EndUserRolePage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 50
 	}
 	db := s.DB.WithContext(ctx).Where("tenant_id = ?", tenantID)

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"errors"
+	"maps"
+	"strings"
 	"time"
 
 	"gatehouse/models/passwords"
@@ -103,6 +105,9 @@ func notFoundAs(err, as error) error {
 	return err
 }
 
+// PersonName is a given and a family name typed by their owner.
+type PersonName struct{ Given, Family string }
+
 // PasswordError is returned when a new password breaks the policy.
 type PasswordError struct {
 	Violations []passwords.Violation
@@ -123,7 +128,13 @@ func (e *PasswordError) Error() string {
 // The inviter's authority is checked again inside the transaction, under
 // the tenant lock: an invitation they no longer back is revoked (audited)
 // and the acceptance grants nothing (ErrInviterLostAuthority).
-func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm string, meta Actor) (Administrator, error) {
+//
+// An invitee without a name (the first Tenant Admin of `tenant create`
+// without --admin-given-name, say) is asked for one on the invitation page:
+// name then carries what they typed, which is required and saved with the
+// password (both parts, once either is typed; left blank, they keep going
+// by their address); for an invitee who has a name it is ignored.
+func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm string, meta Actor, name ...PersonName) (Administrator, error) {
 	p, err := s.InvitationByToken(ctx, raw)
 	if errors.Is(err, ErrInviterLostAuthority) && p.Invitation.RevokedAt == nil {
 		return Administrator{}, s.revokeAtAcceptance(ctx, p, meta)
@@ -131,12 +142,36 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 	if err != nil {
 		return Administrator{}, err
 	}
+	admin := p.Administrator
+	var named *PersonName
+	nameErrs := fieldErrors{}
+	if len(name) > 0 && admin.NeedsName() {
+		n := PersonName{Given: strings.TrimSpace(name[0].Given), Family: strings.TrimSpace(name[0].Family)}
+		if n.Given != "" || n.Family != "" {
+			checkName(nameErrs, "given_name", "Given name", n.Given)
+			checkName(nameErrs, "family_name", "Family name", n.Family)
+			named = &n
+		}
+	}
 	hash, err := s.newPasswordHash(ctx, p.Tenant.ID, p.Administrator.ID, password, confirm)
-	if err != nil {
+	var perr *PasswordError
+	var verr *ValidationError
+	switch {
+	case err == nil && len(nameErrs) > 0:
+		return Administrator{}, nameErrs.err()
+	case errors.As(err, &perr):
+		if perr.Also == nil {
+			perr.Also = map[string]string{}
+		}
+		maps.Copy(perr.Also, nameErrs)
+		return Administrator{}, perr
+	case errors.As(err, &verr):
+		maps.Copy(verr.Fields, nameErrs)
+		return Administrator{}, verr
+	case err != nil:
 		return Administrator{}, err
 	}
 	now := s.now()
-	admin := p.Administrator
 	lost := false
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := lockTenant(tx, p.Tenant.ID); err != nil {
@@ -159,9 +194,16 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 		if res.RowsAffected != 1 {
 			return ErrTokenUsed
 		}
+		set := map[string]any{"password_hash": hash, "status": AdminActive, "activated_at": now, "updated_at": now}
+		ch := Changes{"status": {Before: AdminInvited, After: AdminActive}}
+		if named != nil {
+			set["given_name"], set["family_name"] = named.Given, named.Family
+			ch["given_name"] = Change{Before: admin.GivenName, After: named.Given}
+			ch["family_name"] = Change{Before: admin.FamilyName, After: named.Family}
+		}
 		res = tx.Model(&Administrator{}).
 			Where("id = ? AND tenant_id = ? AND status = ?", admin.ID, admin.TenantID, AdminInvited).
-			Updates(map[string]any{"password_hash": hash, "status": AdminActive, "activated_at": now, "updated_at": now})
+			Updates(set)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -171,13 +213,16 @@ func (s *Store) AcceptInvitation(ctx context.Context, raw, password, confirm str
 		if err := recordPassword(tx, admin.ID, hash, now); err != nil {
 			return err
 		}
+		if named != nil {
+			admin.GivenName, admin.FamilyName = named.Given, named.Family
+		}
 		// The link came to their sign-in e-mail: that address is verified.
 		if err := tx.Model(&PoolAddress{}).Where("pool_id = ? AND user_id = ? AND type = ? AND value = ? AND verified_at IS NULL",
 			admin.PoolID, admin.ID, AddressEmail, admin.Email).Update("verified_at", now).Error; err != nil {
 			return err
 		}
 		return writeAudit(tx, now, admin.TenantID, inviteeActor(meta, admin), "administrator.invitation_accepted",
-			adminTarget(admin), Changes{"status": {Before: AdminInvited, After: AdminActive}})
+			adminTarget(admin), ch)
 	})
 	if err != nil {
 		return Administrator{}, err

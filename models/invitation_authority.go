@@ -54,17 +54,21 @@ func authorityTx(tx *gorm.DB, tenant Tenant, id int64, now time.Time) (Viewer, b
 		Find(&bs).Error; err != nil {
 		return Viewer{}, false, err
 	}
-	return viewerOf(tenant, a, bs), true, nil
+	dir, err := directoryForBindings(tx, tenant.ID, bs)
+	if err != nil {
+		return Viewer{}, false, err
+	}
+	return viewerOf(tenant, a, bs, dir), true, nil
 }
 
 // backsBindings reports whether inviter may invite administrators and could
 // grant every one of bs (the invitee's unexpired bindings) now.
-func backsBindings(inviter Viewer, bs []RoleBinding) bool {
+func backsBindings(inviter Viewer, bs []RoleBinding, dir authz.Directory) bool {
 	if !inviter.Can(authz.ManageTenantRoles) {
 		return false
 	}
 	for _, b := range bs {
-		r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey))
+		r, ok := dir.Role(authz.RoleKey(b.RoleKey))
 		if !ok || !r.AvailableOn(string(inviter.Tenant.Plan)) {
 			continue // grants nothing, whoever backs it
 		}
@@ -99,7 +103,11 @@ func invitationBackedTx(tx *gorm.DB, tenant Tenant, inv Invitation, now time.Tim
 		Find(&bs).Error; err != nil {
 		return false, err
 	}
-	return backsBindings(inviter, bs), nil
+	dir, err := directoryForBindings(tx, tenant.ID, bs)
+	if err != nil {
+		return false, err
+	}
+	return backsBindings(inviter, bs, dir), nil
 }
 
 // orgInvitationBackedTx reports whether the organization invitation inv is
@@ -191,7 +199,11 @@ func revokeUnbackedInvitationsTx(tx *gorm.DB, tenant Tenant, inviterID int64, no
 				Find(&bs).Error; err != nil {
 				return revoked, err
 			}
-			backed = backsBindings(authority, bs)
+			dir, err := directoryForBindings(tx, tenant.ID, bs)
+			if err != nil {
+				return revoked, err
+			}
+			backed = backsBindings(authority, bs, dir)
 		}
 		if backed {
 			continue

@@ -254,6 +254,12 @@ func (s *Store) sendOrgInvitation(tx *gorm.DB, now time.Time, tenant Tenant, o O
 	return link, nil
 }
 
+// OrganizationInvitationByID loads one invitation of an organization of
+// the tenant (pending or not); any other is ErrNotFound.
+func (s *Store) OrganizationInvitationByID(ctx context.Context, tenantID, orgID, id int64) (OrganizationInvitation, error) {
+	return orgInvitationIn(s.DB.WithContext(ctx), tenantID, orgID, id)
+}
+
 func orgInvitationIn(tx *gorm.DB, tenantID, orgID, id int64) (OrganizationInvitation, error) {
 	var inv OrganizationInvitation
 	err := tx.Where("tenant_id = ? AND organization_id = ? AND id = ?", tenantID, orgID, id).Take(&inv).Error
@@ -348,7 +354,7 @@ type OrgInvitationPage struct {
 // invitations (unexpired, neither accepted nor revoked), newest first, in
 // two queries: the page over (organization_id, id) and the roles it names.
 func (s *Store) ListOrganizationInvitations(ctx context.Context, orgID, after int64, limit int) (OrgInvitationPage, error) {
-	if limit <= 0 || limit > 100 {
+	if limit <= 0 || limit > MaxPageSize {
 		limit = 50
 	}
 	db := s.DB.WithContext(ctx)

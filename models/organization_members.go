@@ -50,7 +50,7 @@ type OrgMemberPage struct {
 // size: the page (the (organization_id, id) index walked backwards from the
 // cursor, joined to the users) and the roles of the members on it.
 func (s *Store) ListOrganizationMembers(ctx context.Context, orgID, after int64, limit int) (OrgMemberPage, error) {
-	if limit <= 0 || limit > 100 {
+	if limit <= 0 || limit > MaxPageSize {
 		limit = 50
 	}
 	db := s.DB.WithContext(ctx)

@@ -155,7 +155,7 @@ type OrgPage struct {
 // cursor on; only the page's rows are read) and the member counts of the
 // organizations on it (capped at OrgListMembersCap).
 func (s *Store) ListOrganizations(ctx context.Context, tenantID int64, q OrgListQuery) (OrgPage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)

@@ -190,6 +190,13 @@ func (s *Store) PasskeysOf(ctx context.Context, tenantID, adminID int64) ([]Pass
 	return ps, err
 }
 
+// PasskeyOf loads one passkey of an administrator; anyone else's is ErrNotFound.
+func (s *Store) PasskeyOf(ctx context.Context, tenantID, adminID, id int64) (Passkey, error) {
+	var p Passkey
+	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND administrator_id = ? AND id = ?", tenantID, adminID, id).Take(&p).Error
+	return p, notFound(err)
+}
+
 // HasPasskey reports whether an administrator has at least one passkey.
 func (s *Store) HasPasskey(ctx context.Context, tenantID, adminID int64) (bool, error) {
 	return hasPasskey(s.DB.WithContext(ctx), tenantID, adminID)

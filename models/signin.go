@@ -161,6 +161,9 @@ type Viewer struct {
 	Administrator Administrator
 	Grants        []authz.Grant
 	Perms         authz.Set
+	// Roles resolves the role keys of Grants (built-in ones, and the custom
+	// roles they name).
+	Roles authz.Directory
 	// Workspaces are the workspaces the navigation and the workspace
 	// switcher offer (id, name and slug; at most NavWorkspaces, by slug):
 	// those the viewer's workspace roles are bound to, or, for a viewer
@@ -172,9 +175,15 @@ type Viewer struct {
 	// SteppedUpAt is when the viewer last confirmed who they are for a
 	// sensitive action (zero: not in this session); see StepUp.
 	SteppedUpAt time.Time
+	// Token is the API token the request authenticated with (nil: a
+	// signed-in administrator); Administrator is then the token's creator
+	// and Grants the token's roles (see api_tokens.go).
+	Token *APIToken
 	// until holds, for each grant, when it expires (nil: never); set by
 	// LoadViewer. A viewer built without it holds every grant for good.
 	until []*time.Time
+	// bindings are the bindings behind Grants, position for position.
+	bindings []RoleBinding
 }
 
 // PermsLasting is what the viewer holds for the whole of a grant that
@@ -198,7 +207,7 @@ func (v Viewer) PermsLasting(until *time.Time) authz.Set {
 			lasting = append(lasting, g)
 		}
 	}
-	return authz.NewSet(lasting)
+	return v.Roles.NewSet(lasting)
 }
 
 // RoleNames lists the names of the viewer's roles, tenant-wide first.
@@ -210,7 +219,7 @@ func (v Viewer) RoleNames() []string {
 			continue
 		}
 		seen[g.Role] = true
-		if r, ok := authz.RoleByKey(g.Role); ok {
+		if r, ok := v.Roles.Role(g.Role); ok {
 			names = append(names, r.Name)
 		}
 	}
@@ -234,7 +243,11 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	if err != nil {
 		return Viewer{}, err
 	}
-	v := viewerOf(tenant, a, bs)
+	dir, err := directoryForBindings(s.DB.WithContext(ctx), tenant.ID, bs)
+	if err != nil {
+		return Viewer{}, err
+	}
+	v := viewerOf(tenant, a, bs, dir)
 	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
 		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
 			return Viewer{}, err
@@ -246,17 +259,25 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 // viewerOf is the viewer an administrator is with these unexpired
 // bindings: a role the tenant's plan does not allow grants nothing, however
 // the binding came to be (a plan downgrade, a seed, an edit).
-func viewerOf(tenant Tenant, a Administrator, bs []RoleBinding) Viewer {
-	v := Viewer{Tenant: tenant, Administrator: a}
+func viewerOf(tenant Tenant, a Administrator, bs []RoleBinding, dir authz.Directory) Viewer {
+	v := Viewer{Tenant: tenant, Administrator: a, Roles: dir}
 	for _, b := range bs {
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); !ok || !r.AvailableOn(string(tenant.Plan)) {
+		if !grants(tenant, dir, b) {
 			continue
 		}
 		v.Grants = append(v.Grants, b.grant())
 		v.until = append(v.until, b.ExpiresAt)
+		v.bindings = append(v.bindings, b)
 	}
-	v.Perms = authz.NewSet(v.Grants)
+	v.Perms = dir.NewSet(v.Grants)
 	return v
+}
+
+// grants reports whether an unexpired binding counts at all: its role
+// exists in the tenant's directory and the tenant's plan allows it.
+func grants(tenant Tenant, dir authz.Directory, b RoleBinding) bool {
+	r, ok := dir.Role(authz.RoleKey(b.RoleKey))
+	return ok && r.AvailableOn(string(tenant.Plan))
 }
 
 // bindingsOf returns the administrator's unexpired role bindings in one query.

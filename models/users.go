@@ -212,7 +212,7 @@ var UserSearchWindow = 50_000
 // to where that window ends (found by an OFFSET on the index) and stopping
 // at a full page, together with that window's end; then the rows of the page.
 func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) (UserPage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)

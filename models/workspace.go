@@ -145,7 +145,7 @@ type WorkspacePage struct {
 // roles are bound to) in two queries whatever the tenant's size: the page
 // (keyset on the (tenant_id, slug) index) and its access counts.
 func (s *Store) ListWorkspaces(ctx context.Context, v Viewer, q WorkspaceListQuery) (WorkspacePage, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
+	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)

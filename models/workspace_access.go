@@ -31,7 +31,7 @@ type AccessPage struct {
 // whatever the workspace's size: the bindings (keyset on id) and the
 // administrators they name or were granted by.
 func (s *Store) ListWorkspaceAccess(ctx context.Context, tenantID, workspaceID, after int64, limit int) (AccessPage, error) {
-	if limit <= 0 || limit > 100 {
+	if limit <= 0 || limit > MaxPageSize {
 		limit = 50
 	}
 	db := s.DB.WithContext(ctx)
@@ -116,11 +116,12 @@ type WorkspaceRoleChoice struct {
 	Reason   string
 }
 
-// WorkspaceRoleChoices lists the workspace roles with, for each, whether
-// the viewer may grant it in the workspace and why not.
-func WorkspaceRoleChoices(v Viewer, workspaceID int64) []WorkspaceRoleChoice {
+// WorkspaceRoleChoices lists the workspace roles of dir (the built-in
+// ones, then the tenant's custom ones) with, for each, whether the viewer
+// may grant it in the workspace and why not.
+func WorkspaceRoleChoices(v Viewer, dir authz.Directory, workspaceID int64) []WorkspaceRoleChoice {
 	var out []WorkspaceRoleChoice
-	for _, r := range authz.WorkspaceRoles() {
+	for _, r := range dir.In(authz.ScopeWorkspace) {
 		c := WorkspaceRoleChoice{Role: r}
 		if !v.Perms.CoversIn(r, workspaceID) {
 			c.Disabled, c.Reason = true, "you can only grant roles whose permissions you hold"
@@ -155,9 +156,12 @@ func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID in
 	if msg != "" {
 		f.add("user", msg+" Enter the e-mail of an administrator of this tenant.")
 	}
-	role, ok := authz.RoleByKey(authz.RoleKey(in.Role))
+	role, ok, err := roleTx(s.DB.WithContext(ctx), v.Tenant.ID, in.Role)
+	if err != nil {
+		return Administrator{}, err
+	}
 	if !ok || role.Scope != authz.ScopeWorkspace {
-		f.add("role", "Choose Workspace Admin or Workspace Auditor. Tenant roles are assigned on the User Profile.")
+		f.add("role", "Choose a workspace role (Workspace Admin, Workspace Auditor or a custom one). Tenant roles are assigned on the User Profile.")
 	}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
 		f.add("expires_at", "The expiry must be in the future.")
@@ -169,7 +173,7 @@ func (s *Store) GrantWorkspaceRole(ctx context.Context, v Viewer, workspaceID in
 		return Administrator{}, ErrEscalation
 	}
 	var a Administrator
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		w, err := workspaceIn(tx, v.Tenant.ID, workspaceID, "SHARE")
 		if err != nil {
 			return err
@@ -231,7 +235,11 @@ func (s *Store) RemoveWorkspaceRole(ctx context.Context, v Viewer, workspaceID, 
 		if err := tx.Where("tenant_id = ? AND workspace_id = ? AND id = ?", v.Tenant.ID, w.ID, bindingID).Take(&b).Error; err != nil {
 			return notFound(err)
 		}
-		if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok && !v.Perms.CoversIn(r, w.ID) {
+		r, ok, err := roleTx(tx, v.Tenant.ID, b.RoleKey)
+		if err != nil {
+			return err
+		}
+		if ok && !v.Perms.CoversIn(r, w.ID) {
 			return ErrEscalation
 		}
 		if a, err = adminIn(tx, v.Tenant.ID, b.AdministratorID); err != nil {

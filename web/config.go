@@ -59,6 +59,18 @@ type Limits struct {
 	// SignInInFlight bounds the sign-in steps worked on at once, over all
 	// addresses; more are answered 429 at once.
 	SignInInFlight int
+	// API is each management API token's rate (zero: DefaultAPIRate).
+	API limit.Rate
+}
+
+// DefaultAPIRate lets a script make 20 requests a second, in bursts of 40.
+var DefaultAPIRate = limit.Rate{PerMinute: 1200, Burst: 40}
+
+func (l Limits) apiRate() limit.Rate {
+	if l.API.PerMinute <= 0 || l.API.Burst <= 0 {
+		return DefaultAPIRate
+	}
+	return l.API
 }
 
 // DefaultLimits leave room for a busy office behind one address (a few

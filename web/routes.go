@@ -17,6 +17,10 @@ import (
 type RouteTable struct {
 	Perms  map[string]authz.Permission // "METHOD path" → permission
 	Public map[string]bool             // "METHOD path" of tenant routes open to anyone
+	// Loads names, for each "METHOD path", the path parameters its
+	// loaders load (inside the viewer's tenant, 404 outside): a test proves
+	// every parameter of every tenant route is loaded, none parsed by hand.
+	Loads map[string][]string
 }
 
 type tenantRoutes struct {
@@ -26,54 +30,64 @@ type tenantRoutes struct {
 	limits *routeLimits
 }
 
-// need registers a signed-in tenant route guarded by permission p.
-func (r tenantRoutes) need(method, path string, h echo.HandlerFunc, p authz.Permission) {
-	r.g.Add(method, path, h, r.guards.SignedIn, gm.Need(p))
-	r.t.Perms[method+" /t/:tenant"+path] = p
+// need registers a signed-in tenant route guarded by permission p; its
+// loaders (one for each path parameter, in the path's order) then load the
+// objects the path names, 404 outside the viewer's tenant.
+func (r tenantRoutes) need(method, path string, h echo.HandlerFunc, p authz.Permission, loaders ...gm.Loader) {
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.Need(p)}, loaders)
+}
+
+// add registers a route with its guards followed by its loaders.
+func (r tenantRoutes) add(method, path string, h echo.HandlerFunc, p authz.Permission, guards []echo.MiddlewareFunc, loaders []gm.Loader, loaded ...string) {
+	key := method + " /t/:tenant" + path
+	for _, l := range loaders {
+		guards = append(guards, l.Middleware())
+		loaded = append(loaded, l.Param)
+	}
+	r.g.Add(method, path, h, guards...)
+	r.t.Perms[key] = p
+	r.t.Loads[key] = append([]string{"tenant"}, loaded...)
 }
 
 // needIn registers a signed-in route inside one workspace (its path has
 // :workspace, the slug): the workspace is loaded inside the URL's tenant (404
 // when it does not exist or the viewer cannot see it) and p must be held in
 // it, tenant-wide or through a workspace role bound to it (else 403).
-func (r tenantRoutes) needIn(method, path string, h echo.HandlerFunc, p authz.Permission) {
-	r.g.Add(method, path, h, r.guards.SignedIn, r.guards.Workspace, gm.NeedIn(p))
-	r.t.Perms[method+" /t/:tenant"+path] = p
+func (r tenantRoutes) needIn(method, path string, h echo.HandlerFunc, p authz.Permission, loaders ...gm.Loader) {
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, r.guards.Workspace, gm.NeedIn(p)}, loaders, "workspace")
 }
 
 // needAnywhere registers a signed-in tenant route for viewers holding p
 // tenant-wide or in at least one workspace; its handler shows each viewer
 // only what they may see.
-func (r tenantRoutes) needAnywhere(method, path string, h echo.HandlerFunc, p authz.Permission) {
-	r.g.Add(method, path, h, r.guards.SignedIn, gm.NeedAnywhere(p))
-	r.t.Perms[method+" /t/:tenant"+path] = p
+func (r tenantRoutes) needAnywhere(method, path string, h echo.HandlerFunc, p authz.Permission, loaders ...gm.Loader) {
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.NeedAnywhere(p)}, loaders)
 }
 
 // needPool registers a signed-in route of one identity pool (its path has
 // :pool, the slug) guarded by permission p; the pool is loaded inside the
 // URL's tenant (404 when there is none).
-func (r tenantRoutes) needPool(method, path string, h echo.HandlerFunc, p authz.Permission) {
-	r.g.Add(method, path, h, r.guards.SignedIn, gm.Need(p), r.guards.IdentityPool)
-	r.t.Perms[method+" /t/:tenant"+path] = p
+func (r tenantRoutes) needPool(method, path string, h echo.HandlerFunc, p authz.Permission, loaders ...gm.Loader) {
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.Need(p), r.guards.IdentityPool}, loaders, "pool")
 }
 
 // needPoolUsers registers a signed-in route about the users of one
 // identity pool: reading them (manage false) or managing them needs Read /
 // Manage Identity Pool Users, which Read / Manage Users stands for in the
 // end-user pools (Editor - Users); see gm.CanPoolUsers.
-func (r tenantRoutes) needPoolUsers(method, path string, h echo.HandlerFunc, manage bool) {
+func (r tenantRoutes) needPoolUsers(method, path string, h echo.HandlerFunc, manage bool, loaders ...gm.Loader) {
 	p, alt := authz.ReadIdentityPoolUsers, authz.ReadUsers
 	if manage {
 		p, alt = authz.ManageIdentityPoolUsers, authz.ManageUsers
 	}
-	r.g.Add(method, path, h, r.guards.SignedIn, gm.NeedOneOf(p, alt), r.guards.IdentityPool, gm.NeedPoolUsers(manage))
-	r.t.Perms[method+" /t/:tenant"+path] = p
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, gm.NeedOneOf(p, alt), r.guards.IdentityPool, gm.NeedPoolUsers(manage)}, loaders, "pool")
 }
 
 // public registers a tenant route that needs no sign-in (sign-in itself).
 func (r tenantRoutes) public(method, path string, h echo.HandlerFunc) {
 	r.g.Add(method, path, h)
 	r.t.Public[method+" /t/:tenant"+path] = true
+	r.t.Loads[method+" /t/:tenant"+path] = []string{"tenant"}
 }
 
 // publicLimited registers a public tenant route under a per-address rate limit.
@@ -84,7 +98,8 @@ func (r tenantRoutes) publicLimited(l *limit.Limiter, method, path string, h ech
 
 // routes is THE URL map.
 func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *routeLimits) *RouteTable {
-	rt := &RouteTable{Perms: map[string]authz.Permission{}, Public: map[string]bool{}}
+	rt := &RouteTable{Perms: map[string]authz.Permission{}, Public: map[string]bool{}, Loads: map[string][]string{}}
+	load := guards.Loaders()
 
 	// Posts anyone may send (sign-in steps, invitations, password resets)
 	// are rate limited per client address; e-mailed code requests have a
@@ -142,7 +157,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.needIn(http.MethodGet, one+"/access", h.WorkspaceAccess, authz.ReadWorkspaceRoles)
 	t.needIn(http.MethodPost, one+"/access", h.WorkspaceAddUser, authz.ManageWorkspaceRoles)
 	t.needIn(http.MethodGet, one+"/access/candidates", h.WorkspaceCandidates, authz.ManageWorkspaceRoles)
-	t.needIn(http.MethodPost, one+"/access/:binding/delete", h.WorkspaceRemoveUser, authz.ManageWorkspaceRoles)
+	t.needIn(http.MethodPost, one+"/access/:binding/delete", h.WorkspaceRemoveUser, authz.ManageWorkspaceRoles, load.Binding)
 	t.needIn(http.MethodGet, one+"/audit", h.AuditList, authz.ReadAuditEvents)
 	t.needIn(http.MethodGet, one+"/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
 
@@ -154,25 +169,25 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodGet, orgs+"/new", h.OrgNewForm, authz.ManageOrganizations)
 	t.need(http.MethodPost, orgs+"/new", h.OrgCreate, authz.ManageOrganizations)
 	t.need(http.MethodPost, orgs, h.OrgCreate, authz.ManageOrganizations)
-	t.need(http.MethodGet, org, h.OrgShow, authz.ReadOrganizations)
-	t.need(http.MethodPost, org, h.OrgUpdate, authz.ManageOrganizations)
-	t.need(http.MethodGet, org+"/delete", h.OrgDeleteForm, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/delete", h.OrgDelete, authz.ManageOrganizations)
-	t.need(http.MethodGet, org+"/members", h.OrgMembers, authz.ReadOrganizations)
-	t.need(http.MethodPost, org+"/members", h.OrgAddMember, authz.ManageOrganizations)
-	t.need(http.MethodGet, org+"/members/candidates", h.OrgMemberCandidates, authz.ReadOrganizations)
-	t.need(http.MethodGet, org+"/members/:user", h.OrgMember, authz.ReadOrganizations)
-	t.need(http.MethodPost, org+"/members/:user/delete", h.OrgRemoveMember, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/members/:user/roles", h.OrgAssignMemberRole, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/members/:user/roles/:role/delete", h.OrgRemoveMemberRole, authz.ManageOrganizations)
-	t.need(http.MethodGet, org+"/invitations", h.OrgInvitations, authz.ReadOrganizations)
-	t.need(http.MethodPost, org+"/invitations", h.OrgInvite, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/invitations/:invitation/resend", h.OrgResendInvitation, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/invitations/:invitation/revoke", h.OrgRevokeInvitation, authz.ManageOrganizations)
-	t.need(http.MethodGet, org+"/connections", h.OrgConnections, authz.ReadOrganizations)
-	t.need(http.MethodPost, org+"/connections", h.OrgEnableConnection, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/connections/:connection", h.OrgUpdateConnection, authz.ManageOrganizations)
-	t.need(http.MethodPost, org+"/connections/:connection/delete", h.OrgDisableConnection, authz.ManageOrganizations)
+	t.need(http.MethodGet, org, h.OrgShow, authz.ReadOrganizations, load.Org)
+	t.need(http.MethodPost, org, h.OrgUpdate, authz.ManageOrganizations, load.Org)
+	t.need(http.MethodGet, org+"/delete", h.OrgDeleteForm, authz.ManageOrganizations, load.Org)
+	t.need(http.MethodPost, org+"/delete", h.OrgDelete, authz.ManageOrganizations, load.Org)
+	t.need(http.MethodGet, org+"/members", h.OrgMembers, authz.ReadOrganizations, load.Org)
+	t.need(http.MethodPost, org+"/members", h.OrgAddMember, authz.ManageOrganizations, load.Org)
+	t.need(http.MethodGet, org+"/members/candidates", h.OrgMemberCandidates, authz.ReadOrganizations, load.Org)
+	t.need(http.MethodGet, org+"/members/:user", h.OrgMember, authz.ReadOrganizations, load.Org, load.User)
+	t.need(http.MethodPost, org+"/members/:user/delete", h.OrgRemoveMember, authz.ManageOrganizations, load.Org, load.User)
+	t.need(http.MethodPost, org+"/members/:user/roles", h.OrgAssignMemberRole, authz.ManageOrganizations, load.Org, load.User)
+	t.need(http.MethodPost, org+"/members/:user/roles/:role/delete", h.OrgRemoveMemberRole, authz.ManageOrganizations, load.Org, load.User, load.Role)
+	t.need(http.MethodGet, org+"/invitations", h.OrgInvitations, authz.ReadOrganizations, load.Org)
+	t.need(http.MethodPost, org+"/invitations", h.OrgInvite, authz.ManageOrganizations, load.Org)
+	t.need(http.MethodPost, org+"/invitations/:invitation/resend", h.OrgResendInvitation, authz.ManageOrganizations, load.Org, load.Invitation)
+	t.need(http.MethodPost, org+"/invitations/:invitation/revoke", h.OrgRevokeInvitation, authz.ManageOrganizations, load.Org, load.Invitation)
+	t.need(http.MethodGet, org+"/connections", h.OrgConnections, authz.ReadOrganizations, load.Org)
+	t.need(http.MethodPost, org+"/connections", h.OrgEnableConnection, authz.ManageOrganizations, load.Org)
+	t.need(http.MethodPost, org+"/connections/:connection", h.OrgUpdateConnection, authz.ManageOrganizations, load.Org, load.Connection)
+	t.need(http.MethodPost, org+"/connections/:connection/delete", h.OrgDisableConnection, authz.ManageOrganizations, load.Org, load.Connection)
 
 	// User Management (Auth0's editor roles' world): Users, Connections, Roles.
 	// Pages that only serve a mutation (new, delete) need its permission.
@@ -181,28 +196,28 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodGet, users+"/new", h.UserNewForm, authz.ManageUsers)
 	t.need(http.MethodPost, users+"/new", h.UserCreate, authz.ManageUsers)
 	t.need(http.MethodPost, users, h.UserCreate, authz.ManageUsers)
-	t.need(http.MethodGet, users+"/:id", h.UserShow, authz.ReadUsers)
-	t.need(http.MethodPost, users+"/:id", h.UserUpdate, authz.ManageUsers)
-	t.need(http.MethodPost, users+"/:id/block", h.UserBlock, authz.ManageUsers)
-	t.need(http.MethodPost, users+"/:id/unblock", h.UserUnblock, authz.ManageUsers)
-	t.need(http.MethodGet, users+"/:id/delete", h.UserDeleteForm, authz.ManageUsers)
-	t.need(http.MethodPost, users+"/:id/delete", h.UserDelete, authz.ManageUsers)
+	t.need(http.MethodGet, users+"/:user", h.UserShow, authz.ReadUsers, load.User)
+	t.need(http.MethodPost, users+"/:user", h.UserUpdate, authz.ManageUsers, load.User)
+	t.need(http.MethodPost, users+"/:user/block", h.UserBlock, authz.ManageUsers, load.User)
+	t.need(http.MethodPost, users+"/:user/unblock", h.UserUnblock, authz.ManageUsers, load.User)
+	t.need(http.MethodGet, users+"/:user/delete", h.UserDeleteForm, authz.ManageUsers, load.User)
+	t.need(http.MethodPost, users+"/:user/delete", h.UserDelete, authz.ManageUsers, load.User)
 	t.need(http.MethodGet, conns, h.ConnectionList, authz.ReadConnections)
 	t.need(http.MethodGet, conns+"/new", h.ConnectionNewForm, authz.CreateConnections)
 	t.need(http.MethodPost, conns+"/new", h.ConnectionCreate, authz.CreateConnections)
 	t.need(http.MethodPost, conns, h.ConnectionCreate, authz.CreateConnections)
-	t.need(http.MethodGet, conns+"/:id", h.ConnectionShow, authz.ReadConnections)
-	t.need(http.MethodPost, conns+"/:id", h.ConnectionUpdate, authz.UpdateConnections)
-	t.need(http.MethodGet, conns+"/:id/delete", h.ConnectionDeleteForm, authz.DeleteConnections)
-	t.need(http.MethodPost, conns+"/:id/delete", h.ConnectionDelete, authz.DeleteConnections)
+	t.need(http.MethodGet, conns+"/:connection", h.ConnectionShow, authz.ReadConnections, load.Connection)
+	t.need(http.MethodPost, conns+"/:connection", h.ConnectionUpdate, authz.UpdateConnections, load.Connection)
+	t.need(http.MethodGet, conns+"/:connection/delete", h.ConnectionDeleteForm, authz.DeleteConnections, load.Connection)
+	t.need(http.MethodPost, conns+"/:connection/delete", h.ConnectionDelete, authz.DeleteConnections, load.Connection)
 	t.need(http.MethodGet, roles, h.EndUserRoleList, authz.ReadRoles)
 	t.need(http.MethodGet, roles+"/new", h.EndUserRoleNewForm, authz.ManageRoles)
 	t.need(http.MethodPost, roles+"/new", h.EndUserRoleCreate, authz.ManageRoles)
 	t.need(http.MethodPost, roles, h.EndUserRoleCreate, authz.ManageRoles)
-	t.need(http.MethodGet, roles+"/:id", h.EndUserRoleShow, authz.ReadRoles)
-	t.need(http.MethodPost, roles+"/:id", h.EndUserRoleUpdate, authz.ManageRoles)
-	t.need(http.MethodGet, roles+"/:id/delete", h.EndUserRoleDeleteForm, authz.ManageRoles)
-	t.need(http.MethodPost, roles+"/:id/delete", h.EndUserRoleDelete, authz.ManageRoles)
+	t.need(http.MethodGet, roles+"/:role", h.EndUserRoleShow, authz.ReadRoles, load.Role)
+	t.need(http.MethodPost, roles+"/:role", h.EndUserRoleUpdate, authz.ManageRoles, load.Role)
+	t.need(http.MethodGet, roles+"/:role/delete", h.EndUserRoleDeleteForm, authz.ManageRoles, load.Role)
+	t.need(http.MethodPost, roles+"/:role/delete", h.EndUserRoleDelete, authz.ManageRoles, load.Role)
 
 	// Audit log: the tenant's audit events and their CSV export.
 	t.need(http.MethodGet, "/audit", h.AuditList, authz.ReadAuditEvents)
@@ -218,16 +233,20 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodGet, admins+"/new", classic(h.AdminNewForm), authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins+"/new", classic(h.AdminCreate), authz.ManageTenantRoles)
 	t.need(http.MethodPost, admins, classic(h.AdminCreate), authz.ManageTenantRoles)
-	t.need(http.MethodGet, admins+"/:id", h.AdminProfile, authz.ReadTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/roles", classic(h.AdminAssignRole), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/roles/:binding/delete", classic(h.AdminRemoveRole), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/status", classic(h.AdminSetStatus), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/invitation/resend", classic(h.AdminResendInvitation), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/invitation/revoke", classic(h.AdminRevokeInvitation), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/password-reset", classic(h.AdminSendPasswordReset), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/sessions/:session/delete", classic(h.AdminEndSession), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/unlock", classic(h.AdminUnlock), authz.ManageTenantRoles)
-	t.need(http.MethodPost, admins+"/:id/totp/reset", classic(h.AdminResetTOTP), authz.ManageTenantRoles)
+	t.need(http.MethodGet, admins+"/:admin", h.AdminProfile, authz.ReadTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/roles", classic(h.AdminAssignRole), authz.ManageTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/roles/:binding/delete", classic(h.AdminRemoveRole), authz.ManageTenantRoles, load.Admin, load.Binding)
+	t.need(http.MethodPost, admins+"/:admin/status", classic(h.AdminSetStatus), authz.ManageTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/invitation/resend", classic(h.AdminResendInvitation), authz.ManageTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/invitation/revoke", classic(h.AdminRevokeInvitation), authz.ManageTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/password-reset", classic(h.AdminSendPasswordReset), authz.ManageTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/sessions/:session/delete", classic(h.AdminEndSession), authz.ManageTenantRoles, load.Admin, load.Session)
+	t.need(http.MethodPost, admins+"/:admin/unlock", classic(h.AdminUnlock), authz.ManageTenantRoles, load.Admin)
+	t.need(http.MethodPost, admins+"/:admin/totp/reset", classic(h.AdminResetTOTP), authz.ManageTenantRoles, load.Admin)
+
+	// Governance (issue 16): custom administrator roles, the access
+	// explainer, access reviews, elevation, four eyes. Kept together here.
+	governanceRoutes(t, h, load)
 
 	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.
@@ -264,27 +283,27 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.needPool(http.MethodPost, pool+"/delete", h.PoolDelete, authz.ManageIdentityPools)
 	t.needPool(http.MethodGet, pool+"/attributes", h.PoolSchema, authz.ReadIdentityPools)
 	t.needPool(http.MethodPost, pool+"/attributes", h.PoolAddAttribute, authz.ManageIdentityPools)
-	t.needPool(http.MethodPost, pool+"/attributes/:attr/delete", h.PoolRemoveAttribute, authz.ManageIdentityPools)
+	t.needPool(http.MethodPost, pool+"/attributes/:attr/delete", h.PoolRemoveAttribute, authz.ManageIdentityPools, gm.ID("attr"))
 	t.needPool(http.MethodGet, pool+"/metadata", h.PoolSchema, authz.ReadIdentityPools)
 	t.needPool(http.MethodPost, pool+"/metadata", h.PoolAddAttribute, authz.ManageIdentityPools)
-	t.needPool(http.MethodPost, pool+"/metadata/:attr/delete", h.PoolRemoveAttribute, authz.ManageIdentityPools)
+	t.needPool(http.MethodPost, pool+"/metadata/:attr/delete", h.PoolRemoveAttribute, authz.ManageIdentityPools, gm.ID("attr"))
 	t.needPoolUsers(http.MethodGet, pusers, h.PoolUserList, false)
 	t.needPoolUsers(http.MethodGet, pusers+"/new", h.PoolUserNewForm, true)
 	t.needPoolUsers(http.MethodPost, pusers+"/new", h.PoolUserCreate, true)
 	t.needPoolUsers(http.MethodPost, pusers, h.PoolUserCreate, true)
-	t.needPoolUsers(http.MethodGet, puser, h.PoolUserShow, false)
-	t.needPoolUsers(http.MethodPost, puser+"/identifiers", h.PoolUserAddIdentifier, true)
-	t.needPoolUsers(http.MethodPost, puser+"/identifiers/:identifier/delete", h.PoolUserRemoveIdentifier, true)
-	t.needPoolUsers(http.MethodPost, puser+"/addresses", h.PoolUserAddAddress, true)
-	t.needPoolUsers(http.MethodPost, puser+"/addresses/:address/delete", h.PoolUserRemoveAddress, true)
-	t.needPoolUsers(http.MethodPost, puser+"/addresses/:address/verify", h.PoolUserStartVerification, true)
-	t.needPoolUsers(http.MethodPost, puser+"/attributes", h.PoolUserSaveAttributes, true)
-	t.needPoolUsers(http.MethodPost, puser+"/metadata", h.PoolUserSaveAttributes, true)
-	t.needPoolUsers(http.MethodPost, puser+"/status", h.PoolUserSetStatus, true)
-	t.needPoolUsers(http.MethodPost, puser+"/password-reset", h.PoolUserPasswordReset, true)
-	t.needPoolUsers(http.MethodGet, puser+"/roles", gm.AdminPoolOnly(h.PoolUserRoles), false)
-	t.needPoolUsers(http.MethodPost, puser+"/roles", gm.AdminPoolOnly(h.PoolUserAssignRole), true)
-	t.needPoolUsers(http.MethodPost, puser+"/roles/:binding/delete", gm.AdminPoolOnly(h.PoolUserRemoveRole), true)
+	t.needPoolUsers(http.MethodGet, puser, h.PoolUserShow, false, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/identifiers", h.PoolUserAddIdentifier, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/identifiers/:identifier/delete", h.PoolUserRemoveIdentifier, true, gm.ID("id"), gm.ID("identifier"))
+	t.needPoolUsers(http.MethodPost, puser+"/addresses", h.PoolUserAddAddress, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/addresses/:address/delete", h.PoolUserRemoveAddress, true, gm.ID("id"), gm.ID("address"))
+	t.needPoolUsers(http.MethodPost, puser+"/addresses/:address/verify", h.PoolUserStartVerification, true, gm.ID("id"), gm.ID("address"))
+	t.needPoolUsers(http.MethodPost, puser+"/attributes", h.PoolUserSaveAttributes, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/metadata", h.PoolUserSaveAttributes, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/status", h.PoolUserSetStatus, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/password-reset", h.PoolUserPasswordReset, true, gm.ID("id"))
+	t.needPoolUsers(http.MethodGet, puser+"/roles", gm.AdminPoolOnly(h.PoolUserRoles), false, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/roles", gm.AdminPoolOnly(h.PoolUserAssignRole), true, gm.ID("id"))
+	t.needPoolUsers(http.MethodPost, puser+"/roles/:binding/delete", gm.AdminPoolOnly(h.PoolUserRemoveRole), true, gm.ID("id"), gm.ID("binding"))
 	adminWS := gm.AdminWorkspaceOnly
 	t.needIn(http.MethodGet, one+"/idps", adminWS(h.IDPList), authz.ReadIdentityPools)
 	t.needIn(http.MethodGet, one+"/idps/builtin", adminWS(h.IDPShow), authz.ReadIdentityPools)
@@ -301,8 +320,11 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.need(http.MethodPost, account+"/recovery-codes", h.AccountRecoveryCodes, authz.SignedIn)
 	t.need(http.MethodPost, account+"/passkeys/begin", h.AccountPasskeyBegin, authz.SignedIn)
 	t.need(http.MethodPost, account+"/passkeys/finish", h.AccountPasskeyFinish, authz.SignedIn)
-	t.need(http.MethodGet, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemoveForm, authz.SignedIn)
-	t.need(http.MethodPost, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemove, authz.SignedIn)
-	t.need(http.MethodPost, account+"/sessions/:session/delete", h.AccountEndSession, authz.SignedIn)
+	t.need(http.MethodGet, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemoveForm, authz.SignedIn, load.Passkey)
+	t.need(http.MethodPost, account+"/passkeys/:passkey/delete", h.AccountPasskeyRemove, authz.SignedIn, load.Passkey)
+	t.need(http.MethodPost, account+"/sessions/:session/delete", h.AccountEndSession, authz.SignedIn, load.Session)
+
+	// The management API and its console pages: routes_api.go.
+	apiRoutes(app, t, h, guards, limits.api)
 	return rt
 }

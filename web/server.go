@@ -57,6 +57,7 @@ func New(cfg Config, deps Deps) *Server {
 		invitations:   limit.New(cfg.Limits.Invitations),
 		passwordReset: limit.New(cfg.Limits.PasswordReset),
 		signInFlight:  limit.NewInFlight(cfg.Limits.SignInInFlight),
+		api:           limit.New(cfg.Limits.apiRate()),
 		byRoute:       map[string]*limit.Limiter{},
 	}
 	h := &handlers.Handler{Models: deps.Models, Sessions: sessions, Flashes: flashes, R: renderer,
@@ -65,6 +66,7 @@ func New(cfg Config, deps Deps) *Server {
 
 	e.HTTPErrorHandler = errorHandler(renderer, guards, logger)
 	e.Pre(deps.Instrument...)
+	e.Pre(headAsGet)
 	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: http.StatusMovedPermanently,
 		Skipper:      func(c echo.Context) bool { return isTenantRoot(c.Request().URL.Path) },
@@ -94,6 +96,7 @@ func New(cfg Config, deps Deps) *Server {
 	if err != nil {
 		panic("web.New: GATEHOUSE_BASE_URL: " + err.Error()) // LoadConfig has checked it
 	}
+	csrf.Skip = isAPI // bearer tokens only: no cookie is ever looked at there
 	// The rate limits come first: a request over its limit costs nothing
 	// more (no tenant lookup, no session).
 	app := e.Group("", csrf.Provide, limits.middleware, csrf.Middleware)
@@ -122,6 +125,7 @@ func ipExtractor(cfg Config) echo.IPExtractor {
 type routeLimits struct {
 	signIn, invitations, passwordReset *limit.Limiter
 	signInFlight                       *limit.InFlight           // sign-in steps worked on at once
+	api                                *limit.Limiter            // per API token
 	byRoute                            map[string]*limit.Limiter // "METHOD path" → limiter
 }
 
@@ -200,6 +204,13 @@ func redactURI(u string) string {
 func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if isAPI(c) {
+			if status := handlers.APIError(c, err); status >= 500 {
+				logger.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+					"method", c.Request().Method, "uri", c.Request().URL.Path)
+			}
 			return
 		}
 		status := http.StatusInternalServerError
@@ -301,4 +312,23 @@ func readForm(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// headAsGet answers HEAD like GET (the router knows only GET routes):
+// net/http sends the headers and drops the body, so a monitor's HEAD / is
+// 200 like its GET, not 405.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodHead {
+			c.Request().Method = http.MethodGet
+		}
+		return next(c)
+	}
+}
+
+// isAPI reports whether the request is for the management API (/api/…):
+// JSON errors, bearer tokens, no CSRF.
+func isAPI(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return p == "/api" || strings.HasPrefix(p, "/api/")
 }

@@ -35,6 +35,41 @@ func TestEveryTenantRouteDeclaresAPermission(t *testing.T) {
 	}
 }
 
+// Every path parameter of every tenant route is loaded by a loader named
+// in routes.go (inside the viewer's tenant, 404 outside), in the path's
+// order, so no handler parses an id by hand.
+func TestEveryTenantRouteParamHasALoader(t *testing.T) {
+	t.Parallel()
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	n := 0
+	for _, r := range app.Web.Echo.Routes() {
+		if !strings.HasPrefix(r.Path, "/t/:tenant") || r.Method == echo.RouteNotFound {
+			continue
+		}
+		var params []string
+		for _, seg := range strings.Split(r.Path, "/") {
+			if strings.HasPrefix(seg, ":") {
+				params = append(params, seg[1:])
+			}
+		}
+		key := r.Method + " " + r.Path
+		loaded, ok := app.Web.Routes.Loads[key]
+		if !ok {
+			t.Errorf("tenant route %s is not in the route table's loaders", key)
+			continue
+		}
+		if !slices.Equal(params, loaded) {
+			t.Errorf("%s: path parameters %v, loaders for %v", key, params, loaded)
+		}
+		if len(params) > 1 {
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatal("found no tenant routes with an object parameter")
+	}
+}
+
 func TestSignInAndOut(t *testing.T) {
 	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
@@ -313,6 +348,86 @@ func TestInvitationPage(t *testing.T) {
 	})
 }
 
+// TestInvitationAsksForAMissingName: the first Tenant Admin of a tenant
+// created with an address alone is asked for their name on the invitation
+// page (optional: left blank, they go by their address); a half-typed name
+// is told beside the fields with what was typed kept,
+// together with the password's; the name is saved with the password and
+// audited. An invitee who has a name is not asked, and a post without the
+// fields still sets the password alone.
+func TestInvitationAsksForAMissingName(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		tn, admin, link, err := app.Store.CreateTenant(webtest.Ctx(), models.CreateTenantInput{
+			Slug: "acme", Name: "Acme", Plan: models.PlanFree, AdminEmail: "owner@example.com"}, models.Actor{Email: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := link[strings.LastIndex(link, "/")+1:]
+		c := app.Client()
+		d := doc(t, c.Get("/invitations/"+tok).Body)
+		if d.Find(`form input[name="given_name"]`).Length() != 1 || d.Find(`form input[name="family_name"]`).Length() != 1 {
+			t.Fatal("the invitation page of a nameless invitee does not ask for a name")
+		}
+		r := c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"given_name": {"  "}, "family_name": {"Owner"},
+			"password": {"short"}, "password_confirm": {"short"}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("blank given name: %d", r.Status)
+		}
+		d = doc(t, r.Body)
+		if d.Find("#e-given_name").Length() != 1 || d.Find("#e-password").Length() != 1 {
+			t.Errorf("errors not beside both fields:\n%s", r.Body)
+		}
+		if v, _ := inputValue(d, "family_name"); v != "Owner" {
+			t.Errorf("typed family name not kept: %q", v)
+		}
+		if a, err := app.Store.AdministratorByID(webtest.Ctx(), tn.ID, admin.ID); err != nil {
+			t.Fatal(err)
+		} else if a.Status != models.AdminInvited || a.GivenName != "" {
+			t.Fatalf("bad input saved something: %+v", a)
+		}
+		r = c.Submit("/invitations/"+tok, "/invitations/"+tok, url.Values{"given_name": {" Olivia "}, "family_name": {"Owner"},
+			"password": {webtest.Password}, "password_confirm": {webtest.Password}})
+		if r.Status != http.StatusSeeOther || r.Location != "/t/acme/login?email=owner%40example.com" {
+			t.Fatalf("accept: %d %q", r.Status, r.Location)
+		}
+		a, err := app.Store.AdministratorByID(webtest.Ctx(), tn.ID, admin.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Status != models.AdminActive || a.GivenName != "Olivia" || a.FamilyName != "Owner" {
+			t.Fatalf("after accept: %+v", a)
+		}
+		changes := strings.Join(modelstest.Pluck[string](t, app.DB.DB.Table("audit_events").Where("tenant_id = ? AND action = ?", tn.ID, "administrator.invitation_accepted"), "changes"), "")
+		if !strings.Contains(changes, "Olivia") {
+			t.Errorf("the accepted invitation's audit event does not record the name: %s", changes)
+		}
+
+		// A named invitee is not asked; a nameless one who leaves the name
+		// blank (or a script's post without the fields) sets the password alone.
+		_, _, tok2 := app.Tenant("globex", models.PlanFree, "named@example.com")
+		if d := doc(t, c.Get("/invitations/"+tok2).Body); d.Find(`input[name="given_name"]`).Length() != 0 {
+			t.Error("a named invitee is asked for a name")
+		}
+		tn3, admin3, link3, err := app.Store.CreateTenant(webtest.Ctx(), models.CreateTenantInput{
+			Slug: "initech", Name: "Initech", Plan: models.PlanFree, AdminEmail: "script@example.com"}, models.Actor{Email: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok3 := link3[strings.LastIndex(link3, "/")+1:]
+		r = c.Submit("/invitations/"+tok3, "/invitations/"+tok3, url.Values{"given_name": {""}, "family_name": {" "}, "password": {webtest.Password}, "password_confirm": {webtest.Password}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("accept with the name left blank: %d", r.Status)
+		}
+		if a, err := app.Store.AdministratorByID(webtest.Ctx(), tn3.ID, admin3.ID); err != nil {
+			t.Fatal(err)
+		} else if a.Status != models.AdminActive {
+			t.Fatalf("script's accept: %+v", a)
+		}
+	})
+}
+
 func TestInvitationExpiredPage(t *testing.T) {
 	t.Parallel()
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
@@ -452,6 +567,32 @@ func TestHomeFindsTheTenant(t *testing.T) {
 	}
 	if r := c.Get("/go?tenant=nope"); r.Status != http.StatusNotFound || !strings.Contains(r.Body, "no tenant") || !strings.Contains(r.Body, `value="nope"`) {
 		t.Fatalf("go unknown: %d", r.Status)
+	}
+}
+
+// TestHeadAnswersLikeGet: HEAD of a page is its GET's status and headers
+// with no body (monitors probe "/" with HEAD).
+func TestHeadAnswersLikeGet(t *testing.T) {
+	t.Parallel()
+	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
+	app.Tenant("acme", models.PlanFree, "owner@example.com")
+	for path, want := range map[string]int{"/": http.StatusOK, "/t/acme/login": http.StatusOK, "/t/nope/login": http.StatusNotFound} {
+		req, err := http.NewRequest(http.MethodHead, app.URL(path), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != want || len(body) != 0 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("HEAD %s: %d, %d bytes, %q; want %d, no body, text/html", path, res.StatusCode, len(body), res.Header.Get("Content-Type"), want)
+		}
 	}
 }
 

@@ -39,6 +39,8 @@ type Role struct {
 	// RequiresPlan lists the tenant plans on which the role may be assigned;
 	// nil means every plan.
 	RequiresPlan []string
+	// Custom is true for a role a tenant made (NewCustomRole).
+	Custom bool
 }
 
 // Has reports whether r grants p.

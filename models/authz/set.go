@@ -33,25 +33,21 @@ type workspaceBits struct {
 // counts only when bound tenant-wide (WorkspaceID 0) and a workspace role only
 // when bound to a workspace (WorkspaceID > 0); any other grant, and a grant of
 // an unknown role, adds nothing.
-func NewSet(grants []Grant) Set {
-	s := Set{signedIn: true}
-	for _, g := range grants {
-		b, ok := roleIndex[g.Role]
-		if !ok {
-			continue
+func NewSet(grants []Grant) Set { return Directory{}.NewSet(grants) }
+
+// add joins the permissions of role b bound at workspaceID (0: tenant-wide)
+// to s, when the binding's scope fits the role's.
+func (s *Set) add(b *builtin, workspaceID int64) {
+	switch {
+	case b.role.Scope == ScopeTenant && workspaceID == 0:
+		s.tenant.or(b.bits)
+	case b.role.Scope == ScopeWorkspace && workspaceID > 0:
+		i, found := s.find(workspaceID)
+		if !found {
+			s.ws = slices.Insert(s.ws, i, workspaceBits{id: workspaceID})
 		}
-		switch {
-		case b.role.Scope == ScopeTenant && g.WorkspaceID == 0:
-			s.tenant.or(b.bits)
-		case b.role.Scope == ScopeWorkspace && g.WorkspaceID > 0:
-			i, found := s.find(g.WorkspaceID)
-			if !found {
-				s.ws = slices.Insert(s.ws, i, workspaceBits{id: g.WorkspaceID})
-			}
-			s.ws[i].bits.or(b.bits)
-		}
+		s.ws[i].bits.or(b.bits)
 	}
-	return s
 }
 
 // find returns where workspace id is, or would be inserted, in s.ws.

@@ -30,6 +30,8 @@ func all() []*gormigrate.Migration {
 		dormantAdmins(),
 		passkeys(),
 		sso(),
+		apiTokens(),
+		customRoles(),
 		identityPools(),
 		outboxSMS(),
 	}

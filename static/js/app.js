@@ -6,6 +6,15 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
     });
   });
+  // On a phone the Menu link opens and closes the navigation in place.
+  document.querySelectorAll(".nav-toggle").forEach(function (b) {
+    b.setAttribute("role", "button");
+    b.addEventListener("click", function (e) {
+      e.preventDefault();
+      var open = b.closest(".sidebar").classList.toggle("nav-open");
+      b.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  });
   // Flash messages can be dismissed.
   document.querySelectorAll("[data-dismiss]").forEach(function (b) {
     b.addEventListener("click", function () { b.closest(".flash").remove(); });

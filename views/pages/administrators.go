@@ -102,4 +102,6 @@ type AdminProfileData struct {
 	AskRoleStepUp bool
 	RoleStepUp    components.StepUp
 	TOTPStepUp    components.StepUp
+	// Check is Check access (nil: not shown).
+	Check *AccessCheckData
 }

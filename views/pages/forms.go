@@ -1,6 +1,8 @@
 // Package pages holds one templ component per screen, named after its URL.
 package pages
 
+import "strings"
+
 // LoginForm is what the sign-in page shows.
 type LoginForm struct {
 	Step  string // "password" (e-mail + password), "email" (passwordless), "code" (e-mailed code), "totp", "passkey" (second step)
@@ -61,6 +63,11 @@ type InvitationForm struct {
 	Name       string
 	Policy     []string
 	Errors     map[string]string
+	// AskName: the invitee has no name yet and is asked for one, kept in
+	// GivenName and FamilyName when the form comes back with errors.
+	AskName    bool
+	GivenName  string
+	FamilyName string
 }
 
 // DashboardCard is one tile of the dashboard home.
@@ -85,4 +92,13 @@ type ErrorData struct {
 	Message   string
 	HomeHref  string
 	RequestID string
+}
+
+// stop is the full stop that ends a sentence whose last word is s: none
+// when s already ends with one ("join Acme Capital B.V." not "B.V..").
+func stop(s string) string {
+	if strings.HasSuffix(strings.TrimSpace(s), ".") {
+		return ""
+	}
+	return "."
 }

@@ -2670,7 +2670,7 @@ func PoolUserRoles(p layout.Page, d PoolUserRolesData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = AdminRoles(p, d.Profile, d.Profile.BaseURL, "Save").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = AdminRoleBindings(p, d.Profile, d.Profile.BaseURL, "Save").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

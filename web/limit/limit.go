@@ -69,6 +69,19 @@ func (l *Limiter) Allow(c echo.Context) error {
 	return nil
 }
 
+// AllowKey is Allow for a key of the caller's choosing (an API token's id)
+// instead of the client's address.
+func (l *Limiter) AllowKey(key string) error {
+	ok, err := l.store.Allow(key)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &TooMany{RetryAfter: l.retry}
+	}
+	return nil
+}
+
 // InFlight bounds how many requests of a kind are worked on at once (over
 // all addresses): one more is turned away at once (*TooMany), before any
 // work is done for it, so a flood from many addresses cannot make every

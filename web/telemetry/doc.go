@@ -5,7 +5,7 @@
 // Each is off, and costs nothing, while its setting is unset: no listener,
 // no middleware, no GORM callbacks.
 //
-// Labels and span names carry route patterns (/t/:tenant/users/:id), never
+// Labels and span names carry route patterns (/t/:tenant/users/:user), never
 // raw paths, so their number is bounded by the route table and one-time
 // tokens in URLs never reach a metrics or tracing backend.
 package telemetry

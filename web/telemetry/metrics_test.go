@@ -154,7 +154,7 @@ func TestMetricsAfterTraffic(t *testing.T) {
 		if v := f.value(t, "gatehouse_http_requests_total", map[string]string{"route": admins, "method": "GET", "code": "200"}); v < 1 {
 			t.Errorf("administrators list counted %v times", v)
 		}
-		if v := f.value(t, "gatehouse_http_requests_total", map[string]string{"route": admins + "/:id", "method": "GET", "code": "404"}); v != 1 {
+		if v := f.value(t, "gatehouse_http_requests_total", map[string]string{"route": admins + "/:admin", "method": "GET", "code": "404"}); v != 1 {
 			t.Errorf("unknown administrator counted %v times, want 1", v)
 		}
 		if v := f.value(t, "gatehouse_http_requests_total", map[string]string{"route": "/t/:tenant/login", "method": "POST", "code": "422"}); v != 7 {

@@ -1,0 +1,254 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gatehouse/models/authz"
+
+	"gorm.io/gorm"
+)
+
+// The access explainer answers "can this administrator do that, and why"
+// (Check access on the User Profile) and "who can do that" (Who can). Both
+// ask the decision function that guards every route, authz.Can, over the
+// Set built exactly as for a request (viewerOf: unexpired bindings, roles
+// the plan allows); "why" is each binding that, on its own, makes Can true
+// (authz.Directory.Explain).
+
+// AccessQuery is a permission, at the tenant level or in one workspace.
+type AccessQuery struct {
+	Permission authz.Permission
+	Workspace  string // a workspace slug; "" asks at the tenant level
+}
+
+// AccessScope is a checked AccessQuery.
+type AccessScope struct {
+	Action    authz.Action
+	Workspace *Workspace // nil: the tenant level
+}
+
+// ID is the workspace's id, 0 for the tenant level.
+func (a AccessScope) ID() int64 {
+	if a.Workspace == nil {
+		return 0
+	}
+	return a.Workspace.ID
+}
+
+// ResolveAccessQuery checks a query: the permission must be in the catalog
+// and the workspace one of the tenant's; a workspace is only meaningful
+// for a workspace permission (it is ignored for the others).
+func (s *Store) ResolveAccessQuery(ctx context.Context, tenantID int64, q AccessQuery) (AccessScope, error) {
+	f := fieldErrors{}
+	a, ok := authz.Lookup(q.Permission)
+	if !ok || q.Permission == authz.SignedIn {
+		f.add("permission", "Choose a permission from the catalog.")
+		return AccessScope{}, f.err()
+	}
+	out := AccessScope{Action: a}
+	if q.Workspace == "" || !a.Workspace {
+		return out, nil
+	}
+	w, err := s.WorkspaceBySlug(ctx, tenantID, q.Workspace)
+	if errors.Is(err, ErrNotFound) {
+		f.add("workspace", "No workspace of this tenant has the slug "+q.Workspace+".")
+		return AccessScope{}, f.err()
+	}
+	if err != nil {
+		return AccessScope{}, err
+	}
+	out.Workspace = &w
+	return out, nil
+}
+
+// AccessReason is one binding that grants the permission: the "why".
+type AccessReason struct {
+	Binding   RoleBinding
+	Role      authz.Role
+	Workspace string // the bound workspace's name, "" for a tenant-wide binding
+	GrantedBy string // display name, "" when unknown
+}
+
+// AccessAnswer is Check access's answer.
+type AccessAnswer struct {
+	Allowed  bool
+	Inactive bool           // the administrator is not active: they hold nothing
+	Reasons  []AccessReason // with Allowed: every binding that grants it
+	Would    []authz.Role   // without: the roles that would grant it
+}
+
+// CheckAccess answers whether the administrator may exercise the
+// permission in scope now, and why (or which roles would let them).
+func (s *Store) CheckAccess(ctx context.Context, tenant Tenant, adminID int64, scope AccessScope) (AccessAnswer, error) {
+	db := s.DB.WithContext(ctx)
+	a, err := adminIn(db, tenant.ID, adminID)
+	if err != nil {
+		return AccessAnswer{}, err
+	}
+	full, err := s.RoleDirectory(ctx, tenant.ID)
+	if err != nil {
+		return AccessAnswer{}, err
+	}
+	var ans AccessAnswer
+	if a.Status != AdminActive {
+		ans.Inactive = true
+	} else {
+		bs, err := s.bindingsOf(ctx, tenant.ID, a.ID)
+		if err != nil {
+			return AccessAnswer{}, err
+		}
+		v := viewerOf(tenant, a, bs, full)
+		ans.Allowed = authz.Can(v.Perms, scope.Action.Permission, scope.ID())
+		for _, i := range full.Explain(v.Grants, scope.Action.Permission, scope.ID()) {
+			b := v.bindings[i]
+			r, _ := full.Role(authz.RoleKey(b.RoleKey))
+			ans.Reasons = append(ans.Reasons, AccessReason{Binding: b, Role: r})
+		}
+		if err := s.nameReasons(db, tenant.ID, ans.Reasons); err != nil {
+			return AccessAnswer{}, err
+		}
+	}
+	if !ans.Allowed {
+		for _, r := range full.Granting(scope.Action.Permission, scope.ID()) {
+			if r.AvailableOn(string(tenant.Plan)) {
+				ans.Would = append(ans.Would, r)
+			}
+		}
+	}
+	return ans, nil
+}
+
+// nameReasons fills in the granters' and workspaces' names (two queries).
+func (s *Store) nameReasons(db *gorm.DB, tenantID int64, rs []AccessReason) error {
+	var admins, wss []int64
+	for _, r := range rs {
+		if r.Binding.GrantedByID != nil {
+			admins = append(admins, *r.Binding.GrantedByID)
+		}
+		if r.Binding.WorkspaceID != nil {
+			wss = append(wss, *r.Binding.WorkspaceID)
+		}
+	}
+	names := map[int64]string{}
+	if len(admins) > 0 {
+		var as []Administrator
+		if err := db.Select("id", "email", "given_name", "family_name").Where("tenant_id = ? AND id IN ?", tenantID, admins).Find(&as).Error; err != nil {
+			return err
+		}
+		for _, a := range as {
+			names[a.ID] = a.DisplayName()
+		}
+	}
+	ws := map[int64]string{}
+	if len(wss) > 0 {
+		var w []Workspace
+		if err := db.Select("id", "name").Where("tenant_id = ? AND id IN ?", tenantID, wss).Find(&w).Error; err != nil {
+			return err
+		}
+		for _, x := range w {
+			ws[x.ID] = x.Name
+		}
+	}
+	for i := range rs {
+		if b := rs[i].Binding; b.GrantedByID != nil {
+			rs[i].GrantedBy = names[*b.GrantedByID]
+		}
+		if b := rs[i].Binding; b.WorkspaceID != nil {
+			rs[i].Workspace = ws[*b.WorkspaceID]
+		}
+	}
+	return nil
+}
+
+// WhoCanRow is one row of Who can: an administrator and the binding that
+// grants them the permission.
+type WhoCanRow struct {
+	Administrator Administrator
+	AccessReason
+}
+
+// WhoCanPage is one page of Who can, by binding id.
+type WhoCanPage struct {
+	Rows []WhoCanRow
+	Next int64 // the cursor of the next page (a binding id), 0 on the last
+}
+
+// WhoCan lists, a keyset page at a time, every unexpired binding of an
+// active administrator that grants the permission in scope, by binding id.
+// The bindings are found by the roles that grant it and each one is
+// checked with the decision function itself.
+func (s *Store) WhoCan(ctx context.Context, tenant Tenant, scope AccessScope, after int64, limit int) (WhoCanPage, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	db := s.DB.WithContext(ctx)
+	full, err := s.RoleDirectory(ctx, tenant.ID)
+	if err != nil {
+		return WhoCanPage{}, err
+	}
+	var tenantKeys, wsKeys []string
+	for _, r := range full.Granting(scope.Action.Permission, scope.ID()) {
+		if !r.AvailableOn(string(tenant.Plan)) {
+			continue
+		}
+		if r.Scope == authz.ScopeWorkspace {
+			wsKeys = append(wsKeys, string(r.Key))
+		} else {
+			tenantKeys = append(tenantKeys, string(r.Key))
+		}
+	}
+	var page WhoCanPage
+	if len(tenantKeys)+len(wsKeys) == 0 {
+		return page, nil
+	}
+	q := db.Model(&RoleBinding{}).Select("role_bindings.*").
+		Joins("JOIN administrators ON administrators.id = role_bindings.administrator_id AND administrators.status = ?", AdminActive).
+		Where("role_bindings.tenant_id = ? AND role_bindings.id > ? AND (role_bindings.expires_at IS NULL OR role_bindings.expires_at > ?)", tenant.ID, after, s.now())
+	switch {
+	case len(wsKeys) == 0:
+		q = q.Where("role_bindings.role_key IN ? AND role_bindings.workspace_id IS NULL", tenantKeys)
+	case len(tenantKeys) == 0:
+		q = q.Where("role_bindings.role_key IN ? AND role_bindings.workspace_id = ?", wsKeys, scope.ID())
+	default:
+		q = q.Where("((role_bindings.role_key IN ? AND role_bindings.workspace_id IS NULL) OR (role_bindings.role_key IN ? AND role_bindings.workspace_id = ?))",
+			tenantKeys, wsKeys, scope.ID())
+	}
+	var bs []RoleBinding
+	if err := q.Order("role_bindings.id").Limit(limit + 1).Find(&bs).Error; err != nil {
+		return WhoCanPage{}, err
+	}
+	if len(bs) > limit {
+		bs = bs[:limit]
+		page.Next = bs[len(bs)-1].ID
+	}
+	var reasons []AccessReason
+	for _, b := range bs {
+		if !authz.Can(full.NewSet([]authz.Grant{b.grant()}), scope.Action.Permission, scope.ID()) {
+			continue // cannot happen: the query found it by a role that grants
+		}
+		r, _ := full.Role(authz.RoleKey(b.RoleKey))
+		reasons = append(reasons, AccessReason{Binding: b, Role: r})
+	}
+	if err := s.nameReasons(db, tenant.ID, reasons); err != nil {
+		return WhoCanPage{}, err
+	}
+	ids := make([]int64, 0, len(reasons))
+	for _, r := range reasons {
+		ids = append(ids, r.Binding.AdministratorID)
+	}
+	byID := map[int64]Administrator{}
+	if len(ids) > 0 {
+		var as []Administrator
+		if err := db.Where("tenant_id = ? AND id IN ?", tenant.ID, ids).Find(&as).Error; err != nil {
+			return WhoCanPage{}, err
+		}
+		for _, a := range as {
+			byID[a.ID] = a
+		}
+	}
+	for _, r := range reasons {
+		page.Rows = append(page.Rows, WhoCanRow{Administrator: byID[r.Binding.AdministratorID], AccessReason: r})
+	}
+	return page, nil
+}
