@@ -481,6 +481,22 @@ func (s *Store) RemoveIdentifier(ctx context.Context, p IdentityPool, userID, id
 			if !hasEmail {
 				return &ValidationError{Fields: map[string]string{"identifier": "An administrator keeps at least one e-mail identifier to sign in with."}}
 			}
+			if id.Type == IdentifierEmail && id.Value == u.Email {
+				// Invitations and sign-in codes go to the sign-in e-mail: the
+				// one taking its place must be a verified address of theirs.
+				next, err := verifiedEmailIdentifier(tx, p, u.ID, others)
+				if err != nil {
+					return err
+				}
+				if next == "" {
+					return &ValidationError{Fields: map[string]string{"identifier": "This is the sign-in e-mail, where invitations and codes go: first verify an address of another e-mail identifier (Addresses), which then takes its place."}}
+				}
+				if err := tx.Model(&Administrator{}).Where("id = ? AND tenant_id = ?", u.ID, p.TenantID).
+					Updates(map[string]any{"email": next, "updated_at": now}).Error; err != nil {
+					return err
+				}
+				u.Email = next
+			}
 		} else {
 			named := false
 			for _, o := range others {
@@ -812,4 +828,25 @@ func backfillIdentities(tx *gorm.DB, table string, poolID, from, to int64) error
 		}
 	}
 	return nil
+}
+
+// verifiedEmailIdentifier is the first of an administrator's other
+// identifiers that is an e-mail with a verified address of theirs ("" when
+// none is).
+func verifiedEmailIdentifier(tx *gorm.DB, p IdentityPool, userID int64, others []PoolIdentifier) (string, error) {
+	var verified []string
+	if err := tx.Model(&PoolAddress{}).Where("pool_id = ? AND user_id = ? AND type = ? AND verified_at IS NOT NULL", p.ID, userID, AddressEmail).
+		Pluck("value", &verified).Error; err != nil {
+		return "", err
+	}
+	ok := map[string]bool{}
+	for _, v := range verified {
+		ok[v] = true
+	}
+	for _, o := range others {
+		if o.Type == IdentifierEmail && ok[o.Value] {
+			return o.Value, nil
+		}
+	}
+	return "", nil
 }
