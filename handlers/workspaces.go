@@ -48,6 +48,12 @@ func workspaceHeader(c echo.Context, v *models.Viewer, w models.Workspace, activ
 		perm        authz.Permission
 	}{
 		{"Overview", "", authz.GetWorkspace},
+		{"Services", "/services", authz.ReadServicesInWorkspace},
+		{"Clients", "/clients", authz.ReadClients},
+		{"Policies", "/policies", authz.ReadWorkspacePolicies},
+		{"Authorizers", "/authorizers", authz.ReadWorkspaceAuthorizers},
+		{"Claims", "/claims", authz.ReadWorkspaceClaims},
+		{"Custom Apps", "/custom-apps", authz.ReadCustomApps},
 		{"Manage Access", "/access", authz.ReadWorkspaceRoles},
 		{"Audit log", "/audit", authz.ReadAuditEvents},
 		{"Identity Providers", "/idps", authz.ReadIdentityPools}, // the Admin workspace's only

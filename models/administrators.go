@@ -33,6 +33,13 @@ type AdminPage struct {
 	Next  string // cursor of the next page, "" when this is the last
 }
 
+// The columns the Administrators list reads: what it shows, never the
+// password hash nor the TOTP secret.
+var (
+	adminListColumns   = []string{"id", "tenant_id", "email", "given_name", "family_name", "status", "last_sign_in_at", "created_at"}
+	bindingListColumns = []string{"id", "tenant_id", "administrator_id", "role_key", "workspace_id", "expires_at"}
+)
+
 // ListAdministrators returns a page of the tenant's administrators in two
 // queries whatever the tenant's size: the page (keyset on the
 // (tenant_id, email) index) and the roles of the administrators on it.
@@ -53,7 +60,7 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 	}
 	ids = ids.Order("email").Limit(q.Limit + 1)
 	var admins []Administrator
-	if err := db.Where("id IN (?)", ids).Order("email").Find(&admins).Error; err != nil {
+	if err := db.Select(adminListColumns).Where("id IN (?)", ids).Order("email").Find(&admins).Error; err != nil {
 		return AdminPage{}, err
 	}
 	var page AdminPage
@@ -69,7 +76,7 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		pageIDs[i] = a.ID
 	}
 	var bindings []RoleBinding
-	if err := db.Where("tenant_id = ? AND administrator_id IN ?", tenantID, pageIDs).Order("id").Find(&bindings).Error; err != nil {
+	if err := db.Select(bindingListColumns).Where("tenant_id = ? AND administrator_id IN ?", tenantID, pageIDs).Order("id").Find(&bindings).Error; err != nil {
 		return AdminPage{}, err
 	}
 	byAdmin := map[int64][]RoleBinding{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -87,7 +88,22 @@ func appendAudit(tx *gorm.DB, ev *AuditEvent) error {
 	// Not inside Store.tx: lock the head, insert and move it as one unit
 	// (a transaction of its own, or a savepoint inside the caller's), so a
 	// writer outside a transaction cannot fork the chain either.
-	return tx.Transaction(func(tx *gorm.DB) error { return chainAudit(tx, []*AuditEvent{ev}) })
+	if inTransaction(tx) {
+		return tx.Transaction(func(tx *gorm.DB) error { return chainAudit(tx, []*AuditEvent{ev}) })
+	}
+	ctx := tx.Statement.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return retryLostTx(ctx, slog.Default(), func(committing *bool) error {
+		return tx.Transaction(func(tx *gorm.DB) error {
+			if err := chainAudit(tx, []*AuditEvent{ev}); err != nil {
+				return err
+			}
+			*committing = true
+			return nil
+		})
+	})
 }
 
 // flush appends the batch's events to their chains.

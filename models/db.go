@@ -25,15 +25,23 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		NowFunc:                                  func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		DisableForeignKeyConstraintWhenMigrating: true,
 		TranslateError:                           true,
+		// A single write is one statement, atomic by itself; what must be
+		// atomic together runs in Store.tx. Without GORM's implicit
+		// transaction (BEGIN, the statement, COMMIT) a write outside Store.tx
+		// is one round trip, and database/sql can run it again on another
+		// connection when the server had ended the session it was sent to
+		// (openPostgresPool): inside a transaction it could not.
+		SkipDefaultTransaction: true,
 	}
 	if IsPostgresURL(databaseURL) {
-		db, err := gorm.Open(postgres.Open(databaseURL), cfg)
+		sqlDB, err := openPostgresPool(databaseURL)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB, err := db.DB()
+		db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), cfg)
 		if err != nil {
-			return nil, err
+			sqlDB.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
 		}
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(10)
@@ -62,7 +70,7 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 // transactions, so concurrent writers wait instead of failing.
 func OpenSQLite(path string, cfg *gorm.Config) (*gorm.DB, error) {
 	if cfg == nil {
-		cfg = &gorm.Config{Logger: logger.Discard, TranslateError: true, DisableForeignKeyConstraintWhenMigrating: true}
+		cfg = &gorm.Config{Logger: logger.Discard, TranslateError: true, DisableForeignKeyConstraintWhenMigrating: true, SkipDefaultTransaction: true}
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")

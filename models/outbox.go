@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -20,6 +21,9 @@ const maxOutboxError = 2000
 // replicas claiming at the same moment get disjoint batches; on SQLite the
 // transaction is immediate (see OpenSQLite), so claims are serialized.
 //
+// A claim whose database connection is lost before its commit is made again
+// (retryLostTx).
+//
 // A claimed message is the caller's until the lease runs out; it must then be
 // marked with MarkOutboxSent or MarkOutboxFailed, or handed back with
 // ReleaseOutbox. A lease that runs out (the worker died) makes the message
@@ -31,34 +35,48 @@ func ClaimOutbox(ctx context.Context, db *gorm.DB, now time.Time, limit int, lea
 	now = now.UTC().Truncate(time.Microsecond)
 	until := now.Add(lease)
 	var rows []OutboxEmail
-	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Where("sent_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)", now, now).
-			Order("id").Limit(limit)
-		if IsPostgres(tx) {
-			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
-		}
-		if err := q.Find(&rows).Error; err != nil {
-			return err
-		}
-		if len(rows) == 0 {
+	err := retryLostTx(ctx, slog.Default(), func(committing *bool) error {
+		rows = nil
+		return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := claim(tx, now, until, limit, &rows); err != nil {
+				return err
+			}
+			*committing = true
 			return nil
-		}
-		ids := make([]int64, len(rows))
-		for i := range rows {
-			ids[i] = rows[i].ID
-		}
-		if err := tx.Model(&OutboxEmail{}).Where("id IN ?", ids).Update("locked_until", until).Error; err != nil {
-			return err
-		}
-		for i := range rows {
-			rows[i].LockedUntil = &until
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	return rows, nil
+}
+
+// claim is ClaimOutbox's transaction: it sets *out to the claimed rows.
+func claim(tx *gorm.DB, now, until time.Time, limit int, out *[]OutboxEmail) error {
+	var rows []OutboxEmail
+	q := tx.Where("sent_at IS NULL AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until <= ?)", now, now).
+		Order("id").Limit(limit)
+	if IsPostgres(tx) {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+	}
+	if err := q.Find(&rows).Error; err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(rows))
+	for i := range rows {
+		ids[i] = rows[i].ID
+	}
+	if err := tx.Model(&OutboxEmail{}).Where("id IN ?", ids).Update("locked_until", until).Error; err != nil {
+		return err
+	}
+	for i := range rows {
+		rows[i].LockedUntil = &until
+	}
+	*out = rows
+	return nil
 }
 
 // MarkOutboxSent records that message id was delivered at now.

@@ -247,7 +247,12 @@ func (s *Store) LoadViewer(ctx context.Context, tenant Tenant, adminID int64) (V
 	if err != nil {
 		return Viewer{}, err
 	}
-	v := viewerOf(tenant, a, bs, dir)
+	return s.finishViewer(ctx, viewerOf(tenant, a, bs, dir))
+}
+
+// finishViewer names, for a viewer who sees only some workspaces, those
+// workspaces for the navigation (a query only when there are some).
+func (s *Store) finishViewer(ctx context.Context, v Viewer) (Viewer, error) {
 	if !v.Perms.Can(authz.GetWorkspace) { // those who see only some workspaces find them named in the navigation
 		if err := s.LoadNavWorkspaces(ctx, &v); err != nil {
 			return Viewer{}, err

@@ -75,12 +75,24 @@ func (s *Store) CountTenants(ctx context.Context) (int64, error) {
 
 // tx runs fn in a transaction. The audit events fn writes join their
 // tenants' hash chains at its end, just before the commit (audit_chain.go).
+//
+// When the database session ends in the middle of the transaction (a
+// failover, pg_terminate_backend: see retryLostTx), fn runs again in a new
+// transaction. fn must therefore compute everything it writes from what it
+// reads inside the transaction and its arguments, never from state left by
+// an earlier run of itself.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	batch := &auditBatch{}
-	return s.DB.WithContext(withAuditBatch(ctx, batch)).Transaction(func(tx *gorm.DB) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		return batch.flush(tx)
+	return retryLostTx(ctx, s.logger(), func(committing *bool) error {
+		batch := &auditBatch{}
+		return s.DB.WithContext(withAuditBatch(ctx, batch)).Transaction(func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if err := batch.flush(tx); err != nil {
+				return err
+			}
+			*committing = true
+			return nil
+		})
 	})
 }

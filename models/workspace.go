@@ -405,6 +405,9 @@ func (s *Store) DeleteWorkspace(ctx context.Context, v Viewer, id int64, confirm
 			return res.Error
 		}
 		removed = res.RowsAffected
+		if err := deleteWorkspaceResources(tx, v.Tenant.ID, w.ID); err != nil {
+			return err
+		}
 		if err := tx.Where("tenant_id = ? AND id = ?", v.Tenant.ID, w.ID).Delete(&Workspace{}).Error; err != nil {
 			return err
 		}

@@ -42,7 +42,9 @@ func (s *Store) SeedWorkspaces(ctx context.Context, tenant Tenant, n int, actor 
 	next, created := int(start), 0
 	for created < n && next-int(start) < n+100_000 {
 		size := min(batch, n-created)
+		made := 0 // counted inside: tx may run the function again
 		err := s.tx(ctx, func(tx *gorm.DB) error {
+			made = 0
 			ws := make([]Workspace, size)
 			for i := range ws {
 				k := next + i
@@ -62,7 +64,7 @@ func (s *Store) SeedWorkspaces(ctx context.Context, tenant Tenant, n int, actor 
 				if w.ID == 0 {
 					continue
 				}
-				created++
+				made++
 				if len(admins) == 0 {
 					continue
 				}
@@ -80,6 +82,7 @@ func (s *Store) SeedWorkspaces(ctx context.Context, tenant Tenant, n int, actor 
 		if err != nil {
 			return created, err
 		}
+		created += made
 		next += size
 	}
 	err := writeAudit(db, now, tenant.ID, actor, "tenant.seeded",

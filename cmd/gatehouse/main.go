@@ -185,6 +185,9 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 
 	bg, cancelBG := context.WithCancel(context.Background())
 	defer cancelBG()
+	if err := startPprof(bg, getenv("GATEHOUSE_PPROF_ADDR"), logger); err != nil {
+		return err
+	}
 	// done closes once the outbox worker and the job runner have stopped.
 	done := make(chan struct{})
 	runner := backgroundJobs(a.store, logger)

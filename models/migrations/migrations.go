@@ -34,6 +34,7 @@ func all() []*gormigrate.Migration {
 		customRoles(),
 		identityPools(),
 		outboxSMS(),
+		workspaceResources(),
 	}
 }
 

@@ -668,3 +668,49 @@ func TestStopCutsOffAHangingDeliveryAfterDrain(t *testing.T) {
 		}
 	})
 }
+
+// Shutdown in the middle of the claim: the claim is not cut short (cut
+// during its commit, it could be kept by the database while the worker,
+// told it failed, never handed the messages back: they waited out the
+// lease); the worker hands the claimed messages straight back, sends
+// nothing and counts no attempt.
+func TestStopDuringTheClaimHandsTheClaimBack(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		row := queue(t, db.DB, now, "ann@example.com")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		claimed := false
+		if err := db.DB.Callback().Update().After("gorm:update").Register("test:stop", func(tx *gorm.DB) {
+			if tx.Statement.Table == "outbox_emails" && !claimed {
+				claimed = true
+				cancel() // SIGTERM arrives as the claim is written
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		sender := &countingSender{}
+		w := &Worker{DB: db.DB, Sender: sender, Logger: testLogger(t)}
+		if _, _, err := w.RunOnce(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if !claimed {
+			t.Fatal("the claim was not made")
+		}
+		if n := sender.total(); n != 0 {
+			t.Fatalf("sent %d after the stop", n)
+		}
+		got := reload(t, db.DB, row.ID)
+		if got.Attempts != 0 || got.LockedUntil != nil || got.SentAt != nil {
+			t.Fatalf("after a stop during the claim: %+v", got)
+		}
+		// Stopped before it starts: no claim at all.
+		if _, _, err := w.RunOnce(ctx); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a stopped worker's run: %v", err)
+		}
+		if got := reload(t, db.DB, row.ID); got.LockedUntil != nil {
+			t.Fatalf("a stopped worker claimed: %+v", got)
+		}
+	})
+}

@@ -68,8 +68,13 @@ func (s *Store) New(r *http.Request, name string) (*sessions.Session, error) {
 		return sess, nil
 	}
 	// The tenant's session lengths (Tenant Settings > Tenant) come with
-	// the row, in the same query; the server's are the default.
-	row, lim, err := s.Models.SessionWithLimits(r.Context(), models.HashToken(c.Value))
+	// the row, in the same query; the server's are the default. A tenant
+	// page has loaded both already, with its tenant (Preload).
+	hash := models.HashToken(c.Value)
+	row, lim, err := s.preloaded(r, hash)
+	if errors.Is(err, errNotPreloaded) {
+		row, lim, err = s.Models.SessionWithLimits(r.Context(), hash)
+	}
 	if errors.Is(err, models.ErrNotFound) {
 		return sess, nil
 	}
