@@ -2,11 +2,10 @@ package models
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
-	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // AdminStatus is the lifecycle state of an administrator.
@@ -75,20 +74,19 @@ func (s *Store) AdministratorByID(ctx context.Context, tenantID, id int64) (Admi
 }
 
 // AdministratorByEmail loads an administrator of the tenant by any of
-// their `email` identifiers (the sign-in e-mail is one of them).
+// their `email` identifiers (the sign-in e-mail is one of them), in one
+// statement whether or not there is one (sign-in takes the same path for
+// known and unknown addresses).
 func (s *Store) AdministratorByEmail(ctx context.Context, tenantID int64, email string) (Administrator, error) {
 	var a Administrator
 	email = NormalizeEmail(email)
 	db := s.DB.WithContext(ctx)
-	err := db.Where("tenant_id = ? AND email = ?", tenantID, email).Take(&a).Error
-	if !errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, err
-	}
-	err = db.Where("tenant_id = ? AND id = (?)", tenantID,
-		db.Model(&PoolIdentifier{}).Select("user_id").
-			Where("pool_id = (?) AND type = ? AND value = ?",
-				db.Model(&IdentityPool{}).Select("id").Where("tenant_id = ? AND kind = ?", tenantID, PoolAdministrators),
-				IdentifierEmail, email).Limit(1)).
+	other := db.Model(&PoolIdentifier{}).Select("user_id").
+		Where("pool_id = (?) AND type = ? AND value = ?",
+			db.Model(&IdentityPool{}).Select("id").Where("tenant_id = ? AND kind = ?", tenantID, PoolAdministrators),
+			IdentifierEmail, email).Limit(1)
+	err := db.Where("tenant_id = ? AND (email = ? OR id = (?))", tenantID, email, other).
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN email = ? THEN 0 ELSE 1 END", Vars: []any{email}}}).
 		Take(&a).Error
 	return a, notFound(err)
 }

@@ -194,7 +194,22 @@ func TestPoolIdentifiersSignInAndTheLastOneStays(t *testing.T) {
 		if a, err := f.s.Authenticate(ctx, f.tn.ID, "boss@acme.example", "a long enough passphrase", models.Actor{}); err != nil || a.ID != me {
 			t.Fatalf("sign-in with the second e-mail identifier: %v", err)
 		}
-		// Removing the sign-in e-mail makes the other one the sign-in e-mail.
+		// The sign-in e-mail goes only once another e-mail identifier has
+		// a verified address: that one becomes the sign-in e-mail.
+		if err := f.s.RemoveIdentifier(ctx, admins, me, d.Identifiers[0].ID, models.Actor{}); poolFields(err)["identifier"] == "" {
+			t.Fatalf("sign-in e-mail removed with no verified replacement: %v", err)
+		}
+		if err := f.s.AddAddress(ctx, admins, me, "email", "boss@acme.example", models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		d, _ = f.s.PoolUserDetail(ctx, admins, me)
+		link, err := f.s.StartAddressVerification(ctx, f.tn, admins, me, d.Addresses[1].ID, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.s.ConfirmAddressVerification(ctx, tokenOf(link), models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
 		if err := f.s.RemoveIdentifier(ctx, admins, me, d.Identifiers[0].ID, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}

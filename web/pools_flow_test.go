@@ -88,6 +88,14 @@ func TestAdvancedAdministratorManagementPath(t *testing.T) {
 		if n := doc(t, page.Body).Find(`form[action^="/t/old/identity-pools/"]`).Length(); n != 0 {
 			t.Fatalf("the auditor sees %d forms on the Roles page", n)
 		}
+		// The user's page too: everything shown, no form.
+		userPage := auditor.Get(strings.TrimSuffix(rolesURL, "/roles"))
+		if userPage.Status != http.StatusOK || !strings.Contains(userPage.Body, "target@old.example") {
+			t.Fatalf("auditor on the user's page: %d", userPage.Status)
+		}
+		if n := doc(t, userPage.Body).Find(`main form`).Length(); n != 0 {
+			t.Fatalf("the auditor sees %d forms on the user's page", n)
+		}
 		before := poolCounts(t, db.DB)
 		if r := auditor.Submit("/t/old/", rolesURL, url.Values{"role": {"tenant_auditor"}}); r.Status != http.StatusForbidden {
 			t.Fatalf("auditor Save: %d", r.Status)
