@@ -107,7 +107,11 @@ func (h *Handler) OrgList(c echo.Context) error {
 	if len(after) > models.OrgNameMax {
 		after = ""
 	}
-	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, models.OrgListQuery{Search: q, After: after})
+	lq := models.OrgListQuery{Search: q, After: after}
+	if !v.Can(authz.ReadOrganizations) { // an Organization Admin lists their own only
+		lq.Only = v.Perms.Organizations()
+	}
+	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, lq)
 	if err != nil {
 		return err
 	}

@@ -290,6 +290,9 @@ func (b RoleBinding) grant() authz.Grant {
 	if b.WorkspaceID != nil {
 		g.WorkspaceID = *b.WorkspaceID
 	}
+	if b.OrganizationID != nil {
+		g.OrganizationID = *b.OrganizationID
+	}
 	return g
 }
 

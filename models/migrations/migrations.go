@@ -31,6 +31,7 @@ func all() []*gormigrate.Migration {
 		passkeys(),
 		sso(),
 		customRoles(),
+		organizationAdmin(),
 	}
 }
 

@@ -41,7 +41,7 @@ func Nav(tenantSlug string, perms authz.Set, path string) []layout.NavSection {
 	base := "/t/" + tenantSlug
 	var out []layout.NavSection
 	for _, e := range navEntries {
-		if !perms.Can(e.perm) {
+		if !perms.Can(e.perm) && !(e.path == "/organizations" && perms.CanAnywhere(e.perm)) { // an Organization Admin's own
 			continue
 		}
 		href := base + e.path
