@@ -32,6 +32,7 @@ func all() []*gormigrate.Migration {
 		sso(),
 		customRoles(),
 		organizationAdmin(),
+		governance(),
 	}
 }
 
