@@ -8,7 +8,8 @@ import (
 )
 
 // governanceRoutes are the routes of governance (issue 16): Tenant
-// Settings > Roles (custom administrator roles) and Who can.
+// Settings > Roles (custom administrator roles), Who can, elevation
+// and break-glass.
 func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
 	// Tenant Settings > Roles: read with Read Tenant Roles, change with
 	// Manage Tenant Roles (creating, editing and deleting custom roles).
@@ -27,4 +28,16 @@ func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
 	const access = "/settings/access"
 	t.need(http.MethodGet, access, h.WhoCan, authz.ReadTenantRoles)
 	t.need(http.MethodGet, access+"/export.csv", h.WhoCanExport, authz.ReadTenantRoles)
+
+	// Elevation: any administrator asks (and a break-glass one takes Tenant
+	// Admin) from their account; Tenant Admins decide, auditors read.
+	t.need(http.MethodGet, "/account/elevation", h.Elevation, authz.SignedIn)
+	t.need(http.MethodPost, "/account/elevation", h.ElevationRequest, authz.SignedIn)
+	t.need(http.MethodPost, "/account/break-glass", h.BreakGlass, authz.SignedIn)
+	const elevations = "/settings/elevation-requests"
+	t.need(http.MethodGet, elevations, h.ElevationRequests, authz.ReadTenantRoles)
+	t.need(http.MethodPost, elevations+"/:request/approve", h.ElevationApprove, authz.ManageTenantRoles)
+	t.need(http.MethodPost, elevations+"/:request/deny", h.ElevationDeny, authz.ManageTenantRoles)
+	// The break-glass administrators, on Tenant Settings > Tenant.
+	t.need(http.MethodPost, "/settings/tenant/break-glass", h.BreakGlassSave, authz.UpdateTenant)
 }
