@@ -26,5 +26,12 @@ func backgroundJobs(store *models.Store, logger *slog.Logger) *jobs.Runner {
 		{Name: "audit-chain-check", Every: time.Minute, Run: func(ctx context.Context) error {
 			return store.CheckAuditChains(ctx, auditCheckBudget)
 		}},
+		{Name: "access-review-reminders", Every: time.Hour, Run: func(ctx context.Context) error {
+			n, err := store.RemindAccessReviewers(ctx)
+			if n > 0 {
+				logger.Info("access review reminders", "reviews", n)
+			}
+			return err
+		}},
 	}}
 }
