@@ -445,3 +445,14 @@ func (s *Store) RemindAccessReviewers(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// AccessReviewProgress counts a review's decided and all items (one query).
+func (s *Store) AccessReviewProgress(ctx context.Context, reviewID int64) (decided, total int64, err error) {
+	var row struct {
+		Decided int64
+		Total   int64
+	}
+	err = s.DB.WithContext(ctx).Model(&AccessReviewItem{}).Select("SUM(CASE WHEN decision <> '' THEN 1 ELSE 0 END) AS decided, COUNT(*) AS total").
+		Where("review_id = ?", reviewID).Scan(&row).Error
+	return row.Decided, row.Total, err
+}

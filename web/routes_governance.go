@@ -8,8 +8,8 @@ import (
 )
 
 // governanceRoutes are the routes of governance (issue 16): Tenant
-// Settings > Roles (custom administrator roles), Who can, elevation
-// and break-glass.
+// Settings > Roles (custom administrator roles), Who can, elevation,
+// break-glass and access reviews.
 func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
 	// Tenant Settings > Roles: read with Read Tenant Roles, change with
 	// Manage Tenant Roles (creating, editing and deleting custom roles).
@@ -38,6 +38,13 @@ func governanceRoutes(t tenantRoutes, h *handlers.Handler) {
 	t.need(http.MethodGet, elevations, h.ElevationRequests, authz.ReadTenantRoles)
 	t.need(http.MethodPost, elevations+"/:request/approve", h.ElevationApprove, authz.ManageTenantRoles)
 	t.need(http.MethodPost, elevations+"/:request/deny", h.ElevationDeny, authz.ManageTenantRoles)
+	// Access reviews: Tenant Admins start and decide, Tenant Auditors read.
+	const reviews, review = "/settings/access-reviews", "/settings/access-reviews/:review"
+	t.need(http.MethodGet, reviews, h.AccessReviews, authz.ReadTenantRoles)
+	t.need(http.MethodPost, reviews, h.AccessReviewStart, authz.ManageTenantRoles)
+	t.need(http.MethodGet, review, h.AccessReview, authz.ReadTenantRoles)
+	t.need(http.MethodGet, review+"/export.csv", h.AccessReviewExport, authz.ReadTenantRoles)
+	t.need(http.MethodPost, review+"/items/:item", h.AccessReviewDecide, authz.ManageTenantRoles)
 	// The break-glass administrators, on Tenant Settings > Tenant.
 	t.need(http.MethodPost, "/settings/tenant/break-glass", h.BreakGlassSave, authz.UpdateTenant)
 }

@@ -29,6 +29,7 @@ var navEntries = []navEntry{
 	{"Tenant Settings", "Roles", "/settings/roles", authz.ReadTenantRoles},
 	{"Tenant Settings", "Who can", "/settings/access", authz.ReadTenantRoles},
 	{"Tenant Settings", "Elevation Requests", "/settings/elevation-requests", authz.ReadTenantRoles},
+	{"Tenant Settings", "Access Reviews", "/settings/access-reviews", authz.ReadTenantRoles},
 	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in", authz.ReadMFAMethods},
 	{"Tenant Settings", "Password Policy", "/settings/password-policy", authz.ReadMFAMethods},
 	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force", authz.ReadBruteForceProtectionSettings},
