@@ -16,7 +16,9 @@ import (
 
 // Tenant Settings > Access Reviews.
 
-func reviewsPath(c echo.Context, rest string) string { return tenantPath(c, "/settings/access-reviews"+rest) }
+func reviewsPath(c echo.Context, rest string) string {
+	return tenantPath(c, "/settings/access-reviews"+rest)
+}
 
 func reviewCrumbs(c echo.Context, more ...layout.Crumb) []layout.Crumb {
 	return append([]layout.Crumb{{Label: "Tenant Settings"}, {Label: "Access Reviews", Href: reviewsPath(c, "")}}, more...)
@@ -82,7 +84,9 @@ func reviewID(c echo.Context) (int64, error) {
 }
 
 // AccessReview is one review's page.
-func (h *Handler) AccessReview(c echo.Context) error { return h.renderAccessReview(c, http.StatusOK, nil) }
+func (h *Handler) AccessReview(c echo.Context) error {
+	return h.renderAccessReview(c, http.StatusOK, nil)
+}
 
 func (h *Handler) renderAccessReview(c echo.Context, status int, errs map[string]string) error {
 	v := render.Viewer(c)
