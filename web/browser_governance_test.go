@@ -16,7 +16,8 @@ import (
 // TestBrowserGovernance walks governance in a browser with a fixed clock: a
 // Tenant Admin creates a custom workspace role from the permission matrix,
 // grants it in Manage Access and checks access on the holder's User Profile
-// (Yes, and why); the holder requests an elevation, another Tenant Admin
+// (Yes, and why), then revokes it through an access review of the
+// workspace (its SHA-256 shown); the holder requests an elevation, another Tenant Admin
 // approves it, and once its hours pass it grants nothing.
 func TestBrowserGovernance(t *testing.T) {
 	t.Parallel()
@@ -88,6 +89,30 @@ func TestBrowserGovernance(t *testing.T) {
 		t.Fatalf("check access:\n%s", answer)
 	}
 	browsertest.Screenshot(t, ctx, "governance-check-access")
+
+	// An access review of the workspace: Olivia revokes Ann's custom role through it.
+	open("/t/acme/settings/access-reviews")
+	browsertest.Do(t, ctx, "fill Start review",
+		chromedp.SendKeys(chromedp.CSS("#f-name"), "Payments Q4"),
+		chromedp.SetValue(chromedp.CSS("#f-due"), "2026-12-31"),
+		chromedp.SetValue(chromedp.CSS("#f-scope"), "payments"))
+	browsertest.Submit(t, ctx, "start the review", `#start button[type=submit]`)
+	if body := browsertest.Text(t, ctx, `[data-testid="review-items"]`); !strings.Contains(body, "ann@acme.example") || !strings.Contains(body, "Client Readers") {
+		t.Fatalf("review items:\n%s", body)
+	}
+	browsertest.Screenshot(t, ctx, "governance-review")
+	browsertest.Submit(t, ctx, "revoke through the review", `[data-testid="review-items"] button[value="revoke"]`)
+	if body := browsertest.Text(t, ctx, "main"); !strings.Contains(body, "closed") || !strings.Contains(body, "revoke") {
+		t.Fatalf("after the revocation:\n%s", body)
+	}
+	if sum := browsertest.Text(t, ctx, `[data-testid="review-sha256"]`); len(sum) != 64 {
+		t.Fatalf("SHA-256 %q", sum)
+	}
+	browsertest.Screenshot(t, ctx, "governance-review-closed")
+	open("/t/acme/settings/administrators/" + itoa64(ann.ID) + "?permission=read_clients&workspace=payments")
+	if answer := browsertest.Text(t, ctx, `[data-testid="access-answer"]`); !strings.Contains(answer, "No") {
+		t.Fatalf("after the review, check access:\n%s", answer)
+	}
 
 	// Ann requests an elevation.
 	signIn("ann@acme.example")
