@@ -43,7 +43,7 @@ func matrixRows(cols []authz.Role) []pages.MatrixRow {
 }
 
 func builtinRoles() []authz.Role {
-	return append(authz.TenantRoles(), authz.WorkspaceRoles()...)
+	return append(append(authz.TenantRoles(), authz.OrganizationRoles()...), authz.WorkspaceRoles()...)
 }
 
 // AdminRoles is Tenant Settings > Roles.
@@ -53,7 +53,7 @@ func (h *Handler) AdminRoles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	all := append(dir.In(authz.ScopeTenant), dir.In(authz.ScopeWorkspace)...)
+	all := append(append(dir.In(authz.ScopeTenant), authz.OrganizationRoles()...), dir.In(authz.ScopeWorkspace)...)
 	d := pages.AdminRolesData{CanCreate: v.Can(authz.ManageTenantRoles), Rows: matrixRows(all)}
 	for _, r := range all {
 		d.Roles = append(d.Roles, pages.AdminRoleRow{Href: adminRolesPath(c, "/"+string(r.Key)), Key: string(r.Key), Name: r.Name,

@@ -175,7 +175,11 @@ func (h *Handler) renderAdminNew(c echo.Context, status int, d pages.AdminNewDat
 	if err != nil {
 		return err
 	}
-	d.Roles = roleOptions(render.Viewer(c), dir)
+	for _, o := range roleOptions(render.Viewer(c), dir) {
+		if o.Value != string(authz.OrganizationAdmin) { // bound to an Organization: granted on the User Profile
+			d.Roles = append(d.Roles, o)
+		}
+	}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -264,7 +268,7 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 		ID: a.ID, BaseURL: base, Name: a.DisplayName(), Email: a.Email, Status: string(a.Status),
 		LastSignIn: fmtTime(a.LastSignInAt, "Never"), Created: fmtTime(&a.CreatedAt, ""),
 		CanManage: v.Can(authz.ManageTenantRoles) && v.Tenant.AdminManagement() == models.AdminManagementClassic, IsSelf: a.ID == v.Administrator.ID,
-		RoleOptions: roleOptions(v, dir), Errors: errs, Role: role, ExpiresAt: expires,
+		RoleOptions: roleOptions(v, dir), Errors: errs, Role: role, ExpiresAt: expires, Organization: c.FormValue("organization"),
 		AskRoleStepUp: canGrantTenantAdmin(roleOptions(v, dir)),
 		MinDate:       now.UTC().Format("2006-01-02"),
 		TOTPOn:        a.TOTPEnabledAt != nil, TOTPSince: fmtTime(a.TOTPEnabledAt, ""),
@@ -292,12 +296,28 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 	if err != nil {
 		return d, a, err
 	}
+	var orgIDs []int64
+	for _, b := range prof.Bindings {
+		if b.OrganizationID != nil {
+			orgIDs = append(orgIDs, *b.OrganizationID)
+		}
+	}
+	orgs, err := h.Models.OrganizationNames(c.Request().Context(), v.Tenant.ID, orgIDs)
+	if err != nil {
+		return d, a, err
+	}
 	for _, b := range prof.Bindings {
 		name, scope := roleName(dir, b.RoleKey), "Tenant"
 		if b.WorkspaceID != nil {
 			scope = fmt.Sprintf("Workspace #%d (deleted)", *b.WorkspaceID)
 			if w, ok := workspaces[*b.WorkspaceID]; ok {
 				scope = "Workspace " + w.Name
+			}
+		}
+		if b.OrganizationID != nil {
+			scope = fmt.Sprintf("Organization #%d (deleted)", *b.OrganizationID)
+			if o, ok := orgs[*b.OrganizationID]; ok {
+				scope = "Organization " + o.Label()
 			}
 		}
 		by := "—"
@@ -397,7 +417,7 @@ func (h *Handler) profileOutcomeOf(c echo.Context, err error, success, stepUpFor
 		errs := map[string]string{}
 		for k, m := range verr.Fields {
 			switch {
-			case k == "role" || k == "expires_at" || k == "status":
+			case k == "role" || k == "expires_at" || k == "status" || k == "organization":
 				errs[k] = m
 			case stepUpForm != "" && (k == "password" || k == "code"):
 				errs[stepUpForm+"-"+k] = m
@@ -437,7 +457,11 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 	if stepErrs != nil {
 		return h.profileOutcomeOf(c, &models.ValidationError{Fields: stepErrs}, "", "role")
 	}
-	err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
+	if r, ok := authz.RoleByKey(authz.RoleKey(c.FormValue("role"))); ok && r.Scope == authz.ScopeOrganization {
+		err = h.Models.AssignOrganizationRole(c.Request().Context(), *v, id, c.FormValue("role"), c.FormValue("organization"), expires, actor(c))
+	} else {
+		err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
+	}
 	dir, derr := h.roleDirectory(c)
 	if derr != nil {
 		return derr

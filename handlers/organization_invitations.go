@@ -42,7 +42,7 @@ func (h *Handler) renderOrgInvitations(c echo.Context, status int, o models.Orga
 		return err
 	}
 	d := form
-	d.Header, d.CanManage, d.MaxDays = hd, v.Can(authz.ManageOrganizations), models.OrgInvitationMaxDays
+	d.Header, d.CanManage, d.MaxDays = hd, v.Perms.CanInOrganization(authz.ManageOrganizationMembers, o.ID), models.OrgInvitationMaxDays
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}

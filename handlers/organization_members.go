@@ -46,7 +46,7 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 	}
 	base := orgPath(c, o, "/members")
 	d := pages.OrgMembersData{
-		Header: hd, CanManage: v.Can(authz.ManageOrganizations), CanPick: v.Can(authz.ReadUsers),
+		Header: hd, CanManage: v.Perms.CanInOrganization(authz.ManageOrganizationMembers, o.ID), CanPick: v.Can(authz.ReadUsers),
 		CandidatesURL: base + "/candidates", Email: email, Errors: errs,
 		Total: pluralOf(counts.Members, "member", "members"),
 	}
@@ -133,7 +133,7 @@ func (h *Handler) renderOrgMember(c echo.Context, status int, o models.Organizat
 	}
 	base := orgMemberPath(c, o, uid, "")
 	d := pages.OrgMemberData{Header: hd, BaseURL: base, Name: m.User.DisplayName(), Email: orgMemberAddress(m.User), Status: userStatusLabel(m.User),
-		Added: fmtTime(&m.AddedAt, ""), Role: role, Errors: errs, CanManage: v.Can(authz.ManageOrganizations)}
+		Added: fmtTime(&m.AddedAt, ""), Role: role, Errors: errs, CanManage: v.Perms.CanInOrganization(authz.ManageOrganizationMembers, o.ID)}
 	if v.Can(authz.ReadUsers) {
 		d.UserHref = tenantPath(c, "/users/"+strconv.FormatInt(uid, 10))
 	}

@@ -61,7 +61,11 @@ func (h *Handler) OrgList(c echo.Context) error {
 	if len(lp.After) > models.OrgNameMax {
 		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, models.OrgListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit})
+	lq := models.OrgListQuery{Search: lp.Search, After: lp.After, Limit: lp.Limit}
+	if !v.Can(authz.ReadOrganizations) { // an Organization Admin lists their own only
+		lq.Only = v.Perms.Organizations()
+	}
+	page, err := h.Models.ListOrganizations(c.Request().Context(), v.Tenant.ID, lq)
 	if err != nil {
 		return err
 	}

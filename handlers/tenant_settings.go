@@ -51,6 +51,13 @@ func (h *Handler) renderTenantSettings(c echo.Context, status int, t models.Tena
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
+	if d.BreakGlass == nil {
+		bg, err := h.breakGlassSection(c, nil, "")
+		if err != nil {
+			return err
+		}
+		d.BreakGlass = bg
+	}
 	p := h.R.Page(c, "Tenant", settingsCrumbs("Tenant")...)
 	return render.Render(c, status, pages.TenantSettings(p, d))
 }

@@ -265,7 +265,7 @@ type RoleChoice struct {
 // on this tenant and why not.
 func TenantRoleChoices(v Viewer, dir authz.Directory) []RoleChoice {
 	var out []RoleChoice
-	for _, r := range dir.In(authz.ScopeTenant) {
+	for _, r := range append(dir.In(authz.ScopeTenant), authz.OrganizationRoles()...) {
 		c := RoleChoice{Role: r}
 		switch {
 		case !r.AvailableOn(string(v.Tenant.Plan)):

@@ -120,7 +120,7 @@ func orgInvitationBackedTx(tx *gorm.DB, tenant Tenant, inv OrganizationInvitatio
 	if err != nil || !ok {
 		return false, err
 	}
-	return inviter.Can(authz.ManageOrganizations), nil
+	return inviter.Perms.CanInOrganization(authz.ManageOrganizationMembers, inv.OrganizationID), nil
 }
 
 // revokeForLostAuthorityTx revokes one pending administrator invitation
@@ -213,7 +213,7 @@ func revokeUnbackedInvitationsTx(tx *gorm.DB, tenant Tenant, inviterID int64, no
 		}
 		revoked++
 	}
-	if active && authority.Can(authz.ManageOrganizations) {
+	if active && authority.Can(authz.ManageOrganizationMembers) {
 		return revoked, nil
 	}
 	var orgInvs []OrganizationInvitation
@@ -222,6 +222,9 @@ func revokeUnbackedInvitationsTx(tx *gorm.DB, tenant Tenant, inviterID int64, no
 		return revoked, err
 	}
 	for _, inv := range orgInvs {
+		if active && authority.Perms.CanInOrganization(authz.ManageOrganizationMembers, inv.OrganizationID) {
+			continue // an Organization Admin still backs those of their organization
+		}
 		if err := revokeOrgForLostAuthorityTx(tx, now, tenant.ID, inv, inviter.Email, actor); err != nil {
 			return revoked, err
 		}

@@ -130,6 +130,9 @@ type OrgListQuery struct {
 	Search string // matched against the name and the display name, case-insensitively
 	After  string // keyset cursor: the name of the last organization of the previous page
 	Limit  int    // page size, 1..100 (default 25)
+	// Only, when not nil, limits the list to these organizations (an
+	// Organization Admin's own).
+	Only []int64
 }
 
 // OrgListItem is one row of the list: an organization and its member
@@ -166,6 +169,9 @@ func (s *Store) ListOrganizations(ctx context.Context, tenantID int64, q OrgList
 	}
 	if q.After != "" {
 		ids = ids.Where("name > ?", q.After)
+	}
+	if q.Only != nil {
+		ids = ids.Where("id IN ?", append([]int64{0}, q.Only...))
 	}
 	ids = ids.Order("name").Limit(q.Limit + 1)
 	rows := db.Where("id IN (?)", ids)
@@ -456,7 +462,7 @@ func (s *Store) DeleteOrganization(ctx context.Context, v Viewer, orgID int64, c
 		if counts, err = orgCounts(tx, o.ID, now); err != nil {
 			return err
 		}
-		for _, m := range []any{&OrganizationMemberRole{}, &OrganizationMember{}, &OrganizationInvitation{}, &OrganizationConnection{}} {
+		for _, m := range []any{&OrganizationMemberRole{}, &OrganizationMember{}, &OrganizationInvitation{}, &OrganizationConnection{}, &RoleBinding{}} {
 			if err := tx.Where("organization_id = ?", o.ID).Delete(m).Error; err != nil {
 				return err
 			}

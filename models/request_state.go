@@ -40,7 +40,7 @@ const (
 	requestSessionColumns = "s.id, s.tenant_id, s.administrator_id, s.data, s.pending, s.created_at, s.last_seen_at, s.expires_at"
 	requestAdminColumns   = "a.id, a.pool_id, a.email, a.given_name, a.family_name, a.status, a.totp_enabled_at, " +
 		"a.failed_attempts, a.locked_until, a.last_sign_in_at, a.activated_at, a.dormancy_warned_at, a.created_at, a.updated_at"
-	requestBindingColumns = "rb.id, rb.role_key, rb.workspace_id, rb.expires_at, rb.granted_by_id, rb.created_at"
+	requestBindingColumns = "rb.id, rb.role_key, rb.workspace_id, rb.organization_id, rb.expires_at, rb.granted_by_id, rb.created_at"
 )
 
 // RequestStateColumns lists the columns TenantRequest reads ("t.slug", ...).
@@ -86,7 +86,7 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 		aCreated, aUpdated                         sql.Null[time.Time]
 		bID                                        sql.NullInt64
 		bRole                                      sql.NullString
-		bWorkspace, bGrantedBy                     *int64
+		bWorkspace, bOrganization, bGrantedBy      *int64
 		bExpires                                   *time.Time
 		bCreated                                   sql.Null[time.Time]
 		first                                      = true
@@ -97,7 +97,7 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 			&sID, &sTenant, &sAdmin, &sData, &sPending, &sCreated, &sSeen, &sExpires,
 			&aID, &aPool, &aEmail, &aGiven, &aFamily, &aStatus, &aTOTP,
 			&aFailed, &aLocked, &aLast, &aActivated, &aWarned, &aCreated, &aUpdated,
-			&bID, &bRole, &bWorkspace, &bExpires, &bGrantedBy, &bCreated,
+			&bID, &bRole, &bWorkspace, &bOrganization, &bExpires, &bGrantedBy, &bCreated,
 		}
 	)
 	for rows.Next() {
@@ -136,7 +136,7 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 		}
 		if bID.Valid && st.Admin != nil {
 			st.Bindings = append(st.Bindings, RoleBinding{ID: bID.Int64, TenantID: t.ID, AdministratorID: st.Admin.ID,
-				RoleKey: bRole.String, WorkspaceID: bWorkspace, ExpiresAt: bExpires, GrantedByID: bGrantedBy, CreatedAt: bCreated.V})
+				RoleKey: bRole.String, WorkspaceID: bWorkspace, OrganizationID: bOrganization, ExpiresAt: bExpires, GrantedByID: bGrantedBy, CreatedAt: bCreated.V})
 		}
 	}
 	if err := rows.Err(); err != nil {

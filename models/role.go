@@ -21,9 +21,12 @@ type RoleBinding struct {
 	AdministratorID int64  `gorm:"not null"`
 	RoleKey         string `gorm:"size:50;not null"`
 	WorkspaceID     *int64
-	ExpiresAt       *time.Time
-	GrantedByID     *int64
-	CreatedAt       time.Time
+	// OrganizationID is the Organization an organization role
+	// (Organization Admin) is bound to.
+	OrganizationID *int64
+	ExpiresAt      *time.Time
+	GrantedByID    *int64
+	CreatedAt      time.Time
 }
 
 // Active reports whether the binding grants anything at now.

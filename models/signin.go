@@ -299,6 +299,9 @@ func (b RoleBinding) grant() authz.Grant {
 	if b.WorkspaceID != nil {
 		g.WorkspaceID = *b.WorkspaceID
 	}
+	if b.OrganizationID != nil {
+		g.OrganizationID = *b.OrganizationID
+	}
 	return g
 }
 

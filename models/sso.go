@@ -131,12 +131,13 @@ func ssoOf(db *gorm.DB, tenantID int64) (TenantSSO, bool, error) {
 
 // IsBreakGlass reports whether an administrator is one of the tenant's
 // break-glass administrators, who keep password (and e-mailed code)
-// sign-in when sso_only is on. Break-glass administrators (Tenant Settings
-// > Tenant, field break_glass) are not built yet: until they are nobody
-// is one, and this hook is where they plug in (it must take the same
-// statements for every administrator, known or not, as its callers do).
+// sign-in when sso_only is on. They are named on Tenant Settings > Tenant
+// (field break_glass; see elevation.go). It takes the same statement for
+// every administrator, known or not (ID 0), as its callers need.
 func (s *Store) IsBreakGlass(ctx context.Context, tenantID, adminID int64) (bool, error) {
-	return false, nil
+	var n int64
+	err := s.DB.WithContext(ctx).Model(&BreakGlassAdmin{}).Where("tenant_id = ? AND administrator_id = ?", tenantID, adminID).Count(&n).Error
+	return n > 0, err
 }
 
 // passwordSignInOn reports whether a (possibly unknown: ID 0)

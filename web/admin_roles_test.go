@@ -29,8 +29,14 @@ func TestCustomRolesScreen(t *testing.T) {
 		if n := doc.Find(`[data-testid="role-matrix"] tbody tr`).Length(); n != len(authz.Catalog()) {
 			t.Errorf("matrix has %d rows", n)
 		}
-		if got := strings.TrimSpace(doc.Find(`[data-testid="role-matrix"] tr[data-permission="manage_clients"] td`).Eq(6).Text()); got != "✓" {
+		col := doc.Find(`[data-testid="role-matrix"] thead th[data-role="workspace_admin"]`).Index() - 1 // the first th names the permission
+		cells := doc.Find(`[data-testid="role-matrix"] tr[data-permission="manage_clients"] td`)
+		if got := strings.TrimSpace(cells.Eq(col).Text()); col < 0 || got != "✓" {
 			t.Errorf("Workspace Admin × Manage Clients = %q", got)
+		}
+		oa := doc.Find(`[data-testid="role-matrix"] thead th[data-role="organization_admin"]`).Index() - 1
+		if got := strings.TrimSpace(cells.Eq(oa).Text()); oa < 0 || got == "✓" {
+			t.Errorf("Organization Admin × Manage Clients = %q", got)
 		}
 		if doc.Find(`a[href="/t/acme/settings/roles/new"]`).Length() != 1 {
 			t.Error("no Create New")

@@ -57,6 +57,14 @@ func (r tenantRoutes) needIn(method, path string, h echo.HandlerFunc, p authz.Pe
 	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, r.guards.Workspace, gm.NeedIn(p)}, loaders, "workspace")
 }
 
+// needOrg registers a signed-in route inside one Organization (its path
+// has :org, the name): the Organization is loaded inside the URL's tenant
+// (404 when it does not exist or the viewer cannot read it) and p must be
+// held in it, tenant-wide or through an organization role bound to it.
+func (r tenantRoutes) needOrg(method, path string, h echo.HandlerFunc, p authz.Permission, loaders ...gm.Loader) {
+	r.add(method, path, h, p, []echo.MiddlewareFunc{r.guards.SignedIn, r.guards.Organization, gm.NeedInOrganization(p)}, loaders, "org")
+}
+
 // needAnywhere registers a signed-in tenant route for viewers holding p
 // tenant-wide or in at least one workspace; its handler shows each viewer
 // only what they may see.
@@ -166,29 +174,29 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	// (and the pages that only serve a change: new, delete) Manage
 	// Organizations; the Members picker also needs Read Users (checked by its handler).
 	const orgs, org = "/organizations", "/organizations/:org"
-	t.need(http.MethodGet, orgs, h.OrgList, authz.ReadOrganizations)
+	t.needAnywhere(http.MethodGet, orgs, h.OrgList, authz.ReadOrganizations)
 	t.need(http.MethodGet, orgs+"/new", h.OrgNewForm, authz.ManageOrganizations)
 	t.need(http.MethodPost, orgs+"/new", h.OrgCreate, authz.ManageOrganizations)
 	t.need(http.MethodPost, orgs, h.OrgCreate, authz.ManageOrganizations)
-	t.need(http.MethodGet, org, h.OrgShow, authz.ReadOrganizations, load.Org)
-	t.need(http.MethodPost, org, h.OrgUpdate, authz.ManageOrganizations, load.Org)
-	t.need(http.MethodGet, org+"/delete", h.OrgDeleteForm, authz.ManageOrganizations, load.Org)
-	t.need(http.MethodPost, org+"/delete", h.OrgDelete, authz.ManageOrganizations, load.Org)
-	t.need(http.MethodGet, org+"/members", h.OrgMembers, authz.ReadOrganizations, load.Org)
-	t.need(http.MethodPost, org+"/members", h.OrgAddMember, authz.ManageOrganizations, load.Org)
-	t.need(http.MethodGet, org+"/members/candidates", h.OrgMemberCandidates, authz.ReadOrganizations, load.Org)
-	t.need(http.MethodGet, org+"/members/:user", h.OrgMember, authz.ReadOrganizations, load.Org, load.User)
-	t.need(http.MethodPost, org+"/members/:user/delete", h.OrgRemoveMember, authz.ManageOrganizations, load.Org, load.User)
-	t.need(http.MethodPost, org+"/members/:user/roles", h.OrgAssignMemberRole, authz.ManageOrganizations, load.Org, load.User)
-	t.need(http.MethodPost, org+"/members/:user/roles/:role/delete", h.OrgRemoveMemberRole, authz.ManageOrganizations, load.Org, load.User, load.Role)
-	t.need(http.MethodGet, org+"/invitations", h.OrgInvitations, authz.ReadOrganizations, load.Org)
-	t.need(http.MethodPost, org+"/invitations", h.OrgInvite, authz.ManageOrganizations, load.Org)
-	t.need(http.MethodPost, org+"/invitations/:invitation/resend", h.OrgResendInvitation, authz.ManageOrganizations, load.Org, load.Invitation)
-	t.need(http.MethodPost, org+"/invitations/:invitation/revoke", h.OrgRevokeInvitation, authz.ManageOrganizations, load.Org, load.Invitation)
-	t.need(http.MethodGet, org+"/connections", h.OrgConnections, authz.ReadOrganizations, load.Org)
-	t.need(http.MethodPost, org+"/connections", h.OrgEnableConnection, authz.ManageOrganizations, load.Org)
-	t.need(http.MethodPost, org+"/connections/:connection", h.OrgUpdateConnection, authz.ManageOrganizations, load.Org, load.Connection)
-	t.need(http.MethodPost, org+"/connections/:connection/delete", h.OrgDisableConnection, authz.ManageOrganizations, load.Org, load.Connection)
+	t.needOrg(http.MethodGet, org, h.OrgShow, authz.ReadOrganizations)
+	t.needOrg(http.MethodPost, org, h.OrgUpdate, authz.ManageOrganizations)
+	t.needOrg(http.MethodGet, org+"/delete", h.OrgDeleteForm, authz.ManageOrganizations)
+	t.needOrg(http.MethodPost, org+"/delete", h.OrgDelete, authz.ManageOrganizations)
+	t.needOrg(http.MethodGet, org+"/members", h.OrgMembers, authz.ReadOrganizations)
+	t.needOrg(http.MethodPost, org+"/members", h.OrgAddMember, authz.ManageOrganizationMembers)
+	t.needOrg(http.MethodGet, org+"/members/candidates", h.OrgMemberCandidates, authz.ReadOrganizations)
+	t.needOrg(http.MethodGet, org+"/members/:user", h.OrgMember, authz.ReadOrganizations, load.User)
+	t.needOrg(http.MethodPost, org+"/members/:user/delete", h.OrgRemoveMember, authz.ManageOrganizationMembers, load.User)
+	t.needOrg(http.MethodPost, org+"/members/:user/roles", h.OrgAssignMemberRole, authz.ManageOrganizationMembers, load.User)
+	t.needOrg(http.MethodPost, org+"/members/:user/roles/:role/delete", h.OrgRemoveMemberRole, authz.ManageOrganizationMembers, load.User, load.Role)
+	t.needOrg(http.MethodGet, org+"/invitations", h.OrgInvitations, authz.ReadOrganizations)
+	t.needOrg(http.MethodPost, org+"/invitations", h.OrgInvite, authz.ManageOrganizationMembers)
+	t.needOrg(http.MethodPost, org+"/invitations/:invitation/resend", h.OrgResendInvitation, authz.ManageOrganizationMembers, load.Invitation)
+	t.needOrg(http.MethodPost, org+"/invitations/:invitation/revoke", h.OrgRevokeInvitation, authz.ManageOrganizationMembers, load.Invitation)
+	t.needOrg(http.MethodGet, org+"/connections", h.OrgConnections, authz.ReadOrganizations)
+	t.needOrg(http.MethodPost, org+"/connections", h.OrgEnableConnection, authz.ManageOrganizations)
+	t.needOrg(http.MethodPost, org+"/connections/:connection", h.OrgUpdateConnection, authz.ManageOrganizations, load.Connection)
+	t.needOrg(http.MethodPost, org+"/connections/:connection/delete", h.OrgDisableConnection, authz.ManageOrganizations, load.Connection)
 
 	// User Management (Auth0's editor roles' world): Users, Connections, Roles.
 	// Pages that only serve a mutation (new, delete) need its permission.

@@ -30,5 +30,12 @@ func backgroundJobs(store *models.Store, logger *slog.Logger) *jobs.Runner {
 			_, err := store.PruneIdempotencyKeys(ctx)
 			return err
 		}},
+		{Name: "access-review-reminders", Every: time.Hour, Run: func(ctx context.Context) error {
+			n, err := store.RemindAccessReviewers(ctx)
+			if n > 0 {
+				logger.Info("access review reminders", "reviews", n)
+			}
+			return err
+		}},
 	}}
 }

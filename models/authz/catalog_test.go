@@ -9,8 +9,8 @@ import (
 
 func TestCatalogUniqueAndLookup(t *testing.T) {
 	cat := Catalog()
-	if len(cat) != 53+11 {
-		t.Fatalf("catalog has %d entries, want 64", len(cat))
+	if len(cat) != 53+12 {
+		t.Fatalf("catalog has %d entries, want 65", len(cat))
 	}
 	keys, names := map[Permission]bool{}, map[string]bool{}
 	for _, a := range cat {
@@ -75,6 +75,7 @@ func TestRolesList(t *testing.T) {
 		{EditorOrganizations, "Editor - Organizations", ScopeTenant},
 		{EditorUsers, "Editor - Users", ScopeTenant},
 		{EditorConnections, "Editor - Connections", ScopeTenant},
+		{OrganizationAdmin, "Organization Admin", ScopeOrganization},
 		{WorkspaceAdmin, "Workspace Admin", ScopeWorkspace},
 		{WorkspaceAuditor, "Workspace Auditor", ScopeWorkspace},
 	}
@@ -91,9 +92,10 @@ func TestRolesList(t *testing.T) {
 		if got, ok := RoleByKey(w.key); !ok || got.Name != w.name {
 			t.Errorf("RoleByKey(%q) = %+v, %v", w.key, got, ok)
 		}
-		if w.scope == ScopeTenant {
+		switch w.scope {
+		case ScopeTenant:
 			tenant = append(tenant, w.key)
-		} else {
+		case ScopeWorkspace:
 			workspace = append(workspace, w.key)
 		}
 		// Permissions come in catalog order, and a workspace role's are all
@@ -107,6 +109,9 @@ func TestRolesList(t *testing.T) {
 			last = i
 			if a, _ := Lookup(p); r.Scope == ScopeWorkspace && !a.Workspace {
 				t.Errorf("workspace role %s holds tenant permission %s", r.Key, p)
+			}
+			if a, _ := Lookup(p); r.Scope == ScopeOrganization && !a.Organization {
+				t.Errorf("organization role %s holds permission %s", r.Key, p)
 			}
 		}
 		if len(r.Permissions) == 0 {

@@ -149,7 +149,7 @@ func (d Directory) NewSet(grants []Grant) Set {
 		if !ok {
 			continue
 		}
-		s.add(b, g.WorkspaceID)
+		s.add(b, g.WorkspaceID, g.OrganizationID)
 	}
 	return s
 }

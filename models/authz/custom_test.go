@@ -93,3 +93,38 @@ func TestDirectoryDecisionsWithCustomRoles(t *testing.T) {
 		t.Errorf("granting ManageThemes: %v", keys)
 	}
 }
+
+func TestOrganizationAdminHoldsItsOrganizationOnly(t *testing.T) {
+	s := NewSet([]Grant{{Role: OrganizationAdmin, OrganizationID: 5}})
+	if !s.CanInOrganization(ReadOrganizations, 5) || !s.CanInOrganization(ManageOrganizationMembers, 5) {
+		t.Fatal("organization admin cannot act in its organization")
+	}
+	for _, c := range []struct {
+		p   Permission
+		org int64
+	}{{ReadOrganizations, 6}, {ManageOrganizations, 5}, {ManageOrganizationMembers, 6}, {ReadUsers, 5}, {ReadConnections, 5}} {
+		if s.CanInOrganization(c.p, c.org) {
+			t.Errorf("organization admin holds %s in %d", c.p, c.org)
+		}
+	}
+	for _, a := range Catalog() {
+		if s.Can(a.Permission) || s.CanIn(a.Permission, 5) {
+			t.Errorf("organization admin holds %s tenant-wide or in a workspace", a.Permission)
+		}
+	}
+	if !s.CanAnywhere(ReadOrganizations) || s.CanAnywhere(ManageOrganizations) || !slices.Equal(s.Organizations(), []int64{5}) {
+		t.Error("anywhere / organizations")
+	}
+	// Bound in the wrong scope it grants nothing; tenant roles hold every organization.
+	if NewSet([]Grant{{Role: OrganizationAdmin}}).CanAnywhere(ReadOrganizations) || NewSet([]Grant{{Role: TenantAdmin, OrganizationID: 5}}).CanAnywhere(GetTenant) {
+		t.Error("a role bound in the wrong scope grants")
+	}
+	if !NewSet([]Grant{{Role: EditorOrganizations}}).CanInOrganization(ManageOrganizationMembers, 9) {
+		t.Error("Editor - Organizations does not manage members everywhere")
+	}
+	ta, _ := RoleByKey(TenantAdmin)
+	oa, _ := RoleByKey(OrganizationAdmin)
+	if !NewSet([]Grant{{Role: TenantAdmin}}).CoversInOrganization(oa, 5) || s.CoversInOrganization(ta, 5) {
+		t.Error("covers in organization")
+	}
+}

@@ -6,7 +6,7 @@ import (
 )
 
 var editorWant = map[RoleKey][]Permission{
-	EditorOrganizations: {ReadOrganizations, ManageOrganizations, ReadUsers, ReadRoles, ReadConnections},
+	EditorOrganizations: {ReadOrganizations, ManageOrganizations, ManageOrganizationMembers, ReadUsers, ReadRoles, ReadConnections},
 	EditorUsers:         {ReadUsers, ManageUsers, ReadLogs, ReadAuditEvents},
 	EditorConnections:   {ReadConnections, CreateConnections, UpdateConnections},
 }
@@ -100,7 +100,7 @@ func TestEditorsComposeToUnion(t *testing.T) {
 
 func TestEditorOrganizationsPlanGate(t *testing.T) {
 	for _, r := range Roles() {
-		wantPlans := r.Key == EditorOrganizations
+		wantPlans := r.Key == EditorOrganizations || r.Key == OrganizationAdmin
 		if (r.RequiresPlan != nil) != wantPlans {
 			t.Errorf("%s RequiresPlan = %v", r.Key, r.RequiresPlan)
 		}

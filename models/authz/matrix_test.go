@@ -185,7 +185,7 @@ func TestMatrixCells(t *testing.T) {
 func TestSecureAuthRolesBeyondMatrix(t *testing.T) {
 	want := map[RoleKey][]Permission{
 		TenantAdmin: {ReadOrganizations, ManageOrganizations, ReadUsers, ManageUsers, ReadConnections,
-			CreateConnections, UpdateConnections, DeleteConnections, ReadRoles, ManageRoles, ReadLogs},
+			CreateConnections, UpdateConnections, DeleteConnections, ReadRoles, ManageRoles, ReadLogs, ManageOrganizationMembers},
 		TenantAuditor:    {ReadOrganizations, ReadUsers, ReadConnections, ReadRoles, ReadLogs},
 		TenantMember:     nil,
 		WorkspaceAdmin:   nil,

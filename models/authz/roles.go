@@ -10,6 +10,9 @@ const (
 	ScopeTenant Scope = "tenant"
 	// ScopeWorkspace roles apply only inside the one workspace they are bound to.
 	ScopeWorkspace Scope = "workspace"
+	// ScopeOrganization roles apply only inside the one Organization they
+	// are bound to.
+	ScopeOrganization Scope = "organization"
 )
 
 // RoleKey is a built-in role's stable key, the value used in forms and
@@ -26,6 +29,7 @@ const (
 	EditorOrganizations RoleKey = "editor_organizations"
 	EditorUsers         RoleKey = "editor_users"
 	EditorConnections   RoleKey = "editor_connections"
+	OrganizationAdmin   RoleKey = "organization_admin"
 )
 
 // Role is a named set of permissions with a scope.
@@ -138,7 +142,7 @@ var roleDefs = [...]struct {
 		extra: []Permission{
 			ReadOrganizations, ManageOrganizations, ReadUsers, ManageUsers,
 			ReadConnections, CreateConnections, UpdateConnections, DeleteConnections,
-			ReadRoles, ManageRoles, ReadLogs,
+			ReadRoles, ManageRoles, ReadLogs, ManageOrganizationMembers,
 		},
 	},
 	{
@@ -165,7 +169,7 @@ var roleDefs = [...]struct {
 				"with read-only access to Users, Roles and Connections.",
 			RequiresPlan: []string{"professional", "enterprise"},
 		},
-		extra: []Permission{ReadOrganizations, ManageOrganizations, ReadUsers, ReadConnections, ReadRoles},
+		extra: []Permission{ReadOrganizations, ManageOrganizations, ManageOrganizationMembers, ReadUsers, ReadConnections, ReadRoles},
 	},
 	{
 		Role: Role{
@@ -180,6 +184,15 @@ var roleDefs = [...]struct {
 			Description: "Reads, creates and updates connections.",
 		},
 		extra: []Permission{ReadConnections, CreateConnections, UpdateConnections},
+	},
+	{
+		Role: Role{
+			Key: OrganizationAdmin, Name: "Organization Admin", Scope: ScopeOrganization,
+			Description: "Reads the one Organization it is bound to and manages its members, member roles and invitations " +
+				"(not its settings, connections or deletion); sees no other Organization and nothing else.",
+			RequiresPlan: []string{"professional", "enterprise"},
+		},
+		extra: []Permission{ReadOrganizations, ManageOrganizationMembers},
 	},
 	{
 		Role: Role{
@@ -249,9 +262,9 @@ func clone(r Role) Role {
 	return r
 }
 
-// Roles returns the eight built-in roles in display order: Tenant Admin,
-// Tenant Auditor, Tenant Member, the three editors, then Workspace Admin and
-// Workspace Auditor.
+// Roles returns the built-in roles in display order: Tenant Admin, Tenant
+// Auditor, Tenant Member, the three editors, Organization Admin, then
+// Workspace Admin and Workspace Auditor.
 func Roles() []Role {
 	out := make([]Role, len(builtins))
 	for i, b := range builtins {
@@ -276,6 +289,9 @@ func TenantRoles() []Role { return rolesIn(ScopeTenant) }
 // WorkspaceRoles returns the workspace-scoped roles in display order: the
 // choices of "Manage Access > Add User".
 func WorkspaceRoles() []Role { return rolesIn(ScopeWorkspace) }
+
+// OrganizationRoles returns the Organization-scoped roles (Organization Admin).
+func OrganizationRoles() []Role { return rolesIn(ScopeOrganization) }
 
 func rolesIn(s Scope) []Role {
 	var out []Role

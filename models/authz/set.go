@@ -12,6 +12,8 @@ type Grant struct {
 	// WorkspaceID is the workspace a workspace role is bound to; 0 means
 	// tenant-wide, as tenant roles are bound.
 	WorkspaceID int64
+	// OrganizationID is the Organization an organization role is bound to.
+	OrganizationID int64
 }
 
 // Set is a viewer's effective permissions, computed once per request by
@@ -21,6 +23,7 @@ type Set struct {
 	signedIn bool
 	tenant   bits            // held tenant-wide
 	ws       []workspaceBits // held in one workspace; sorted by id, ids unique
+	orgs     []workspaceBits // held in one Organization; sorted by id, ids unique
 }
 
 type workspaceBits struct {
@@ -37,8 +40,16 @@ func NewSet(grants []Grant) Set { return Directory{}.NewSet(grants) }
 
 // add joins the permissions of role b bound at workspaceID (0: tenant-wide)
 // to s, when the binding's scope fits the role's.
-func (s *Set) add(b *builtin, workspaceID int64) {
+func (s *Set) add(b *builtin, workspaceID, orgID int64) {
 	switch {
+	case b.role.Scope == ScopeOrganization && orgID > 0 && workspaceID == 0:
+		i, found := slices.BinarySearchFunc(s.orgs, orgID, func(w workspaceBits, id int64) int { return cmp.Compare(w.id, id) })
+		if !found {
+			s.orgs = slices.Insert(s.orgs, i, workspaceBits{id: orgID})
+		}
+		s.orgs[i].bits.or(b.bits)
+	case orgID != 0:
+		// a tenant or workspace role bound to an Organization grants nothing
 	case b.role.Scope == ScopeTenant && workspaceID == 0:
 		s.tenant.or(b.bits)
 	case b.role.Scope == ScopeWorkspace && workspaceID > 0:
@@ -87,8 +98,8 @@ func (s Set) CanIn(p Permission, workspaceID int64) bool {
 }
 
 // CanAnywhere reports whether s holds p tenant-wide or in at least one
-// workspace, e.g. to show a navigation entry whose page lists only what the
-// viewer may see.
+// workspace or Organization, e.g. to show a navigation entry whose page
+// lists only what the viewer may see.
 func (s Set) CanAnywhere(p Permission) bool {
 	if s.Can(p) {
 		return true
@@ -102,7 +113,48 @@ func (s Set) CanAnywhere(p Permission) bool {
 			return true
 		}
 	}
+	for _, o := range s.orgs {
+		if o.bits.has(i) {
+			return true
+		}
+	}
 	return false
+}
+
+// CanInOrganization reports whether s holds p in the Organization orgID:
+// tenant-wide, or through an organization role bound to it.
+func (s Set) CanInOrganization(p Permission, orgID int64) bool {
+	if s.Can(p) {
+		return true
+	}
+	i, ok := index[p]
+	if !ok || orgID <= 0 {
+		return false
+	}
+	k, found := slices.BinarySearchFunc(s.orgs, orgID, func(w workspaceBits, id int64) int { return cmp.Compare(w.id, id) })
+	return found && s.orgs[k].bits.has(i)
+}
+
+// Organizations returns, sorted, the ids of the Organizations s holds an
+// organization role in.
+func (s Set) Organizations() []int64 {
+	out := make([]int64, 0, len(s.orgs))
+	for _, o := range s.orgs {
+		out = append(out, o.id)
+	}
+	return out
+}
+
+// CoversInOrganization reports whether s holds every permission of r in
+// the Organization orgID: the no-escalation rule for binding an
+// organization role there.
+func (s Set) CoversInOrganization(r Role, orgID int64) bool {
+	for _, p := range r.Permissions {
+		if !s.CanInOrganization(p, orgID) {
+			return false
+		}
+	}
+	return true
 }
 
 // Workspaces returns, sorted, the ids of the workspaces s holds a workspace
@@ -150,7 +202,7 @@ func (s Set) ReadOnly() bool {
 	if !s.tenant.and(mutating).empty() {
 		return false
 	}
-	for _, w := range s.ws {
+	for _, w := range append(slices.Clone(s.ws), s.orgs...) {
 		if !w.bits.and(mutating).empty() {
 			return false
 		}
@@ -160,7 +212,7 @@ func (s Set) ReadOnly() bool {
 
 // IsZero reports whether s is the zero Set (no signed-in administrator).
 func (s Set) IsZero() bool {
-	return !s.signedIn && s.tenant.empty() && len(s.ws) == 0
+	return !s.signedIn && s.tenant.empty() && len(s.ws) == 0 && len(s.orgs) == 0
 }
 
 // Can is the one decision function: whether s may exercise p at the tenant

@@ -29,11 +29,11 @@ func TestSetDecisions(t *testing.T) {
 			{SignedIn, 0, true}, {SignedIn, 3, true},
 			{GetTenant, 0, false}, {GetWorkspace, 3, false}, {ReadSystemNotifications, 0, false},
 		}},
-		{"tenant member", []Grant{{TenantMember, 0}}, []check{
+		{"tenant member", []Grant{{Role: TenantMember, WorkspaceID: 0}}, []check{
 			{ReadSystemEnvironment, 0, true}, {ReadSystemEnvironment, 9, true},
 			{GetTenant, 0, false}, {GetWorkspace, 9, false}, {ReadOrganizations, 0, false},
 		}},
-		{"workspace admin of 1", []Grant{{WorkspaceAdmin, 1}}, []check{
+		{"workspace admin of 1", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, []check{
 			{SignedIn, 0, true},
 			{GetWorkspace, 1, true}, {UpdateWorkspace, 1, true}, {ManageWorkspaceRoles, 1, true},
 			{ManageClients, 1, true}, {ReadAuditEvents, 1, true},
@@ -41,36 +41,36 @@ func TestSetDecisions(t *testing.T) {
 			{GetWorkspace, 2, false}, {UpdateWorkspace, 2, false}, {ManageClients, 2, false},
 			{GetWorkspace, 0, false}, {ReadAuditEvents, 0, false}, {ReadSystemTemplates, 1, false},
 		}},
-		{"workspace auditor of 5", []Grant{{WorkspaceAuditor, 5}}, []check{
+		{"workspace auditor of 5", []Grant{{Role: WorkspaceAuditor, WorkspaceID: 5}}, []check{
 			{GetWorkspace, 5, true}, {ReadSecrets, 5, true},
 			{ManageSecrets, 5, false}, {UpdateWorkspace, 5, false}, {GetWorkspace, 6, false}, {GetWorkspace, 0, false},
 		}},
-		{"admin of 1, auditor of 2", []Grant{{WorkspaceAdmin, 1}, {WorkspaceAuditor, 2}}, []check{
+		{"admin of 1, auditor of 2", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}, {Role: WorkspaceAuditor, WorkspaceID: 2}}, []check{
 			{ManageWebhooks, 1, true}, {ReadWebhooks, 2, true}, {ManageWebhooks, 2, false}, {ReadWebhooks, 3, false},
 		}},
-		{"auditor and admin of the same workspace: union", []Grant{{WorkspaceAuditor, 4}, {WorkspaceAdmin, 4}}, []check{
+		{"auditor and admin of the same workspace: union", []Grant{{Role: WorkspaceAuditor, WorkspaceID: 4}, {Role: WorkspaceAdmin, WorkspaceID: 4}}, []check{
 			{ManageWorkspaceIDPs, 4, true}, {ReadWorkspaceIDPs, 4, true}, {ReadWorkspaceIDPs, 0, false},
 		}},
-		{"tenant auditor + workspace admin", []Grant{{TenantAuditor, 0}, {WorkspaceAdmin, 3}}, []check{
+		{"tenant auditor + workspace admin", []Grant{{Role: TenantAuditor, WorkspaceID: 0}, {Role: WorkspaceAdmin, WorkspaceID: 3}}, []check{
 			{ReadClients, 0, true}, {ReadClients, 8, true}, {ManageClients, 3, true},
 			{ManageClients, 8, false}, {ManageClients, 0, false}, {UpdateTenant, 3, false},
 		}},
-		{"tenant admin", []Grant{{TenantAdmin, 0}}, []check{
+		{"tenant admin", []Grant{{Role: TenantAdmin, WorkspaceID: 0}}, []check{
 			{UpdateTenant, 0, true}, {DeleteWorkspace, 77, true}, {DeleteConnections, 0, true}, {ManageRoles, 0, true},
 		}},
-		{"tenant-wide workspace role grants nothing", []Grant{{WorkspaceAdmin, 0}, {WorkspaceAuditor, 0}}, []check{
+		{"tenant-wide workspace role grants nothing", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 0}, {Role: WorkspaceAuditor, WorkspaceID: 0}}, []check{
 			{SignedIn, 0, true}, {GetWorkspace, 0, false}, {GetWorkspace, 1, false}, {ManageClients, 1, false},
 		}},
-		{"workspace-bound tenant role grants nothing", []Grant{{TenantAdmin, 3}, {EditorUsers, 3}}, []check{
+		{"workspace-bound tenant role grants nothing", []Grant{{Role: TenantAdmin, WorkspaceID: 3}, {Role: EditorUsers, WorkspaceID: 3}}, []check{
 			{GetTenant, 0, false}, {GetTenant, 3, false}, {GetWorkspace, 3, false}, {ManageUsers, 3, false},
 		}},
-		{"negative workspace id grants nothing", []Grant{{WorkspaceAdmin, -1}}, []check{
+		{"negative workspace id grants nothing", []Grant{{Role: WorkspaceAdmin, WorkspaceID: -1}}, []check{
 			{GetWorkspace, -1, false}, {GetWorkspace, 0, false},
 		}},
-		{"unknown role grants nothing", []Grant{{"owner", 0}, {"owner", 1}, {"", 0}}, []check{
+		{"unknown role grants nothing", []Grant{{Role: "owner", WorkspaceID: 0}, {Role: "owner", WorkspaceID: 1}, {Role: "", WorkspaceID: 0}}, []check{
 			{SignedIn, 0, true}, {GetTenant, 0, false}, {GetWorkspace, 1, false}, {ReadSystemTemplates, 0, false},
 		}},
-		{"unknown permission is never held", []Grant{{TenantAdmin, 0}}, []check{
+		{"unknown permission is never held", []Grant{{Role: TenantAdmin, WorkspaceID: 0}}, []check{
 			{"launch_missiles", 0, false}, {"launch_missiles", 1, false}, {"", 0, false},
 		}},
 	}
@@ -132,13 +132,13 @@ func TestCanAnywhere(t *testing.T) {
 		want   bool
 	}{
 		{nil, GetWorkspace, false},
-		{[]Grant{{WorkspaceAuditor, 12}}, GetWorkspace, true},
-		{[]Grant{{WorkspaceAuditor, 12}}, UpdateWorkspace, false},
-		{[]Grant{{WorkspaceAuditor, 12}, {WorkspaceAdmin, 3}}, UpdateWorkspace, true},
-		{[]Grant{{WorkspaceAdmin, 3}}, GetTenant, false},
-		{[]Grant{{TenantAuditor, 0}}, GetWorkspace, true},
-		{[]Grant{{EditorConnections, 0}}, CreateConnections, true},
-		{[]Grant{{WorkspaceAdmin, 0}}, GetWorkspace, false},
+		{[]Grant{{Role: WorkspaceAuditor, WorkspaceID: 12}}, GetWorkspace, true},
+		{[]Grant{{Role: WorkspaceAuditor, WorkspaceID: 12}}, UpdateWorkspace, false},
+		{[]Grant{{Role: WorkspaceAuditor, WorkspaceID: 12}, {Role: WorkspaceAdmin, WorkspaceID: 3}}, UpdateWorkspace, true},
+		{[]Grant{{Role: WorkspaceAdmin, WorkspaceID: 3}}, GetTenant, false},
+		{[]Grant{{Role: TenantAuditor, WorkspaceID: 0}}, GetWorkspace, true},
+		{[]Grant{{Role: EditorConnections, WorkspaceID: 0}}, CreateConnections, true},
+		{[]Grant{{Role: WorkspaceAdmin, WorkspaceID: 0}}, GetWorkspace, false},
 		{nil, SignedIn, true},
 	}
 	for _, tt := range tests {
@@ -154,9 +154,9 @@ func TestWorkspaces(t *testing.T) {
 		want   []int64
 	}{
 		{nil, nil},
-		{[]Grant{{TenantAdmin, 0}}, nil},
-		{[]Grant{{WorkspaceAdmin, 0}, {"owner", 4}, {TenantAuditor, 6}}, nil},
-		{[]Grant{{WorkspaceAdmin, 9}, {WorkspaceAuditor, 2}, {WorkspaceAuditor, 9}, {TenantMember, 0}, {WorkspaceAdmin, 5}},
+		{[]Grant{{Role: TenantAdmin, WorkspaceID: 0}}, nil},
+		{[]Grant{{Role: WorkspaceAdmin, WorkspaceID: 0}, {Role: "owner", WorkspaceID: 4}, {Role: TenantAuditor, WorkspaceID: 6}}, nil},
+		{[]Grant{{Role: WorkspaceAdmin, WorkspaceID: 9}, {Role: WorkspaceAuditor, WorkspaceID: 2}, {Role: WorkspaceAuditor, WorkspaceID: 9}, {Role: TenantMember, WorkspaceID: 0}, {Role: WorkspaceAdmin, WorkspaceID: 5}},
 			[]int64{2, 5, 9}},
 	}
 	for _, tt := range tests {
@@ -164,7 +164,7 @@ func TestWorkspaces(t *testing.T) {
 			t.Errorf("%v Workspaces() = %v, want %v", tt.grants, got, tt.want)
 		}
 	}
-	s := NewSet([]Grant{{WorkspaceAdmin, 1}})
+	s := NewSet([]Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}})
 	s.Workspaces()[0] = 2
 	if !s.CanIn(GetWorkspace, 1) || s.CanIn(GetWorkspace, 2) {
 		t.Error("Workspaces returns shared storage")
@@ -178,19 +178,19 @@ func TestCovers(t *testing.T) {
 		role   RoleKey
 		want   bool
 	}{
-		{"admin covers admin", []Grant{{TenantAdmin, 0}}, TenantAdmin, true},
-		{"admin covers workspace admin", []Grant{{TenantAdmin, 0}}, WorkspaceAdmin, true},
-		{"auditor covers auditor", []Grant{{TenantAuditor, 0}}, TenantAuditor, true},
-		{"auditor covers member", []Grant{{TenantAuditor, 0}}, TenantMember, true},
-		{"auditor covers workspace auditor", []Grant{{TenantAuditor, 0}}, WorkspaceAuditor, true},
-		{"auditor does not cover admin", []Grant{{TenantAuditor, 0}}, TenantAdmin, false},
-		{"auditor does not cover workspace admin", []Grant{{TenantAuditor, 0}}, WorkspaceAdmin, false},
-		{"auditor does not cover an editor", []Grant{{TenantAuditor, 0}}, EditorUsers, false},
-		{"member covers member", []Grant{{TenantMember, 0}}, TenantMember, true},
-		{"member does not cover auditor", []Grant{{TenantMember, 0}}, TenantAuditor, false},
-		{"orgs editor does not cover users editor", []Grant{{EditorOrganizations, 0}}, EditorUsers, false},
-		{"connections editor covers itself", []Grant{{EditorConnections, 0}}, EditorConnections, true},
-		{"workspace admin does not cover it tenant-wide", []Grant{{WorkspaceAdmin, 1}}, WorkspaceAdmin, false},
+		{"admin covers admin", []Grant{{Role: TenantAdmin, WorkspaceID: 0}}, TenantAdmin, true},
+		{"admin covers workspace admin", []Grant{{Role: TenantAdmin, WorkspaceID: 0}}, WorkspaceAdmin, true},
+		{"auditor covers auditor", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, TenantAuditor, true},
+		{"auditor covers member", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, TenantMember, true},
+		{"auditor covers workspace auditor", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, WorkspaceAuditor, true},
+		{"auditor does not cover admin", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, TenantAdmin, false},
+		{"auditor does not cover workspace admin", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, WorkspaceAdmin, false},
+		{"auditor does not cover an editor", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, EditorUsers, false},
+		{"member covers member", []Grant{{Role: TenantMember, WorkspaceID: 0}}, TenantMember, true},
+		{"member does not cover auditor", []Grant{{Role: TenantMember, WorkspaceID: 0}}, TenantAuditor, false},
+		{"orgs editor does not cover users editor", []Grant{{Role: EditorOrganizations, WorkspaceID: 0}}, EditorUsers, false},
+		{"connections editor covers itself", []Grant{{Role: EditorConnections, WorkspaceID: 0}}, EditorConnections, true},
+		{"workspace admin does not cover it tenant-wide", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, WorkspaceAdmin, false},
 		{"nobody covers member", nil, TenantMember, false},
 	}
 	for _, tt := range tests {
@@ -201,7 +201,7 @@ func TestCovers(t *testing.T) {
 	if !NewSet(nil).Covers(Role{}) {
 		t.Error("an empty role is not covered")
 	}
-	if NewSet([]Grant{{TenantAdmin, 0}}).Covers(Role{Permissions: []Permission{"launch_missiles"}}) {
+	if NewSet([]Grant{{Role: TenantAdmin, WorkspaceID: 0}}).Covers(Role{Permissions: []Permission{"launch_missiles"}}) {
 		t.Error("a role with an unknown permission is covered")
 	}
 }
@@ -214,17 +214,17 @@ func TestCoversIn(t *testing.T) {
 		ws     int64
 		want   bool
 	}{
-		{"ws admin grants ws admin in own ws", []Grant{{WorkspaceAdmin, 1}}, WorkspaceAdmin, 1, true},
-		{"ws admin grants ws auditor in own ws", []Grant{{WorkspaceAdmin, 1}}, WorkspaceAuditor, 1, true},
-		{"ws admin cannot in another ws", []Grant{{WorkspaceAdmin, 1}}, WorkspaceAdmin, 2, false},
-		{"ws admin cannot at tenant level", []Grant{{WorkspaceAdmin, 1}}, WorkspaceAdmin, 0, false},
-		{"ws admin cannot grant tenant roles", []Grant{{WorkspaceAdmin, 1}}, TenantMember, 1, false},
-		{"ws auditor does not cover ws admin", []Grant{{WorkspaceAuditor, 1}}, WorkspaceAdmin, 1, false},
-		{"ws auditor covers ws auditor", []Grant{{WorkspaceAuditor, 1}}, WorkspaceAuditor, 1, true},
-		{"tenant admin anywhere", []Grant{{TenantAdmin, 0}}, WorkspaceAdmin, 99, true},
-		{"tenant auditor covers ws auditor anywhere", []Grant{{TenantAuditor, 0}}, WorkspaceAuditor, 99, true},
-		{"tenant auditor + ws auditor do not make ws admin", []Grant{{TenantAuditor, 0}, {WorkspaceAuditor, 3}}, WorkspaceAdmin, 3, false},
-		{"tenant auditor + ws admin cover ws admin there", []Grant{{TenantAuditor, 0}, {WorkspaceAdmin, 3}}, WorkspaceAdmin, 3, true},
+		{"ws admin grants ws admin in own ws", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, WorkspaceAdmin, 1, true},
+		{"ws admin grants ws auditor in own ws", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, WorkspaceAuditor, 1, true},
+		{"ws admin cannot in another ws", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, WorkspaceAdmin, 2, false},
+		{"ws admin cannot at tenant level", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, WorkspaceAdmin, 0, false},
+		{"ws admin cannot grant tenant roles", []Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}}, TenantMember, 1, false},
+		{"ws auditor does not cover ws admin", []Grant{{Role: WorkspaceAuditor, WorkspaceID: 1}}, WorkspaceAdmin, 1, false},
+		{"ws auditor covers ws auditor", []Grant{{Role: WorkspaceAuditor, WorkspaceID: 1}}, WorkspaceAuditor, 1, true},
+		{"tenant admin anywhere", []Grant{{Role: TenantAdmin, WorkspaceID: 0}}, WorkspaceAdmin, 99, true},
+		{"tenant auditor covers ws auditor anywhere", []Grant{{Role: TenantAuditor, WorkspaceID: 0}}, WorkspaceAuditor, 99, true},
+		{"tenant auditor + ws auditor do not make ws admin", []Grant{{Role: TenantAuditor, WorkspaceID: 0}, {Role: WorkspaceAuditor, WorkspaceID: 3}}, WorkspaceAdmin, 3, false},
+		{"tenant auditor + ws admin cover ws admin there", []Grant{{Role: TenantAuditor, WorkspaceID: 0}, {Role: WorkspaceAdmin, WorkspaceID: 3}}, WorkspaceAdmin, 3, true},
 	}
 	for _, tt := range tests {
 		if got := NewSet(tt.grants).CoversIn(role(t, tt.role), tt.ws); got != tt.want {
@@ -236,7 +236,7 @@ func TestCoversIn(t *testing.T) {
 // TestWorkspaceIsolation: an admin of workspace 1 can do nothing in
 // workspace 2, for every permission.
 func TestWorkspaceIsolation(t *testing.T) {
-	s := NewSet([]Grant{{WorkspaceAdmin, 1}, {WorkspaceAuditor, 3}})
+	s := NewSet([]Grant{{Role: WorkspaceAdmin, WorkspaceID: 1}, {Role: WorkspaceAuditor, WorkspaceID: 3}})
 	for _, a := range Catalog() {
 		for _, ws := range []int64{0, 2, 4, 1 << 40} {
 			if Can(s, a.Permission, ws) {
@@ -255,11 +255,11 @@ func TestReadOnly(t *testing.T) {
 		want   bool
 	}{
 		{nil, true},
-		{[]Grant{{TenantMember, 0}}, true},
-		{[]Grant{{TenantAuditor, 0}, {WorkspaceAuditor, 2}}, true},
-		{[]Grant{{TenantAuditor, 0}, {WorkspaceAdmin, 2}}, false},
-		{[]Grant{{EditorConnections, 0}}, false},
-		{[]Grant{{TenantAdmin, 0}}, false},
+		{[]Grant{{Role: TenantMember, WorkspaceID: 0}}, true},
+		{[]Grant{{Role: TenantAuditor, WorkspaceID: 0}, {Role: WorkspaceAuditor, WorkspaceID: 2}}, true},
+		{[]Grant{{Role: TenantAuditor, WorkspaceID: 0}, {Role: WorkspaceAdmin, WorkspaceID: 2}}, false},
+		{[]Grant{{Role: EditorConnections, WorkspaceID: 0}}, false},
+		{[]Grant{{Role: TenantAdmin, WorkspaceID: 0}}, false},
 	}
 	for _, tt := range tests {
 		if got := NewSet(tt.grants).ReadOnly(); got != tt.want {
@@ -269,7 +269,7 @@ func TestReadOnly(t *testing.T) {
 }
 
 func BenchmarkNewSetCan(b *testing.B) {
-	grants := []Grant{{TenantMember, 0}, {EditorOrganizations, 0}, {WorkspaceAdmin, 12}, {WorkspaceAuditor, 3}, {WorkspaceAuditor, 40}}
+	grants := []Grant{{Role: TenantMember, WorkspaceID: 0}, {Role: EditorOrganizations, WorkspaceID: 0}, {Role: WorkspaceAdmin, WorkspaceID: 12}, {Role: WorkspaceAuditor, WorkspaceID: 3}, {Role: WorkspaceAuditor, WorkspaceID: 40}}
 	b.ReportAllocs()
 	for b.Loop() {
 		s := NewSet(grants)
@@ -280,7 +280,7 @@ func BenchmarkNewSetCan(b *testing.B) {
 }
 
 func BenchmarkCan(b *testing.B) {
-	s := NewSet([]Grant{{TenantAuditor, 0}, {WorkspaceAdmin, 12}})
+	s := NewSet([]Grant{{Role: TenantAuditor, WorkspaceID: 0}, {Role: WorkspaceAdmin, WorkspaceID: 12}})
 	b.ReportAllocs()
 	for b.Loop() {
 		if !Can(s, ManageClients, 12) {

@@ -37,6 +37,8 @@ func all() []*gormigrate.Migration {
 		workspaceResources(),
 		adminListFilters(),
 		searchTrigrams(),
+		organizationAdmin(),
+		governance(),
 	}
 }
 

@@ -110,6 +110,9 @@ type AdminProfileData struct {
 	AskRoleStepUp bool
 	RoleStepUp    components.StepUp
 	TOTPStepUp    components.StepUp
+	// Organization is the typed organization field of the role form (for
+	// Organization Admin).
+	Organization string
 	// Check is Check access (nil: not shown).
 	Check *AccessCheckData
 }

@@ -15,6 +15,8 @@ type TenantSettingsData struct {
 	Errors              map[string]string
 	Conflict            string // the "changed since you opened it" message, "" when none
 	ConflictRows        []ConflictRow
+	// BreakGlass is the break-glass section (nil: not shown).
+	BreakGlass *BreakGlassData
 }
 
 // FlagRow is a feature flag as the Tenant page shows it.

@@ -45,6 +45,8 @@ var NavEntries = []NavEntry{
 	{"Tenant Settings", "Administrators", "/settings/administrators"},
 	{"Tenant Settings", "Roles", "/settings/roles"},
 	{"Tenant Settings", "Who can", "/settings/access"},
+	{"Tenant Settings", "Elevation Requests", "/settings/elevation-requests"},
+	{"Tenant Settings", "Access Reviews", "/settings/access-reviews"},
 	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in"},
 	{"Tenant Settings", "Password Policy", "/settings/password-policy"},
 	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force"},
@@ -60,7 +62,8 @@ func (rs Routes) Nav(tenantSlug string, perms authz.Set, path string) []layout.N
 	base := "/t/" + tenantSlug
 	var out []layout.NavSection
 	for _, e := range NavEntries {
-		if p, ok := rs.Perm(e.Path); !ok || !perms.Can(p) {
+		p, ok := rs.Perm(e.Path)
+		if !ok || !(perms.Can(p) || (e.Path == "/organizations" && perms.CanAnywhere(p))) { // an Organization Admin's own
 			continue
 		}
 		href := base + e.Path
