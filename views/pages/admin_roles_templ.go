@@ -1030,7 +1030,7 @@ func holderTable(rows []RoleHolderRow) templ.Component {
 			templ_7745c5c3_Var43 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<table class=\"table\" data-testid=\"holders\"><thead><tr><th scope=\"col\">Administrator</th><th scope=\"col\">E-mail</th><th scope=\"col\">Scope</th><th scope=\"col\">Until</th></tr></thead> <tbody>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 110, "<table class=\"table\" data-testid=\"holders\"><thead><tr><th scope=\"col\">Administrator</th><th scope=\"col\">E-mail</th><th scope=\"col\">Scope</th><th scope=\"col\">Expires</th></tr></thead> <tbody>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
