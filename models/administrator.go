@@ -97,8 +97,9 @@ func (s *Store) CountAdministrators(ctx context.Context, tenantID int64) (map[Ad
 		Status AdminStatus
 		N      int64
 	}
-	err := s.DB.WithContext(ctx).Model(&Administrator{}).Select("status, count(*) as n").
-		Where("tenant_id = ?", tenantID).Group("status").Scan(&rows).Error
+	// The counters kept by triggers (migration 0033): exact, one row per status.
+	err := s.DB.WithContext(ctx).Table("administrator_counts").Select("status, n").
+		Where("tenant_id = ? AND n <> 0", tenantID).Scan(&rows).Error
 	out := map[AdminStatus]int64{}
 	for _, r := range rows {
 		out[r.Status] = r.N
