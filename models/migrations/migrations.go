@@ -40,6 +40,7 @@ func all() []*gormigrate.Migration {
 		organizationAdmin(),
 		governance(),
 		administratorCounts(),
+		accessIndex(),
 	}
 }
 
