@@ -85,7 +85,7 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		// in the same order, at the same cost wherever they lie in the
 		// tenant (search.go).
 		keys := trigramSearch(db, s.searchWindow(), "administrators", "email", false, "email, given_name, family_name",
-			"email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'", likeTerm(search, 2),
+			adminSearchCond, likeTerm(search, 2), likeTerm(indexTerm(search), 2),
 			tenantID, q.After, q.Limit+1)
 		rows = db.Select(adminListColumns).Where("tenant_id = ? AND email IN (?)", tenantID, keys)
 	}
@@ -647,13 +647,20 @@ func roleOrNone(r authz.Role) any {
 	return r.Key
 }
 
+// adminSearchCond is the search's condition on an administrator.
+const adminSearchCond = "email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'"
+
 // adminFilter is the list's WHERE: the tenant, the search, the role and
-// the status.
+// the status (on administrators, or on db's table when it names one).
 func (s *Store) adminFilter(db *gorm.DB, tenantID int64, q AdminListQuery) *gorm.DB {
-	f := db.Model(&Administrator{}).Where("tenant_id = ?", tenantID)
+	f := db
+	if f.Statement.Table == "" {
+		f = f.Model(&Administrator{})
+	}
+	f = f.Where("tenant_id = ?", tenantID)
 	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
 		like := "%" + escapeLike(search) + "%"
-		f = f.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
+		f = f.Where("("+adminSearchCond+")", like, like)
 	}
 	if q.Status != "" {
 		f = f.Where("status = ?", q.Status)
@@ -686,7 +693,16 @@ func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64,
 		}
 		return n, false, nil
 	}
-	capped := s.adminFilter(db, tenantID, q).Select("id").Limit(AdminCountCap + 1)
+	filter := s.adminFilter(db, tenantID, q)
+	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) {
+		// PostgreSQL: the candidates from the trigram indexes for the
+		// narrow term (search.go), then the list's own filters on them.
+		narrow := likeTerm(indexTerm(strings.ToLower(search)), 2)
+		candidates := db.Raw("SELECT id, tenant_id, email, given_name, family_name, status FROM administrators"+
+			" WHERE tenant_id = ? AND ("+adminSearchCond+") OFFSET 0", tenantID, narrow[0], narrow[1])
+		filter = s.adminFilter(db.Table("(?) AS administrators", candidates), tenantID, q)
+	}
+	capped := filter.Select("id").Limit(AdminCountCap + 1)
 	if err := db.Table("(?) AS matching", capped).Count(&n).Error; err != nil {
 		return 0, false, err
 	}

@@ -179,7 +179,7 @@ func (s *Store) ListOrganizations(ctx context.Context, tenantID int64, q OrgList
 		// PostgreSQL: the same matches in the same order, at the same cost
 		// wherever they lie in the tenant (search.go).
 		keys := trigramSearch(db, s.searchWindow(), "organizations", "name", false, "name, display_name",
-			"name LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\'", likeTerm(search, 2),
+			"name LIKE ? ESCAPE '\\' OR LOWER(display_name) LIKE ? ESCAPE '\\'", likeTerm(search, 2), likeTerm(indexTerm(search), 2),
 			tenantID, q.After, q.Limit+1)
 		rows = db.Where("tenant_id = ? AND name IN (?)", tenantID, keys)
 	}

@@ -44,8 +44,13 @@ func usesTrigrams(db *gorm.DB, term string) bool {
 // LIMIT runs its arms in order and stops as soon as the page is full, so
 // a common term never runs the second one.
 //
+// The trigram arm asks the indexes for narrow (the likes made of
+// indexTerm(term), which every match also matches) and keeps the rows
+// matching likes: a whole e-mail's domain is shared by the
+// tenant's rows, and its trigrams would make the index read most of them.
+//
 // desc orders by key descending (the cursor is then an upper bound).
-func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, windowCols, cond string, likes []any,
+func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, windowCols, cond string, likes, narrow []any,
 	tenantID int64, after any, limit int) *gorm.DB {
 	cmp, order, agg := ">", key, "MAX"
 	if desc {
@@ -55,15 +60,27 @@ func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, window
 	sql := "SELECT " + key + " FROM (" +
 		"(SELECT " + key + " FROM (" + walk + ") w WHERE " + cond + " ORDER BY " + order + " LIMIT ?)" +
 		" UNION ALL " +
-		"(SELECT " + key + " FROM (SELECT " + key + " FROM " + table + " WHERE tenant_id = ? AND (" + cond + ") OFFSET 0) m" +
-		" WHERE " + key + " " + cmp + " (SELECT " + agg + "(" + key + ") FROM (" + walk + ") w2) ORDER BY " + order + " LIMIT ?)" +
+		"(SELECT " + key + " FROM (SELECT " + windowCols + " FROM " + table + " WHERE tenant_id = ? AND (" + cond + ") OFFSET 0) m" +
+		" WHERE (" + cond + ") AND " + key + " " + cmp + " (SELECT " + agg + "(" + key + ") FROM (" + walk + ") w2) ORDER BY " + order + " LIMIT ?)" +
 		") u LIMIT ?"
 	args := []any{tenantID, after, window}
 	args = append(args, likes...)
 	args = append(args, limit, tenantID)
+	args = append(args, narrow...)
 	args = append(args, likes...)
 	args = append(args, tenantID, after, window, limit, limit)
 	return db.Raw(sql, args...)
+}
+
+// indexTerm is the part of a search term the trigram indexes are asked
+// for: the local part of something typed as an e-mail address (at least
+// three characters before the @), else the whole term. Every row matching
+// the term matches it.
+func indexTerm(term string) string {
+	if local, _, ok := strings.Cut(term, "@"); ok && utf8.RuneCountInString(local) >= 3 {
+		return local
+	}
+	return term
 }
 
 // likeTerm is the LIKE pattern matching term anywhere (lowercased, its

@@ -52,13 +52,17 @@ func TestSearchFindsEveryMatchInOrder(t *testing.T) {
 		// Terms taken from the data: the last row's (matches clustered at
 		// the end), one from the middle, the first's.
 		for _, a := range []models.Administrator{admins[len(admins)-1], admins[len(admins)/2], admins[0]} {
-			terms = append(terms, strings.SplitN(a.Email, "@", 2)[0], strings.ToUpper(a.FamilyName), a.GivenName+" "+prefix(a.FamilyName, 2))
+			local, domain, _ := strings.Cut(a.Email, "@")
+			// Whole addresses ask the indexes for their local part only:
+			// the domain must still be matched, the wrong one finds none.
+			terms = append(terms, local, strings.ToUpper(a.FamilyName), a.GivenName+" "+prefix(a.FamilyName, 2),
+				a.Email, local+"@"+prefix(domain, 3), local+"@nowhere.test")
 		}
 		for _, o := range []models.Organization{orgs[len(orgs)-1], orgs[len(orgs)/2]} {
 			terms = append(terms, o.Name, strings.ToLower(prefix(o.DisplayName, 4)))
 		}
 		for _, u := range []models.User{users[len(users)-1], users[len(users)/2]} {
-			terms = append(terms, u.Email, prefix(u.Username, 5), u.GivenName+" "+prefix(u.FamilyName, 3))
+			terms = append(terms, u.Email, prefix(u.Username, 5), u.GivenName+" "+prefix(u.FamilyName, 3), strings.Replace(u.Email, "@", "@x", 1))
 		}
 		for _, term := range terms {
 			low := strings.ToLower(term)
@@ -84,6 +88,9 @@ func TestSearchFindsEveryMatchInOrder(t *testing.T) {
 			}
 			if !slices.Equal(gotAdmins, wantAdmins) {
 				t.Errorf("administrators matching %q: got %d %v, want %d %v", term, len(gotAdmins), head(gotAdmins), len(wantAdmins), head(wantAdmins))
+			}
+			if n, more, err := s.CountAdministratorsMatching(ctx, tn.ID, models.AdminListQuery{Search: term}); err != nil || more || n != int64(len(wantAdmins)) {
+				t.Errorf("administrators matching %q: counted %d %v %v, want %d", term, n, more, err, len(wantAdmins))
 			}
 
 			var wantOrgs, gotOrgs []string

@@ -260,9 +260,11 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 	like := "%" + escapeLike(search) + "%"
 	cond := "email LIKE ? ESCAPE '\\' OR username LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'"
 	condArgs := []any{like, like, like}
+	narrow := likeTerm(indexTerm(search), 3)
 	if p := NormalizePhone(search); p != "" && strings.Trim(p, "+0123456789") == "" {
 		cond += " OR phone LIKE ? ESCAPE '\\'"
 		condArgs = append(condArgs, "%"+escapeLike(p)+"%")
+		narrow = append(narrow, "%"+escapeLike(p)+"%")
 	}
 	after := int64(1<<62 - 1)
 	if q.After > 0 {
@@ -273,7 +275,7 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 		// cost wherever the matches lie among the tenant's users
 		// (search.go); never Partial.
 		keys := trigramSearch(db, s.searchWindow(), "users", "id", true, "id, email, username, phone, given_name, family_name",
-			cond, condArgs, tenantID, after, q.Limit+1)
+			cond, condArgs, narrow, tenantID, after, q.Limit+1)
 		var page UserPage
 		if err := db.Where("tenant_id = ? AND id IN (?)", tenantID, keys).Order("id DESC").Find(&page.Items).Error; err != nil {
 			return UserPage{}, err
