@@ -29,10 +29,10 @@ func TestAnalyticsCountsPerUTCDay(t *testing.T) {
 		n, err := w.s.IngestAuthEvents(ctx, w.wsAdmin, w.ws.ID, []models.AuthEventInput{
 			ev("2026-11-21T23:59:59Z", "success", "Google", "Web"),
 			ev("2026-11-22T00:00:00Z", "success", "Google", "Web"),
-			ev("2026-11-22T00:30:00+01:00", "failure", "Google", "Web"), // 2026-11-21 23:30 UTC
+			ev("2026-11-22T00:30:00+01:00", "failure", "Google", "Web"),  // 2026-11-21 23:30 UTC
 			ev("2026-11-21T20:00:00-05:00", "failure", "Okta", "Mobile"), // 2026-11-22 01:00 UTC
-			ev("2026-11-16T12:00:00Z", "success", "Okta", "Mobile"),     // 6 days ago: inside 7 days
-			ev("2026-11-15T12:00:00Z", "success", "Okta", "Mobile"),     // 7 days ago: outside 7 days
+			ev("2026-11-16T12:00:00Z", "success", "Okta", "Mobile"),      // 6 days ago: inside 7 days
+			ev("2026-11-15T12:00:00Z", "success", "Okta", "Mobile"),      // 7 days ago: outside 7 days
 		})
 		if err != nil || n != 6 {
 			t.Fatalf("ingest: %d %v", n, err)
