@@ -257,6 +257,9 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	// explainer, access reviews, elevation, four eyes. Kept together here.
 	governanceRoutes(t, h, load)
 
+	// Analytics, Permission Systems and the System pages (issue 14).
+	ws14cRoutes(t, h)
+
 	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.
 	const settings = "/settings"

@@ -170,6 +170,9 @@ func apiRoutes(app *echo.Group, t tenantRoutes, h *handlers.Handler, guards *gm.
 	// Audit events.
 	a.need(get, "/audit-events", h.APIAuditList, authz.ReadAuditEvents, d{Summary: "List audit events, newest first", Tag: "Audit", Response: handlers.APIAuditEvent{}, List: true,
 		Query: []string{"since", "action", "actor", "target"}})
+
+	// Authentication events for Analytics: routes_ws14c.go.
+	ws14cAPIRoutes(a, h)
 }
 
 // apiOperations is the route list as the OpenAPI document's generator

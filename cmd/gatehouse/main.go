@@ -44,6 +44,7 @@ Commands:
                              or the first event that breaks it (exit status 1)
   seed --tenant S --demo [--demo-password P] [--administrators N] [--workspaces N]
        [--organizations N] [--users N] [--members N [--organization NAME]]
+       [--workspace W [--services N] [--clients N] [--events N]]
                              fill a demo tenant with data (see gatehouse seed --help)
 
 Configuration comes from the environment: GATEHOUSE_ADDR, DATABASE_URL,
@@ -363,6 +364,7 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	wsSlug := fs.String("workspace", "", "the `workspace` (slug) --services and --clients go to")
 	wsServices := fs.Int("services", 0, "services (with scopes and APIs) to add to --workspace")
 	wsClients := fs.Int("clients", 0, "clients to add to --workspace")
+	wsEvents := fs.Int("events", 0, "authentication events (for Analytics, over the last 90 days) to add to --workspace")
 	if done, err := parseFlags(fs, args, stdout, seedIntro); done || err != nil {
 		return err
 	}
@@ -431,5 +433,8 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stdout
 	if err := seedOrganizations(ctx, a.store, t, *orgs, *orgName, *members, stdout); err != nil {
 		return err
 	}
-	return seedWorkspaceResources(ctx, a.store, t, *wsSlug, *wsServices, *wsClients, stdout)
+	if err := seedWorkspaceResources(ctx, a.store, t, *wsSlug, *wsServices, *wsClients, *wsEvents, stdout); err != nil {
+		return err
+	}
+	return seedAuthEvents(ctx, a.store, t, *wsSlug, *wsEvents, stdout)
 }

@@ -11,10 +11,10 @@ import (
 )
 
 // seedWorkspaceResources is seed's --workspace W --services N --clients N.
-func seedWorkspaceResources(ctx context.Context, store *models.Store, t models.Tenant, slug string, services, clients int, stdout io.Writer) error {
+func seedWorkspaceResources(ctx context.Context, store *models.Store, t models.Tenant, slug string, services, clients, events int, stdout io.Writer) error {
 	if services == 0 && clients == 0 {
-		if slug != "" {
-			return usageError{"--workspace needs --services or --clients"}
+		if slug != "" && events == 0 {
+			return usageError{"--workspace needs --services, --clients or --events"}
 		}
 		return nil
 	}

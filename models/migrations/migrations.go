@@ -41,6 +41,7 @@ func all() []*gormigrate.Migration {
 		governance(),
 		administratorCounts(),
 		accessIndex(),
+		analyticsPermissionSystems(),
 	}
 }
 

@@ -41,6 +41,7 @@ var NavEntries = []NavEntry{
 	{"User Management", "Connections", "/connections"},
 	{"User Management", "Roles", "/roles"},
 	{"User Management", "Identity Pools", "/identity-pools"},
+	{"User Management", "Permission Systems", "/permission-systems"},
 	{"Tenant Settings", "Tenant", "/settings/tenant"},
 	{"Tenant Settings", "Administrators", "/settings/administrators"},
 	{"Tenant Settings", "Roles", "/settings/roles"},
@@ -54,6 +55,7 @@ var NavEntries = []NavEntry{
 	{"Tenant Settings", "API Tokens", "/settings/api-tokens"},
 	{"Tenant Settings", "API", "/settings/api"},
 	{"Monitoring", "System overview", "/overview"},
+	{"Monitoring", "System", "/system/environment"},
 	{"Monitoring", "Audit log", "/audit"},
 }
 
@@ -93,6 +95,7 @@ var WorkspaceTabs = []WorkspaceTab{
 	{"Authorizers", "/authorizers"},
 	{"Claims", "/claims"},
 	{"Custom Apps", "/custom-apps"},
+	{"Analytics", "/analytics"},
 	{"Manage Access", "/access"},
 	{"Audit log", "/audit"},
 	{"Identity Providers", "/idps"}, // the Admin workspace's only
