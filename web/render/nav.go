@@ -93,6 +93,9 @@ var WorkspaceTabs = []WorkspaceTab{
 	{"Authorizers", "/authorizers"},
 	{"Claims", "/claims"},
 	{"Custom Apps", "/custom-apps"},
+	{"Secrets", "/secrets"},
+	{"Extension Scripts", "/scripts"},
+	{"Webhooks", "/webhooks"},
 	{"Manage Access", "/access"},
 	{"Audit log", "/audit"},
 	{"Identity Providers", "/idps"}, // the Admin workspace's only
