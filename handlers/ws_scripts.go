@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -187,14 +186,13 @@ func (h *Handler) ScriptTest(c echo.Context) error {
 		return outcome(err)
 	}
 	var r pages.ResResult
-	took := fmt.Sprintf("ran in %d ms", run.Duration.Milliseconds())
 	switch {
 	case run.TimedOut:
 		r = pages.ResResult{ID: "result", Kind: "error", Title: "Timed out", Lines: []string{run.Error}}
 	case run.Error != "":
 		r = pages.ResResult{ID: "result", Kind: "error", Title: "Error", Lines: []string{run.Error}}
 	default:
-		r = pages.ResResult{ID: "result", Kind: "allow", Title: "Output", Lines: []string{"main returned (" + took + "):"}, Code: run.Output}
+		r = pages.ResResult{ID: "result", Kind: "allow", Title: "Output", Lines: []string{"main returned:"}, Code: run.Output}
 	}
 	if len(run.Logs) > 0 {
 		r.Lines = append(r.Lines, "Console: "+strings.Join(run.Logs, " · "))

@@ -419,8 +419,9 @@ type tlsReceiver struct {
 }
 
 type receivedHook struct {
-	body     string
-	verified error
+	body, signature string
+	at              time.Time
+	verified        error // against the receiver's secret when read
 }
 
 func newTLSReceiver(t *testing.T) *tlsReceiver {
@@ -429,7 +430,7 @@ func newTLSReceiver(t *testing.T) *tlsReceiver {
 		body, _ := io.ReadAll(r.Body)
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
-		rc.got = append(rc.got, receivedHook{body: string(body), verified: webhook.Verify(r.Header.Get(webhook.SignatureHeader), rc.secret, body, time.Now(), webhook.DefaultTolerance)})
+		rc.got = append(rc.got, receivedHook{body: string(body), signature: r.Header.Get(webhook.SignatureHeader), at: time.Now()})
 		if rc.status == http.StatusFound {
 			w.Header().Set("Location", "https://example.com/elsewhere")
 		}
@@ -441,10 +442,17 @@ func newTLSReceiver(t *testing.T) *tlsReceiver {
 
 func (rc *tlsReceiver) setSecret(s string) { rc.mu.Lock(); rc.secret = s; rc.mu.Unlock() }
 func (rc *tlsReceiver) setStatus(s int)    { rc.mu.Lock(); rc.status = s; rc.mu.Unlock() }
+
+// received is what the receiver got, each checked with its secret (set
+// once the page showed it).
 func (rc *tlsReceiver) received() []receivedHook {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return append([]receivedHook(nil), rc.got...)
+	out := append([]receivedHook(nil), rc.got...)
+	for i := range out {
+		out[i].verified = webhook.Verify(out[i].signature, rc.secret, []byte(out[i].body), out[i].at, webhook.DefaultTolerance)
+	}
+	return out
 }
 
 func (rc *tlsReceiver) roots() *x509.CertPool {
