@@ -154,7 +154,7 @@ func chainAudit(tx *gorm.DB, evs []*AuditEvent) error {
 			return err
 		}
 	}
-	return nil
+	return enqueueWebhookDeliveries(tx, evs)
 }
 
 // lockChainHead returns the tenant's chain head, locked until the end of

@@ -20,12 +20,16 @@ type Observer interface {
 	SignIn(SignInOutcome)
 	// Lockout counts an account locked by too many failed attempts.
 	Lockout()
+	// WebhookDelivery counts one webhook delivery attempt by outcome.
+	WebhookDelivery(WebhookOutcome)
 }
 
 type nopObserver struct{}
 
 func (nopObserver) SignIn(SignInOutcome) {}
 func (nopObserver) Lockout()             {}
+
+func (nopObserver) WebhookDelivery(WebhookOutcome) {}
 
 // observer is the Store's Observer, or one that does nothing.
 func (s *Store) observer() Observer {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"gatehouse/models/idp"
+	"gatehouse/web/webhook"
 
 	"gorm.io/gorm"
 )
@@ -39,6 +40,9 @@ type Store struct {
 	SSOKey []byte
 	// IdP talks to tenants' identity providers (single sign-on).
 	IdP *idp.Client
+	// Webhooks checks webhook URLs and delivers (SSRF-safe); nil: the
+	// production client (no private addresses).
+	Webhooks *webhook.Client
 	// Observer hears of sign-ins and lockouts (metrics); nil: nobody.
 	Observer Observer
 	// Logger receives what an operator must see (a TOTP secret this

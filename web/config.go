@@ -19,6 +19,7 @@ import (
 	"gatehouse/models/idp"
 	"gatehouse/models/passwords"
 	"gatehouse/web/limit"
+	"gatehouse/web/webhook"
 )
 
 // Config is Gatehouse's configuration, read from the environment (names in SPEC.md).
@@ -47,6 +48,11 @@ type Config struct {
 	// private addresses (a provider inside the operator's network,
 	// development, tests). Off: https and public addresses only.
 	SSOAllowPrivate bool
+	// WebhookAllowPrivate (GATEHOUSE_WEBHOOK_ALLOW_PRIVATE=true) lets
+	// webhooks use http and reach loopback and private addresses
+	// (development, tests). Off: https and public addresses only, checked
+	// at save and at connect time.
+	WebhookAllowPrivate bool
 }
 
 // Limits are the per-client-address rate limits of unsafe requests (429
@@ -144,6 +150,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	default:
 		return c, fmt.Errorf("GATEHOUSE_SSO_ALLOW_PRIVATE must be true or false, got %q", v)
 	}
+	switch v := strings.TrimSpace(getenv("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE")); v {
+	case "", "false", "0":
+	case "true", "1":
+		c.WebhookAllowPrivate = true
+	default:
+		return c, fmt.Errorf("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE must be true or false, got %q", v)
+	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		return c, errors.New("GATEHOUSE_SECRET_KEY must be at least 32 characters")
 	}
@@ -201,6 +214,11 @@ func (c Config) Key(purpose string) []byte {
 // IdP is the client that reaches tenants' identity providers.
 func (c Config) IdP() *idp.Client {
 	return idp.NewClient(idp.Options{AllowPrivate: c.SSOAllowPrivate})
+}
+
+// WebhookClient is the client that checks webhook URLs and delivers.
+func (c Config) WebhookClient() *webhook.Client {
+	return webhook.NewClient(webhook.Options{AllowPrivate: c.WebhookAllowPrivate})
 }
 
 // parseIPNet reads an IP address (a range of one) or a CIDR range.

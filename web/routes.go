@@ -169,6 +169,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.needIn(http.MethodGet, one+"/audit", h.AuditList, authz.ReadAuditEvents)
 	t.needIn(http.MethodGet, one+"/audit/export.csv", h.AuditExport, authz.ReadAuditEvents)
 	workspaceResourceRoutes(t, h, one)
+	secretsScriptsWebhooksRoutes(t, h, one)
 
 	// Organizations: reading any of it needs Read Organizations, changing it
 	// (and the pages that only serve a change: new, delete) Manage

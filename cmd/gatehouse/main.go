@@ -111,6 +111,7 @@ func open(ctx context.Context, getenv func(string) string, logger *slog.Logger) 
 	}
 	store.InvitationTTL, store.ResetTTL, store.Logger = cfg.InvitationTTL, cfg.ResetTTL, logger
 	store.IdP = cfg.IdP()
+	store.Webhooks = cfg.WebhookClient()
 	return &app{cfg: cfg, db: db, store: store, logger: logger}, nil
 }
 
@@ -171,7 +172,7 @@ func serve(ctx context.Context, getenv func(string) string, stdout io.Writer, lo
 	if err != nil {
 		return err
 	}
-	worker := &mail.Worker{DB: a.db, Sender: sender, SMS: sms, Logger: logger, Now: time.Now}
+	worker := &mail.Worker{DB: a.db, Sender: sender, SMS: sms, Webhooks: a.store, Logger: logger, Now: time.Now}
 	tel, err := telemetry.Setup(ctx, tcfg, telemetry.Deps{Store: a.store, IdleTimeout: a.cfg.IdleTimeout, Logger: logger})
 	if err != nil {
 		return err
@@ -290,7 +291,7 @@ func tenantCreate(ctx context.Context, args []string, getenv func(string) string
 	}
 	// Deliver the invitation now when possible; otherwise `serve` retries.
 	if sender, err := mail.NewSender(a.cfg.SMTPURL, a.cfg.MailFrom, logger); err == nil {
-		w := &mail.Worker{DB: a.db, Sender: sender, Logger: logger, Now: time.Now}
+		w := &mail.Worker{DB: a.db, Sender: sender, Webhooks: a.store, Logger: logger, Now: time.Now}
 		sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		if _, _, err := w.RunOnce(sctx); err != nil {
 			logger.Warn("invitation e-mail not sent yet; `serve` will retry", "err", err)

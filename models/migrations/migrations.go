@@ -42,6 +42,7 @@ func all() []*gormigrate.Migration {
 		administratorCounts(),
 		accessIndex(),
 		analyticsPermissionSystems(),
+		secretsScriptsWebhooks(),
 	}
 }
 

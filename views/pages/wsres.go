@@ -101,6 +101,7 @@ type ResResult struct {
 	Kind  string // "allow", "deny", "error", "info"
 	Title string
 	Lines []string
+	Code  string // preformatted (a script's output), after the lines
 }
 
 // ResShowData is a resource's page.

@@ -23,9 +23,13 @@ type Worker struct {
 	Sender Sender
 	// SMS delivers the outbox's text messages (models.ChannelSMS); nil:
 	// they are written to the log.
-	SMS    SMSSender
-	Logger *slog.Logger
-	Now    func() time.Time
+	SMS SMSSender
+	// Webhooks delivers the outbox's webhook deliveries
+	// (models.ChannelWebhook): a *models.Store. Nil: they wait (released
+	// unattempted) for a worker that has it.
+	Webhooks WebhookDeliverer
+	Logger   *slog.Logger
+	Now      func() time.Time
 
 	Interval    time.Duration // how often to look for due mail; default 2s
 	BaseBackoff time.Duration // wait after the first failure; default 2s
@@ -160,6 +164,10 @@ func (w *Worker) RunOnce(ctx context.Context) (sent, failed int, err error) {
 		sendCtx, endSend := w.sendContext(ctx)
 		sendErr := w.deliver(sendCtx, row)
 		endSend()
+		if errors.Is(sendErr, errNoWebhooks) {
+			w.release(record, rows[i:i+1], leaseEnd)
+			continue
+		}
 		if sendErr != nil && ctx.Err() != nil {
 			// Interrupted by shutdown, not the mail server's fault: no attempt counted.
 			w.release(record, rows[i:], leaseEnd)
@@ -256,8 +264,23 @@ func (w *Worker) Run(ctx context.Context) {
 	}
 }
 
+// WebhookDeliverer makes one attempt at a webhook delivery of the outbox
+// (models.Store.DeliverWebhook): nil when done, an error to retry.
+type WebhookDeliverer interface {
+	DeliverWebhook(ctx context.Context, row models.OutboxEmail) error
+}
+
+// errNoWebhooks is a webhook delivery met by a worker without Webhooks.
+var errNoWebhooks = errors.New("outbox: this worker does not deliver webhooks")
+
 // deliver hands one outbox row to its channel's sender.
 func (w *Worker) deliver(ctx context.Context, row models.OutboxEmail) error {
+	if row.Channel == models.ChannelWebhook {
+		if w.Webhooks == nil {
+			return errNoWebhooks
+		}
+		return w.Webhooks.DeliverWebhook(ctx, row)
+	}
 	if row.Channel == models.ChannelSMS {
 		sms := w.SMS
 		if sms == nil {

@@ -96,6 +96,9 @@ var WorkspaceTabs = []WorkspaceTab{
 	{"Claims", "/claims"},
 	{"Custom Apps", "/custom-apps"},
 	{"Analytics", "/analytics"},
+	{"Secrets", "/secrets"},
+	{"Extension Scripts", "/scripts"},
+	{"Webhooks", "/webhooks"},
 	{"Manage Access", "/access"},
 	{"Audit log", "/audit"},
 	{"Identity Providers", "/idps"}, // the Admin workspace's only

@@ -1,6 +1,7 @@
 // Prometheus metrics: HTTP requests by route pattern, the database pool,
-// the outbox backlog, active sessions, sign-ins and lockouts, the Go runtime
-// and the process, in a Registry of its own (never the global one).
+// the outbox backlog, active sessions, sign-ins and lockouts, webhook
+// deliveries by outcome, the Go runtime and the process, in a Registry of
+// its own (never the global one).
 
 package telemetry
 
@@ -44,6 +45,7 @@ type Metrics struct {
 	inFlight prometheus.Gauge
 	signIns  *prometheus.CounterVec
 	lockouts prometheus.Counter
+	webhooks *prometheus.CounterVec
 
 	routes routeSet
 }
@@ -80,12 +82,19 @@ func NewMetrics(opts MetricsOptions) (*Metrics, error) {
 			Name: "gatehouse_lockouts_total",
 			Help: "Administrator accounts locked by too many failed attempts.",
 		}),
+		webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gatehouse_webhook_deliveries_total",
+			Help: "Webhook delivery attempts by outcome: delivered (2xx) or failed (any other answer, or none).",
+		}, []string{"outcome"}),
 	}
 	for _, o := range []models.SignInOutcome{models.SignInSucceeded, models.SignInFailed, models.SignInLockedOut} {
 		m.signIns.WithLabelValues(string(o)) // every outcome present from the start, at 0
 	}
+	for _, o := range []models.WebhookOutcome{models.WebhookDelivered, models.WebhookFailed} {
+		m.webhooks.WithLabelValues(string(o))
+	}
 	cs := []prometheus.Collector{
-		m.requests, m.duration, m.inFlight, m.signIns, m.lockouts,
+		m.requests, m.duration, m.inFlight, m.signIns, m.lockouts, m.webhooks,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	}
@@ -119,6 +128,11 @@ func (m *Metrics) SignIn(o models.SignInOutcome) { m.signIns.WithLabelValues(str
 
 // Lockout counts an account lockout (models.Observer).
 func (m *Metrics) Lockout() { m.lockouts.Inc() }
+
+// WebhookDelivery counts a webhook delivery attempt (models.Observer).
+func (m *Metrics) WebhookDelivery(o models.WebhookOutcome) {
+	m.webhooks.WithLabelValues(string(o)).Inc()
+}
 
 var _ models.Observer = (*Metrics)(nil)
 

@@ -127,6 +127,7 @@ func Start(t testing.TB, db modelstest.DB, opts Options) *App {
 	}
 	store.Logger = logger
 	store.IdP = cfg.IdP()
+	store.Webhooks = cfg.WebhookClient()
 	ws := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: opts.WakeMail, Instrument: instrument})
 	srv.Config.Handler = ws.Echo
 	return &App{T: t, DB: db, Store: store, Server: srv, Web: ws, Clock: clk, Config: cfg, base: base}
