@@ -211,7 +211,7 @@ func (s *Store) WorkspaceScopeNames(ctx context.Context, tenantID, wsID int64) (
 // deleteWorkspaceResources deletes every application resource of a
 // workspace being deleted (in its transaction).
 func deleteWorkspaceResources(tx *gorm.DB, tenantID, wsID int64) error {
-	for _, table := range []string{"service_apis", "service_scopes", "services", "clients", "policies", "authorizers", "claims", "custom_apps"} {
+	for _, table := range []string{"service_apis", "service_scopes", "services", "clients", "policies", "authorizers", "claims", "custom_apps", "idps", "workspace_theme_bindings"} {
 		if err := tx.Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND workspace_id = ?", tenantID, wsID).Error; err != nil {
 			return err
 		}
