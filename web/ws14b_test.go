@@ -225,10 +225,10 @@ func TestIDPThemeRoutesByRole(t *testing.T) {
 				if got := d.Find("#theme").Length() == 1; got != (ta || taud) {
 					t.Errorf("%s: Theme section shown %v", vw.name, got)
 				}
-				if got := d.Find(`#theme form[action="` + one + `/theme"]`).Length() == 1; got != ta {
+				if got := d.Find(`#theme form[action="`+one+`/theme"]`).Length() == 1; got != ta {
 					t.Errorf("%s: Theme form shown %v", vw.name, got)
 				}
-				if got := d.Find(`.tabs a[href="` + one + `/idps"]`).Length() == 1; got != see {
+				if got := d.Find(`.tabs a[href="`+one+`/idps"]`).Length() == 1; got != see {
 					t.Errorf("%s: Identity Providers tab shown %v", vw.name, got)
 				}
 			}
@@ -406,7 +406,7 @@ func TestBuiltInAdminIDPCannotBeDeletedOrChanged(t *testing.T) {
 		if d.Find(`a[href="/t/old/identity-pools/administrators"]`).Text() != "Manage Pool" {
 			t.Error("no Manage Pool")
 		}
-		if d.Find(`a[href="` + href + `/delete"]`).Length() != 0 || d.Find(`form[action="`+href+`"]`).Length() != 0 {
+		if d.Find(`a[href="`+href+`/delete"]`).Length() != 0 || d.Find(`form[action="`+href+`"]`).Length() != 0 {
 			t.Error("the built-in IDP offers delete or settings")
 		}
 		before := ws14bCounts(t, db.DB)
