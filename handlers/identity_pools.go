@@ -258,45 +258,6 @@ func (h *Handler) PoolRemoveAttribute(c echo.Context) error {
 	return render.Redirect(c, poolPath(c, pool, path))
 }
 
-// IDPList is the Admin workspace's Identity Providers page: the Built in
-// Admin IDP.
-func (h *Handler) IDPList(c echo.Context) error {
-	w, err := currentWorkspace(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	d := pages.IDPListData{Header: h.workspaceHeader(c, v, w, "Identity Providers"), Rows: []pages.IDPRow{{
-		Href: workspacesPath(c, "/"+w.Slug+"/idps/builtin"), Name: "Built in Admin IDP", Type: "Built-in",
-		Description: "The tenant's administrators: users of the Administrators identity pool.",
-	}}}
-	p := h.R.Page(c, "Identity Providers", workspaceCrumbs(c, w, layout.Crumb{Label: "Identity Providers"})...)
-	return render.Render(c, http.StatusOK, pages.IDPList(p, d))
-}
-
-// IDPShow is the Built in Admin IDP's page, with Manage Pool.
-func (h *Handler) IDPShow(c echo.Context) error {
-	w, err := currentWorkspace(c)
-	if err != nil {
-		return err
-	}
-	v := render.Viewer(c)
-	ctx := c.Request().Context()
-	pool, err := h.Models.AdministratorsPool(ctx, v.Tenant.ID)
-	if err != nil {
-		return err
-	}
-	n, err := h.Models.CountPoolUsers(ctx, pool)
-	if err != nil {
-		return err
-	}
-	d := pages.IDPShowData{Header: h.workspaceHeader(c, v, w, "Identity Providers"), Name: "Built in Admin IDP",
-		PoolName: pool.Name, PoolHref: poolPath(c, pool, ""), PoolUsers: n}
-	p := h.R.Page(c, "Built in Admin IDP", workspaceCrumbs(c, w, layout.Crumb{Label: "Identity Providers", Href: workspacesPath(c, "/"+w.Slug+"/idps")},
-		layout.Crumb{Label: "Built in Admin IDP"})...)
-	return render.Render(c, http.StatusOK, pages.IDPShow(p, d))
-}
-
 // keyset cursor helpers for the pool users list (administrators page by
 // e-mail, end users by id).
 func poolPageLinks(base string, keep url.Values, next, after string) (nextHref, firstHref string) {

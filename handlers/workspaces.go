@@ -123,6 +123,9 @@ func (h *Handler) renderWorkspace(c echo.Context, status int, form *pages.Worksp
 	if form != nil {
 		d.Form = *form
 	}
+	if d.Theme, err = h.workspacePageTheme(c, v, w); err != nil {
+		return err
+	}
 	p := h.R.Page(c, w.Name, workspaceCrumbs(c, w)...)
 	return render.Render(c, status, pages.WorkspaceShow(p, d))
 }

@@ -120,6 +120,9 @@ func ensureAdminWorkspace(tx *gorm.DB, now time.Time, t Tenant, actor Actor) err
 	if err := tx.Create(&w).Error; err != nil {
 		return err
 	}
+	if err := ensureBuiltInAdminIDP(tx, now, t.ID, w.ID); err != nil {
+		return err
+	}
 	return writeAuditIn(tx, now, t.ID, w.ID, actor, "workspace.created", workspaceTarget(w), Changes{
 		"name": {After: w.Name}, "slug": {After: w.Slug}, "kind": {After: w.Kind},
 	})

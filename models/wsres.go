@@ -212,7 +212,7 @@ func (s *Store) WorkspaceScopeNames(ctx context.Context, tenantID, wsID int64) (
 // workspace being deleted (in its transaction).
 func deleteWorkspaceResources(tx *gorm.DB, tenantID, wsID int64) error {
 	for _, table := range []string{"service_apis", "service_scopes", "services", "clients", "policies", "authorizers", "claims", "custom_apps",
-		"auth_event_daily", "auth_events", "secrets", "extension_scripts", "webhook_deliveries", "webhooks"} {
+		"auth_event_daily", "auth_events", "secrets", "extension_scripts", "webhook_deliveries", "webhooks", "idps", "workspace_theme_bindings"} {
 		if err := tx.Exec("DELETE FROM "+table+" WHERE tenant_id = ? AND workspace_id = ?", tenantID, wsID).Error; err != nil {
 			return err
 		}

@@ -57,7 +57,7 @@ func TestBrowserAdvancedAdministratorManagementPath(t *testing.T) {
 		browsertest.Do(t, ctx, "open Administrators", chromedp.Click(chromedp.CSS(`.sidebar a[href="/t/acme/settings/administrators"]`)),
 			chromedp.WaitVisible(chromedp.CSS("#admin-management-advanced")))
 		browsertest.Screenshot(t, ctx, "pools-1-administrators-legacy-"+db.Name)
-		clickLink(t, ctx, "Open Admin Workspace", `[data-testid="idps"]`)
+		clickLink(t, ctx, "Open Admin Workspace", `#list`)
 		browsertest.Screenshot(t, ctx, "pools-2-identity-providers-"+db.Name)
 		clickLink(t, ctx, "Built in Admin IDP", "#idp")
 		browsertest.Screenshot(t, ctx, "pools-3-built-in-admin-idp-"+db.Name)

@@ -317,9 +317,9 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	t.needPoolUsers(http.MethodGet, puser+"/roles", gm.AdminPoolOnly(h.PoolUserRoles), false, gm.ID("id"))
 	t.needPoolUsers(http.MethodPost, puser+"/roles", gm.AdminPoolOnly(h.PoolUserAssignRole), true, gm.ID("id"))
 	t.needPoolUsers(http.MethodPost, puser+"/roles/:binding/delete", gm.AdminPoolOnly(h.PoolUserRemoveRole), true, gm.ID("id"), gm.ID("binding"))
-	adminWS := gm.AdminWorkspaceOnly
-	t.needIn(http.MethodGet, one+"/idps", adminWS(h.IDPList), authz.ReadIdentityPools)
-	t.needIn(http.MethodGet, one+"/idps/builtin", adminWS(h.IDPShow), authz.ReadIdentityPools)
+	// Identity providers (every workspace's, the Admin workspace's Built in
+	// Admin IDP among them), themes and workspace theme bindings.
+	ws14bRoutes(t, h, one)
 
 	// Account: every signed-in administrator's own page (always about
 	// themselves: the administrator comes from the session, not the URL).

@@ -43,6 +43,7 @@ func all() []*gormigrate.Migration {
 		accessIndex(),
 		analyticsPermissionSystems(),
 		secretsScriptsWebhooks(),
+		idpsThemes(),
 	}
 }
 

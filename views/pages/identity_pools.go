@@ -177,29 +177,6 @@ type PoolUserRolesData struct {
 	Profile  AdminProfileData
 }
 
-// IDPRow is one identity provider of the Admin workspace.
-type IDPRow struct {
-	Href        string
-	Name        string
-	Type        string
-	Description string
-}
-
-// IDPListData is the Admin workspace's Identity Providers page.
-type IDPListData struct {
-	Header WorkspaceHeader
-	Rows   []IDPRow
-}
-
-// IDPShowData is the Built in Admin IDP's page.
-type IDPShowData struct {
-	Header    WorkspaceHeader
-	Name      string
-	PoolName  string
-	PoolHref  string // Manage Pool
-	PoolUsers int64
-}
-
 // VerifyAddressData is the page of a /verify/{token} link.
 type VerifyAddressData struct {
 	CSRF     string

@@ -58,6 +58,7 @@ type WorkspaceShowData struct {
 	CanUpdate bool
 	CanDelete bool
 	Form      WorkspaceForm
+	Theme     *WorkspaceThemeSection // nil when the viewer may not read the theme binding
 }
 
 // AccessRow is one binding of a workspace's Manage Access.

@@ -49,6 +49,7 @@ var NavEntries = []NavEntry{
 	{"Tenant Settings", "Elevation Requests", "/settings/elevation-requests"},
 	{"Tenant Settings", "Access Reviews", "/settings/access-reviews"},
 	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in"},
+	{"Tenant Settings", "Themes", "/themes"},
 	{"Tenant Settings", "Password Policy", "/settings/password-policy"},
 	{"Tenant Settings", "Brute Force Protection", "/settings/brute-force"},
 	{"Tenant Settings", "Single Sign-On", "/settings/sso"},
@@ -101,16 +102,13 @@ var WorkspaceTabs = []WorkspaceTab{
 	{"Webhooks", "/webhooks"},
 	{"Manage Access", "/access"},
 	{"Audit log", "/audit"},
-	{"Identity Providers", "/idps"}, // the Admin workspace's only
+	{"Identity Providers", "/idps"},
 }
 
 // WorkspaceTabsFor returns the workspace tabs the viewer may open in w.
 func (rs Routes) WorkspaceTabsFor(v *models.Viewer, w models.Workspace) []WorkspaceTab {
 	var out []WorkspaceTab
 	for _, t := range WorkspaceTabs {
-		if t.Path == "/idps" && w.Kind != models.WorkspaceKindAdmin {
-			continue
-		}
 		if p, ok := rs.Perm("/workspaces/:workspace" + t.Path); ok && v.Perms.CanIn(p, w.ID) {
 			out = append(out, t)
 		}
