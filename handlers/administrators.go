@@ -212,6 +212,9 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 		return h.renderAdminNew(c, http.StatusUnprocessableEntity, typed)
 	}
 	a, err := h.Models.CreateAdministrator(c.Request().Context(), *v, in, actor(c))
+	if ok, rerr := h.pendingOutcome(c, err); ok {
+		return rerr
+	}
 	var verr *models.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -461,6 +464,9 @@ func (h *Handler) AdminAssignRole(c echo.Context) error {
 		err = h.Models.AssignOrganizationRole(c.Request().Context(), *v, id, c.FormValue("role"), c.FormValue("organization"), expires, actor(c))
 	} else {
 		err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
+	}
+	if ok, rerr := h.pendingOutcome(c, err); ok {
+		return rerr
 	}
 	dir, derr := h.roleDirectory(c)
 	if derr != nil {

@@ -130,6 +130,9 @@ func (h *Handler) APIAdminCreate(c echo.Context) error {
 	v := render.Viewer(c)
 	a, err := h.Models.CreateAdministrator(c.Request().Context(), *v, models.CreateAdminInput{Email: in.Email, GivenName: in.GivenName,
 		FamilyName: in.FamilyName, Role: in.Role}, actor(c))
+	if ok, rerr := h.apiPending(c, err); ok {
+		return rerr
+	}
 	if err != nil {
 		return err
 	}
@@ -156,7 +159,11 @@ func (h *Handler) APIAdminAssignRole(c echo.Context) error {
 		return err
 	}
 	v := render.Viewer(c)
-	if err := h.Models.AssignRole(c.Request().Context(), *v, id, in.Role, until, actor(c)); err != nil {
+	err = h.Models.AssignRole(c.Request().Context(), *v, id, in.Role, until, actor(c))
+	if ok, rerr := h.apiPending(c, err); ok {
+		return rerr
+	}
+	if err != nil {
 		return err
 	}
 	out, err := h.apiAdminByID(c, id)

@@ -478,6 +478,9 @@ func (h *Handler) PoolUserAssignRole(c echo.Context) error {
 		return h.rolesOutcome(c, &models.ValidationError{Fields: stepErrs}, "")
 	}
 	err = h.Models.AssignRole(c.Request().Context(), *v, id, c.FormValue("role"), expires, actor(c))
+	if ok, rerr := h.pendingOutcome(c, err); ok {
+		return rerr
+	}
 	name := c.FormValue("role")
 	if r, ok := authz.RoleByKey(authz.RoleKey(name)); ok {
 		name = r.Name

@@ -116,6 +116,9 @@ func (h *Handler) SignInSettingsSave(c echo.Context) error {
 		return h.renderSignInSettings(c, http.StatusUnprocessableEntity, pages.SignInSettingsData{Method: in.Method, RequireTOTP: in.RequireTOTP, Errors: stepErrs})
 	}
 	err = h.Models.UpdateSignInSettings(c.Request().Context(), *v, in, actor(c))
+	if ok, rerr := h.pendingOutcome(c, err); ok {
+		return rerr
+	}
 	if errs, ok := fieldErrorsOf(err, "method", "password", "code"); ok {
 		return h.renderSignInSettings(c, http.StatusUnprocessableEntity, pages.SignInSettingsData{Method: in.Method, RequireTOTP: in.RequireTOTP, Errors: errs})
 	}
@@ -180,6 +183,9 @@ func (h *Handler) PasswordPolicySave(c echo.Context) error {
 		return h.renderPasswordPolicy(c, http.StatusUnprocessableEntity, typed)
 	}
 	err = h.Models.UpdatePasswordPolicy(c.Request().Context(), *v, pol, actor(c))
+	if ok, rerr := h.pendingOutcome(c, err); ok {
+		return rerr
+	}
 	if errs, ok := fieldErrorsOf(err, "min_length", "history", "password", "code"); ok {
 		typed.Errors = errs
 		return h.renderPasswordPolicy(c, http.StatusUnprocessableEntity, typed)
@@ -235,6 +241,9 @@ func (h *Handler) BruteForceSave(c echo.Context) error {
 		return h.renderBruteForce(c, http.StatusUnprocessableEntity, typed)
 	}
 	err = h.Models.UpdateBruteForce(c.Request().Context(), *v, maxAttempts, minutes, actor(c))
+	if ok, rerr := h.pendingOutcome(c, err); ok {
+		return rerr
+	}
 	if errs, ok := fieldErrorsOf(err, "max_attempts", "lockout_minutes", "password", "code"); ok {
 		typed.Errors = errs
 		return h.renderBruteForce(c, http.StatusUnprocessableEntity, typed)

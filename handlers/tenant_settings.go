@@ -37,7 +37,7 @@ func (h *Handler) TenantSettings(c echo.Context) error {
 // tenantForm is the form filled with the stored settings.
 func tenantForm(t models.Tenant) pages.TenantSettingsData {
 	return pages.TenantSettingsData{Version: t.Version, Name: t.Name, IdleMinutes: strconv.Itoa(int(t.SessionIdle().Minutes())),
-		AbsoluteHours: strconv.Itoa(int(t.SessionAbsolute().Hours())), DeactivateAfterDays: strconv.Itoa(t.DeactivateAfterDays)}
+		AbsoluteHours: strconv.Itoa(int(t.SessionAbsolute().Hours())), DeactivateAfterDays: strconv.Itoa(t.DeactivateAfterDays), RequireApproval: t.RequireApproval}
 }
 
 // renderTenantSettings shows the page for tenant t (as stored) with the
@@ -80,11 +80,20 @@ func (h *Handler) TenantSettingsSave(c echo.Context) error {
 		DeactivateAfterDays: strings.TrimSpace(formValueOr(c, "deactivate_after_days", stored.DeactivateAfterDays)),
 	}
 	typed.Version, _ = strconv.ParseInt(c.FormValue("version"), 10, 64)
+	typed.RequireApproval = stored.RequireApproval
+	var requireApproval *bool
+	if f, err := c.FormParams(); err == nil && len(f["require_approval"]) > 0 {
+		// The form posts "off" (hidden) then "on" when the box is ticked;
+		// a post without the field leaves the setting as it is.
+		on := f["require_approval"][len(f["require_approval"])-1] == "on"
+		requireApproval, typed.RequireApproval = &on, on
+	}
 	errs := map[string]string{}
 	in := models.TenantSettingsInput{Version: typed.Version, Name: typed.Name,
 		IdleMinutes:         wholeNumberOf(typed.IdleMinutes, "idle_minutes", "idle timeout", models.MinIdleMinutes, models.MaxIdleMinutes, errs),
 		AbsoluteHours:       wholeNumberOf(typed.AbsoluteHours, "absolute_hours", "maximum session length", models.MinAbsoluteHours, models.MaxAbsoluteHours, errs),
 		DeactivateAfterDays: wholeNumberOf(typed.DeactivateAfterDays, "deactivate_after_days", "number of days", 0, models.MaxDeactivateAfterDays, errs),
+		RequireApproval:     requireApproval,
 	}
 	// Bounds of every field at once, beside the fields; nothing saved.
 	if verr := models.ValidateTenantSettings(in); verr != nil {
@@ -101,7 +110,12 @@ func (h *Handler) TenantSettingsSave(c echo.Context) error {
 	}
 	_, err = h.Models.UpdateTenantSettings(ctx, *v, in, actor(c))
 	var conflict *models.TenantConflictError
+	var pending *models.PendingError
 	switch {
+	case errors.As(err, &pending):
+		h.wakeMail()
+		h.Flashes.Set(c, "info", "The tenant's settings were saved; turning off four eyes waits for another Tenant Admin's approval on Approvals.")
+		return render.Redirect(c, settingsPath(c, "/approvals"))
 	case errors.As(err, &conflict):
 		now := conflict.Current
 		typed.Version = now.Version // saving again, after review, applies to the current version

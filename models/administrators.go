@@ -170,39 +170,75 @@ func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 		return Administrator{}, err
 	}
 	now := s.now()
-	admin := Administrator{TenantID: v.Tenant.ID, Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName,
-		Status: AdminInvited, CreatedAt: now, UpdatedAt: now}
+	var admin Administrator
+	var pending *PendingChange
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		var pool IdentityPool
-		if err := tx.Where("tenant_id = ? AND kind = ?", v.Tenant.ID, PoolAdministrators).Take(&pool).Error; err != nil {
-			return err
-		}
-		admin.PoolID = pool.ID
-		if err := tx.Create(&admin).Error; err != nil {
-			if isUniqueViolation(err) {
+		pending = nil
+		if withRole && role.Key == authz.TenantAdmin {
+			// Four eyes: inviting a Tenant Admin waits for another Tenant Admin.
+			var n int64
+			if err := tx.Model(&Administrator{}).Where("tenant_id = ? AND email = ?", v.Tenant.ID, in.Email).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
 				return &ValidationError{Fields: map[string]string{"email": "An administrator with this e-mail already exists."}}
 			}
-			return err
-		}
-		by := v.Administrator.ID
-		if withRole {
-			if err := tx.Create(&RoleBinding{TenantID: v.Tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key),
-				GrantedByID: &by, CreatedAt: now}).Error; err != nil {
+			pending, err = s.maybePendingTx(tx, now, v, changeRequest{Kind: ChangeInviteTenantAdmin, Payload: invitePayload{Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName},
+				Summary: "Invite " + in.GivenName + " " + in.FamilyName + " (" + in.Email + ") as Tenant Admin", Target: Target{Type: "administrator", Label: in.Email}}, actor)
+			if err != nil || pending != nil {
 				return err
 			}
 		}
-		if _, err := s.inviteTx(tx, now, v.Tenant, admin, &v.Administrator); err != nil {
-			return err
+		var r *authz.Role
+		if withRole {
+			r = &role
 		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.created", adminTarget(admin), Changes{
-			"email": {After: admin.Email}, "given_name": {After: admin.GivenName},
-			"family_name": {After: admin.FamilyName}, "role": {After: roleOrNone(role)}, "status": {After: admin.Status},
-		})
+		admin, err = s.createAdministratorTx(tx, now, v.Tenant, in, r, v.Administrator, actor, nil)
+		return err
 	})
-	if err != nil {
-		return Administrator{}, err
+	if err != nil || pending != nil {
+		return Administrator{}, pendingOr(pending, err)
 	}
 	return admin, nil
+}
+
+// createAdministratorTx creates the invited administrator (with role, when
+// not nil, granted by inviter) and queues the invitation, with its audit
+// event; extra joins the event's changes (an approval's).
+func (s *Store) createAdministratorTx(tx *gorm.DB, now time.Time, tenant Tenant, in CreateAdminInput, role *authz.Role, inviter Administrator, actor Actor, extra Changes) (Administrator, error) {
+	admin := Administrator{TenantID: tenant.ID, Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName,
+		Status: AdminInvited, CreatedAt: now, UpdatedAt: now}
+	var pool IdentityPool
+	if err := tx.Where("tenant_id = ? AND kind = ?", tenant.ID, PoolAdministrators).Take(&pool).Error; err != nil {
+		return admin, err
+	}
+	admin.PoolID = pool.ID
+	if err := tx.Create(&admin).Error; err != nil {
+		if isUniqueViolation(err) {
+			return admin, &ValidationError{Fields: map[string]string{"email": "An administrator with this e-mail already exists."}}
+		}
+		return admin, err
+	}
+	by := inviter.ID
+	var roleKey authz.Role
+	if role != nil {
+		roleKey = *role
+		if err := tx.Create(&RoleBinding{TenantID: tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key),
+			GrantedByID: &by, CreatedAt: now}).Error; err != nil {
+			return admin, err
+		}
+	}
+	if _, err := s.inviteTx(tx, now, tenant, admin, &inviter); err != nil {
+		return admin, err
+	}
+	ch := Changes{
+		"email": {After: admin.Email}, "given_name": {After: admin.GivenName},
+		"family_name": {After: admin.FamilyName}, "role": {After: roleOrNone(roleKey)}, "status": {After: admin.Status},
+	}
+	for k, c := range extra {
+		ch[k] = c
+	}
+	return admin, writeAudit(tx, now, tenant.ID, actor, "administrator.created", adminTarget(admin), ch)
 }
 
 func checkName(f fieldErrors, field, label, v string) {
@@ -355,6 +391,8 @@ func keepsATenantAdmin(tx *gorm.DB, a Administrator) error {
 
 // AssignRole binds a tenant role to an administrator, optionally until
 // expiresAt. The viewer may only grant roles whose permissions they hold.
+// With four eyes on, granting Tenant Admin makes a pending change instead
+// (a *PendingError) and changes nothing else.
 func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey string, expiresAt *time.Time, actor Actor) error {
 	role, err := s.grantableTenantRole(ctx, v, roleKey, expiresAt)
 	if err != nil {
@@ -369,30 +407,57 @@ func (s *Store) AssignRole(ctx context.Context, v Viewer, adminID int64, roleKey
 	if expiresAt != nil && !expiresAt.After(now) {
 		return &ValidationError{Fields: map[string]string{"expires_at": "The expiry must be in the future."}}
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	var pending *PendingChange
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		pending = nil
 		a, err := adminIn(tx, v.Tenant.ID, adminID)
 		if err != nil {
 			return err
 		}
-		var n int64
-		if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND (expires_at IS NULL OR expires_at > ?)",
-			v.Tenant.ID, a.ID, string(role.Key), now).Count(&n).Error; err != nil {
+		if err := notHeldTx(tx, now, a, role); err != nil {
 			return err
 		}
-		if n > 0 {
-			return &ValidationError{Fields: map[string]string{"role": a.DisplayName() + " already holds " + role.Name + "."}}
+		if role.Key == authz.TenantAdmin {
+			// Four eyes: granting Tenant Admin waits for another Tenant Admin.
+			pending, err = s.maybePendingTx(tx, now, v, changeRequest{Kind: ChangeGrantTenantAdmin, TargetAdminID: &a.ID,
+				Payload: grantPayload{AdminID: a.ID, ExpiresAt: expiresAt}, Summary: grantSummary(a, expiresAt), Target: adminTarget(a)}, actor)
+			if err != nil || pending != nil {
+				return err
+			}
 		}
-		by := v.Administrator.ID
-		b := RoleBinding{TenantID: v.Tenant.ID, AdministratorID: a.ID, RoleKey: string(role.Key), ExpiresAt: expiresAt, GrantedByID: &by, CreatedAt: now}
-		if err := tx.Create(&b).Error; err != nil {
-			return err
-		}
-		ch := Changes{"role": {After: role.Key}}
-		if expiresAt != nil {
-			ch["expires_at"] = Change{After: expiresAt.UTC().Format(time.RFC3339)}
-		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, "administrator.role_assigned", adminTarget(a), ch)
+		return assignRoleTx(tx, now, v.Tenant.ID, a, role, expiresAt, v.Administrator.ID, actor, nil)
 	})
+	return pendingOr(pending, err)
+}
+
+// notHeldTx refuses granting a an unexpired tenant-wide role they hold.
+func notHeldTx(tx *gorm.DB, now time.Time, a Administrator, role authz.Role) error {
+	var n int64
+	if err := tx.Model(&RoleBinding{}).Where("tenant_id = ? AND administrator_id = ? AND role_key = ? AND workspace_id IS NULL AND (expires_at IS NULL OR expires_at > ?)",
+		a.TenantID, a.ID, string(role.Key), now).Count(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return &ValidationError{Fields: map[string]string{"role": a.DisplayName() + " already holds " + role.Name + "."}}
+	}
+	return nil
+}
+
+// assignRoleTx binds role to a (granted by grantedBy) with its audit
+// event; extra joins the event's changes (an approval's).
+func assignRoleTx(tx *gorm.DB, now time.Time, tenantID int64, a Administrator, role authz.Role, expiresAt *time.Time, grantedBy int64, actor Actor, extra Changes) error {
+	b := RoleBinding{TenantID: tenantID, AdministratorID: a.ID, RoleKey: string(role.Key), ExpiresAt: expiresAt, GrantedByID: &grantedBy, CreatedAt: now}
+	if err := tx.Create(&b).Error; err != nil {
+		return err
+	}
+	ch := Changes{"role": {After: role.Key}}
+	if expiresAt != nil {
+		ch["expires_at"] = Change{After: expiresAt.UTC().Format(time.RFC3339)}
+	}
+	for k, c := range extra {
+		ch[k] = c
+	}
+	return writeAudit(tx, now, tenantID, actor, "administrator.role_assigned", adminTarget(a), ch)
 }
 
 // RemoveRole deletes one role binding of an administrator. The last active

@@ -99,7 +99,12 @@ func (s *Store) UpdateSignInSettings(ctx context.Context, v Viewer, in SignInSet
 	if err := f.err(); err != nil {
 		return err
 	}
-	return s.updateSecurity(ctx, v, actor, "tenant.sign_in_updated", func(t *TenantSecurity) Changes {
+	return s.updateSecurity(ctx, v, actor, ChangeSignIn, in, signInChange(in))
+}
+
+// signInChange applies the Sign In / Sign Up form to the settings.
+func signInChange(in SignInSettings) func(*TenantSecurity) Changes {
+	return func(t *TenantSecurity) Changes {
 		ch := Changes{}
 		if t.SignInMethod != in.Method {
 			ch["method"] = Change{Before: t.SignInMethod, After: in.Method}
@@ -109,7 +114,7 @@ func (s *Store) UpdateSignInSettings(ctx context.Context, v Viewer, in SignInSet
 		}
 		t.SignInMethod, t.RequireTOTP = in.Method, in.RequireTOTP
 		return ch
-	})
+	}
 }
 
 // UpdatePasswordPolicy saves the tenant's password policy, bounds checked.
@@ -125,7 +130,12 @@ func (s *Store) UpdatePasswordPolicy(ctx context.Context, v Viewer, p passwords.
 	if err := f.err(); err != nil {
 		return err
 	}
-	return s.updateSecurity(ctx, v, actor, "tenant.password_policy_updated", func(t *TenantSecurity) Changes {
+	return s.updateSecurity(ctx, v, actor, ChangePasswordPolicy, p, policyChange(p))
+}
+
+// policyChange applies the Password Policy form to the settings.
+func policyChange(p passwords.Policy) func(*TenantSecurity) Changes {
+	return func(t *TenantSecurity) Changes {
 		before := *t
 		t.MinLength, t.RequireLowercase, t.RequireUppercase = p.MinLength, p.RequireLowercase, p.RequireUppercase
 		t.RequireDigit, t.RequireSymbol, t.RejectCommon, t.History = p.RequireDigit, p.RequireSymbol, p.RejectCommon, p.History
@@ -138,7 +148,7 @@ func (s *Store) UpdatePasswordPolicy(ctx context.Context, v Viewer, p passwords.
 		diff(ch, "reject_common", before.RejectCommon, t.RejectCommon)
 		diff(ch, "history", before.History, t.History)
 		return ch
-	})
+	}
 }
 
 // UpdateBruteForce saves the tenant's lockout settings, bounds checked.
@@ -154,13 +164,19 @@ func (s *Store) UpdateBruteForce(ctx context.Context, v Viewer, maxAttempts, loc
 	if err := f.err(); err != nil {
 		return err
 	}
-	return s.updateSecurity(ctx, v, actor, "tenant.brute_force_updated", func(t *TenantSecurity) Changes {
+	in := bruteForcePayload{MaxAttempts: maxAttempts, LockoutMinutes: lockoutMinutes}
+	return s.updateSecurity(ctx, v, actor, ChangeBruteForce, in, bruteForceChange(in))
+}
+
+// bruteForceChange applies the Brute Force Protection form to the settings.
+func bruteForceChange(in bruteForcePayload) func(*TenantSecurity) Changes {
+	return func(t *TenantSecurity) Changes {
 		ch := Changes{}
-		diff(ch, "max_attempts", t.MaxAttempts, maxAttempts)
-		diff(ch, "lockout_minutes", t.LockoutMinutes, lockoutMinutes)
-		t.MaxAttempts, t.LockoutMinutes = maxAttempts, lockoutMinutes
+		diff(ch, "max_attempts", t.MaxAttempts, in.MaxAttempts)
+		diff(ch, "lockout_minutes", t.LockoutMinutes, in.LockoutMinutes)
+		t.MaxAttempts, t.LockoutMinutes = in.MaxAttempts, in.LockoutMinutes
 		return ch
-	})
+	}
 }
 
 func diff[T comparable](ch Changes, field string, before, after T) {
@@ -169,11 +185,20 @@ func diff[T comparable](ch Changes, field string, before, after T) {
 	}
 }
 
+// securityActions are the audit actions of the settings' saves.
+var securityActions = map[string]string{
+	ChangeSignIn: "tenant.sign_in_updated", ChangePasswordPolicy: "tenant.password_policy_updated", ChangeBruteForce: "tenant.brute_force_updated",
+}
+
 // updateSecurity loads (or defaults) the tenant's settings under a lock,
 // applies change, and saves them with an audit event in one transaction.
-func (s *Store) updateSecurity(ctx context.Context, v Viewer, actor Actor, action string, change func(*TenantSecurity) Changes) error {
+// With four eyes on, a save that changes something makes a pending change
+// of kind (payload: the form) instead (a *PendingError).
+func (s *Store) updateSecurity(ctx context.Context, v Viewer, actor Actor, kind string, payload any, change func(*TenantSecurity) Changes) error {
 	now := s.now()
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	var pending *PendingChange
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		pending = nil
 		if err := lockTenant(tx, v.Tenant.ID); err != nil {
 			return err
 		}
@@ -181,17 +206,39 @@ func (s *Store) updateSecurity(ctx context.Context, v Viewer, actor Actor, actio
 		if err != nil {
 			return err
 		}
-		ch := change(&t)
-		t.UpdatedAt = now
-		// No default:true tags on booleans here: GORM's Create would write
-		// the default in place of a false.
-		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&t).Error; err != nil {
-			return err
+		if ch := change(&t); len(ch) > 0 {
+			pending, err = s.maybePendingTx(tx, now, v, changeRequest{Kind: kind, Payload: payload, Summary: changeSummary(kind, ch), Target: tenantTarget(v.Tenant)}, actor)
+			if err != nil || pending != nil {
+				return err
+			}
 		}
-		if len(ch) == 0 {
-			return nil
-		}
-		return writeAudit(tx, now, v.Tenant.ID, actor, action,
-			Target{Type: "tenant", ID: fmt.Sprint(v.Tenant.ID), Label: v.Tenant.Slug}, ch)
+		return saveSecurityTx(tx, now, v.Tenant, actor, securityActions[kind], change, nil)
 	})
+	return pendingOr(pending, err)
+}
+
+// saveSecurityTx applies change to the tenant's settings and saves them
+// with an audit event (extra joins its changes).
+func saveSecurityTx(tx *gorm.DB, now time.Time, tenant Tenant, actor Actor, action string, change func(*TenantSecurity) Changes, extra Changes) error {
+	if err := lockTenant(tx, tenant.ID); err != nil {
+		return err
+	}
+	t, err := securityOf(tx, tenant.ID)
+	if err != nil {
+		return err
+	}
+	ch := change(&t)
+	t.UpdatedAt = now
+	// No default:true tags on booleans here: GORM's Create would write
+	// the default in place of a false.
+	if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&t).Error; err != nil {
+		return err
+	}
+	if len(ch) == 0 {
+		return nil
+	}
+	for k, c := range extra {
+		ch[k] = c
+	}
+	return writeAudit(tx, now, tenant.ID, actor, action, Target{Type: "tenant", ID: fmt.Sprint(tenant.ID), Label: tenant.Slug}, ch)
 }

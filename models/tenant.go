@@ -38,12 +38,15 @@ type Tenant struct {
 	// Tenant Settings > Tenant (tenant_settings.go): session lengths
 	// applied to every session of the tenant, and after how many days
 	// without a sign-in an administrator is deactivated (0: never).
-	IdleMinutes         int   `gorm:"not null"`
-	AbsoluteHours       int   `gorm:"not null"`
-	DeactivateAfterDays int   `gorm:"not null"`
-	Version             int64 `gorm:"not null"` // grows by one at every save of the settings
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	IdleMinutes         int `gorm:"not null"`
+	AbsoluteHours       int `gorm:"not null"`
+	DeactivateAfterDays int `gorm:"not null"`
+	// RequireApproval turns on four eyes (four_eyes.go): the listed
+	// changes wait for another Tenant Admin's approval.
+	RequireApproval bool  `gorm:"not null"`
+	Version         int64 `gorm:"not null"` // grows by one at every save of the settings
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)

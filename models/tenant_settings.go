@@ -63,6 +63,9 @@ type TenantSettingsInput struct {
 	IdleMinutes         int
 	AbsoluteHours       int
 	DeactivateAfterDays int
+	// RequireApproval turns four eyes on or off (nil: unchanged). Turning
+	// it off while it is on is itself a pending change.
+	RequireApproval *bool
 }
 
 // TenantConflictError is returned when a save is based on a version of the
@@ -103,14 +106,17 @@ func ValidateTenantSettings(in TenantSettingsInput) error {
 // first (a ValidationError, nothing written); a form opened on an older
 // version is refused with a TenantConflictError; otherwise the version
 // grows by one and the audit event lists the changed fields, in one
-// transaction. It returns the tenant as saved.
+// transaction. It returns the tenant as saved; with a *PendingError too
+// when turning four eyes off waits for approval (the rest is saved).
 func (s *Store) UpdateTenantSettings(ctx context.Context, v Viewer, in TenantSettingsInput, actor Actor) (Tenant, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if err := ValidateTenantSettings(in); err != nil {
 		return Tenant{}, err
 	}
 	var saved Tenant
+	var pending *PendingChange
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		pending = nil
 		if err := lockTenant(tx, v.Tenant.ID); err != nil {
 			return notFound(err)
 		}
@@ -126,6 +132,21 @@ func (s *Store) UpdateTenantSettings(ctx context.Context, v Viewer, in TenantSet
 		diff(ch, "idle_minutes", cur.IdleMinutes, in.IdleMinutes)
 		diff(ch, "absolute_hours", cur.AbsoluteHours, in.AbsoluteHours)
 		diff(ch, "deactivate_after_days", cur.DeactivateAfterDays, in.DeactivateAfterDays)
+		requireApproval := cur.RequireApproval
+		if in.RequireApproval != nil && *in.RequireApproval != cur.RequireApproval {
+			if cur.RequireApproval {
+				// Four eyes: turning it off is itself approved.
+				var err error
+				pending, err = s.maybePendingTx(tx, s.now(), v, changeRequest{Kind: ChangeRequireApproval, Payload: requireApprovalPayload{On: false},
+					Summary: "Turn off four eyes (require_approval): changes will no longer wait for approval", Target: tenantTarget(cur)}, actor)
+				if err != nil {
+					return err
+				}
+			} else {
+				requireApproval = true
+				ch["require_approval"] = Change{Before: false, After: true}
+			}
+		}
 		if len(ch) == 0 {
 			saved = cur
 			return nil
@@ -133,7 +154,7 @@ func (s *Store) UpdateTenantSettings(ctx context.Context, v Viewer, in TenantSet
 		now := s.now()
 		res := tx.Model(&Tenant{}).Where("id = ? AND version = ?", cur.ID, cur.Version).Updates(map[string]any{
 			"name": in.Name, "idle_minutes": in.IdleMinutes, "absolute_hours": in.AbsoluteHours,
-			"deactivate_after_days": in.DeactivateAfterDays, "version": gorm.Expr("version + 1"), "updated_at": now,
+			"deactivate_after_days": in.DeactivateAfterDays, "require_approval": requireApproval, "version": gorm.Expr("version + 1"), "updated_at": now,
 		})
 		if res.Error != nil {
 			return res.Error
@@ -156,10 +177,11 @@ func (s *Store) UpdateTenantSettings(ctx context.Context, v Viewer, in TenantSet
 		saved = cur
 		saved.Name, saved.IdleMinutes, saved.AbsoluteHours = in.Name, in.IdleMinutes, in.AbsoluteHours
 		saved.DeactivateAfterDays, saved.Version, saved.UpdatedAt = in.DeactivateAfterDays, cur.Version+1, now
+		saved.RequireApproval = requireApproval
 		return writeAudit(tx, now, cur.ID, actor, "tenant.updated", tenantTarget(saved), ch)
 	})
 	if err != nil {
 		return Tenant{}, err
 	}
-	return saved, nil
+	return saved, pendingOr(pending, nil)
 }

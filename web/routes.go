@@ -257,6 +257,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	// Governance (issue 16): custom administrator roles, the access
 	// explainer, access reviews, elevation, four eyes. Kept together here.
 	governanceRoutes(t, h, load)
+	fourEyesRoutes(t, h)
 
 	// Analytics, Permission Systems and the System pages (issue 14).
 	ws14cRoutes(t, h)

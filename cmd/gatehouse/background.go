@@ -30,6 +30,13 @@ func backgroundJobs(store *models.Store, logger *slog.Logger) *jobs.Runner {
 			_, err := store.PruneIdempotencyKeys(ctx)
 			return err
 		}},
+		{Name: "pending-changes-expiry", Every: 10 * time.Minute, Run: func(ctx context.Context) error {
+			n, err := store.ExpirePendingChanges(ctx)
+			if n > 0 {
+				logger.Info("pending changes expired", "changes", n)
+			}
+			return err
+		}},
 		{Name: "access-review-reminders", Every: time.Hour, Run: func(ctx context.Context) error {
 			n, err := store.RemindAccessReviewers(ctx)
 			if n > 0 {

@@ -44,6 +44,7 @@ func all() []*gormigrate.Migration {
 		analyticsPermissionSystems(),
 		secretsScriptsWebhooks(),
 		idpsThemes(),
+		fourEyes(),
 	}
 }
 

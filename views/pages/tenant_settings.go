@@ -10,6 +10,7 @@ type TenantSettingsData struct {
 	IdleMinutes         string
 	AbsoluteHours       string
 	DeactivateAfterDays string
+	RequireApproval     bool
 	Flags               []FlagRow
 	CanManage           bool // false: read-only (disabled inputs, no Save)
 	Errors              map[string]string

@@ -48,6 +48,7 @@ var NavEntries = []NavEntry{
 	{"Tenant Settings", "Who can", "/settings/access"},
 	{"Tenant Settings", "Elevation Requests", "/settings/elevation-requests"},
 	{"Tenant Settings", "Access Reviews", "/settings/access-reviews"},
+	{"Tenant Settings", "Approvals", "/settings/approvals"},
 	{"Tenant Settings", "Sign In / Sign Up", "/settings/sign-in"},
 	{"Tenant Settings", "Themes", "/themes"},
 	{"Tenant Settings", "Password Policy", "/settings/password-policy"},
