@@ -14,6 +14,7 @@ import (
 	"gatehouse/models"
 	"gatehouse/models/passwords"
 	"gatehouse/web/limit"
+	"gatehouse/web/render"
 
 	"github.com/labstack/echo/v4"
 )
@@ -71,13 +72,16 @@ func apiStatus(err error) (int, APIErrorDetail) {
 	case errors.As(err, &conflict):
 		return http.StatusConflict, APIErrorDetail{Code: "conflict", Message: "It was changed since the version you sent: fetch it again and retry.",
 			Fields: map[string]string{"version": "The current version is " + strconv.FormatInt(conflict.Current.Version, 10) + "."}}
+	case errors.Is(err, models.ErrChangedSince):
+		return http.StatusConflict, APIErrorDetail{Code: "conflict", Message: "It was changed since the version you sent: fetch it again and retry.",
+			Fields: map[string]string{"version": "Not the current version: fetch it again."}}
 	case errors.As(err, &tooMany):
 		return http.StatusTooManyRequests, APIErrorDetail{Code: "rate_limited", Message: "Too many requests: retry after the time in Retry-After."}
 	case errors.Is(err, passwords.ErrBusy):
 		return http.StatusTooManyRequests, APIErrorDetail{Code: "rate_limited", Message: "Busy: retry after the time in Retry-After."}
 	case errors.Is(err, models.ErrNotFound):
 		return http.StatusNotFound, APIErrorDetail{Code: "not_found", Message: "There is nothing here, or the token has no access to it."}
-	case errors.Is(err, models.ErrEscalation):
+	case errors.Is(err, models.ErrEscalation), errors.Is(err, models.ErrBuiltInWorkspace):
 		return http.StatusForbidden, APIErrorDetail{Code: "forbidden", Message: err.Error()}
 	case errors.Is(err, models.ErrForbidden):
 		return http.StatusForbidden, APIErrorDetail{Code: "forbidden", Message: "The token's roles do not allow this."}
@@ -224,10 +228,11 @@ func cursorID(cursor string) (int64, error) {
 	return n, nil
 }
 
-// pathID reads a numeric path parameter (404 when it is not one).
+// pathID is the numeric path parameter name as the route's loader
+// (gm.ID) checked it: 404 when no loader did.
 func pathID(c echo.Context, name string) (int64, error) {
-	n, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || n <= 0 {
+	n := render.ParamID(c, name)
+	if n <= 0 {
 		return 0, echo.ErrNotFound
 	}
 	return n, nil

@@ -30,6 +30,10 @@ func (h *Handler) renderAPITokens(c echo.Context, status int, d pages.APITokensD
 	if err != nil {
 		return err
 	}
+	dir, err := h.Models.RoleDirectory(c.Request().Context(), v.Tenant.ID)
+	if err != nil {
+		return err
+	}
 	now := h.Models.Now()
 	base := settingsPath(c, "/api-tokens")
 	for _, it := range page.Items {
@@ -43,11 +47,7 @@ func (h *Handler) renderAPITokens(c echo.Context, status int, d pages.APITokensD
 		case !t.Live(now):
 			r.Status = "expired"
 		}
-		for _, k := range t.RoleKeys() {
-			if role, ok := authz.RoleByKey(authz.RoleKey(k)); ok {
-				r.Roles = append(r.Roles, role.Name)
-			}
-		}
+		r.Roles = models.APITokenRoleNames(t, dir)
 		d.Rows = append(d.Rows, r)
 	}
 	if page.Next != 0 {
@@ -63,11 +63,12 @@ func (h *Handler) renderAPITokens(c echo.Context, status int, d pages.APITokensD
 	if d.Roles == nil {
 		d.Roles = map[string]bool{}
 	}
-	// Tokens hold built-in roles only (custom roles are for administrators).
-	for _, rc := range models.TenantRoleChoices(*v, authz.Directory{}) {
+	// The roles administrators can be given, built-in and custom, under the
+	// same rules (the model refuses what the viewer could not grant).
+	for _, rc := range models.TenantRoleChoices(*v, dir) {
 		d.RoleChoices = append(d.RoleChoices, pages.TokenRoleChoice{Key: string(rc.Role.Key), Name: rc.Role.Name, Disabled: rc.Disabled, Reason: rc.Reason})
 	}
-	for _, r := range authz.WorkspaceRoles() {
+	for _, r := range dir.In(authz.ScopeWorkspace) {
 		d.RoleChoices = append(d.RoleChoices, pages.TokenRoleChoice{Key: string(r.Key), Name: r.Name, Workspace: true})
 	}
 	d.StepUp = h.stepUpView(c, d.Errors, "", "")

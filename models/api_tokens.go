@@ -133,8 +133,13 @@ func (s *Store) CreateAPIToken(ctx context.Context, v Viewer, in APITokenInput, 
 		if k == "" || slices.Contains(keys, k) {
 			continue
 		}
-		r, ok := authz.RoleByKey(authz.RoleKey(k))
-		if !ok {
+		// A built-in role or one of the tenant's custom roles, under the
+		// same rules as for administrators.
+		r, ok, err := roleTx(s.DB.WithContext(ctx), v.Tenant.ID, k)
+		if err != nil {
+			return APIToken{}, "", err
+		}
+		if !ok || (r.Scope != authz.ScopeTenant && r.Scope != authz.ScopeWorkspace) {
 			f.add("role", "Choose roles from the list.")
 			continue
 		}
@@ -318,10 +323,16 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 	if !ok {
 		return Viewer{}, ErrInvalidAPIToken
 	}
+	// The token's custom roles are read on every request, as an
+	// administrator's are: an edit applies to the token at once.
+	dir, err := directoryForKeys(db, tenant.ID, tok.RoleKeys())
+	if err != nil {
+		return Viewer{}, err
+	}
 	backing, permanent := creator.PermsLasting(&tok.ExpiresAt), creator.PermsLasting(nil)
-	v := Viewer{Tenant: tenant, Administrator: creator.Administrator, Token: &tok}
+	v := Viewer{Tenant: tenant, Administrator: creator.Administrator, Token: &tok, Roles: dir}
 	for _, k := range tok.RoleKeys() {
-		r, ok := authz.RoleByKey(authz.RoleKey(k))
+		r, ok := dir.Role(authz.RoleKey(k))
 		if !ok || !r.AvailableOn(string(tenant.Plan)) {
 			continue
 		}
@@ -345,7 +356,7 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 		}
 		v.until = append(v.until, until)
 	}
-	v.Perms = authz.NewSet(v.Grants)
+	v.Perms = dir.NewSet(v.Grants)
 	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedEvery {
 		if err := db.Model(&APIToken{}).Where("id = ?", tok.ID).Update("last_used_at", now).Error; err != nil {
 			return Viewer{}, err
@@ -353,6 +364,30 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 		tok.LastUsedAt = &now
 	}
 	return v, nil
+}
+
+// directoryForKeys returns a directory knowing the custom roles among keys
+// (no query when there are none).
+func directoryForKeys(db *gorm.DB, tenantID int64, keys []string) (authz.Directory, error) {
+	bs := make([]RoleBinding, 0, len(keys))
+	for _, k := range keys {
+		bs = append(bs, RoleBinding{RoleKey: k})
+	}
+	return directoryForBindings(db, tenantID, bs)
+}
+
+// APITokenRoleNames names a token's roles by dir ("(deleted role)" for a
+// custom role that no longer exists).
+func APITokenRoleNames(t APIToken, dir authz.Directory) []string {
+	var out []string
+	for _, k := range t.RoleKeys() {
+		if r, ok := dir.Role(authz.RoleKey(k)); ok {
+			out = append(out, r.Name)
+		} else {
+			out = append(out, "(deleted role)")
+		}
+	}
+	return out
 }
 
 // MaxPageSize is the largest page a list returns (the management API's

@@ -33,7 +33,7 @@ const ResourceNameMax = 100
 type ResourceList struct {
 	Search string // matched case-insensitively against the name (and a few other columns)
 	After  string // keyset cursor: the last name of the previous page
-	Limit  int    // 1..100, default 25
+	Limit  int    // 1..MaxPageSize, default 25
 }
 
 // allowedIn answers whether v may act with p inside workspace wsID:
@@ -51,7 +51,7 @@ func allowedIn(v Viewer, p authz.Permission, wsID int64) error {
 // keysetByName runs q (already restricted to one workspace) for one page by
 // name; cols are searched besides name.
 func keysetByName[T any](q *gorm.DB, lq ResourceList, name func(T) string, cols ...string) ([]T, string, error) {
-	if lq.Limit <= 0 || lq.Limit > 100 {
+	if lq.Limit <= 0 || lq.Limit > MaxPageSize {
 		lq.Limit = 25
 	}
 	if search := strings.ToLower(strings.TrimSpace(lq.Search)); search != "" {

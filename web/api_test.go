@@ -49,6 +49,7 @@ type apiFixture struct {
 	userID, roleID, connID    int64
 	org                       string
 	invitationID, wsBindingID int64
+	res                       wsResFixture // sales's application resources
 }
 
 func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
@@ -75,13 +76,16 @@ func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
 		t.Fatal(err)
 	}
 	f.invitationID = inv.ID
+	f.res = newWSResFixture(t, app, tn, f.ws)
 	return f
 }
 
 // path fills a route's parameters with the fixture's objects.
 func (f apiFixture) path(route string) string {
 	r := strings.NewReplacer(":pool", "users", ":workspace", f.ws.Slug, ":org", f.org, ":invitation", fmt.Sprint(f.invitationID),
-		":connection", fmt.Sprint(f.connID), ":binding", "BINDING", ":user", fmt.Sprint(f.userID), ":role", fmt.Sprint(f.roleID))
+		":connection", fmt.Sprint(f.connID), ":binding", "BINDING", ":user", fmt.Sprint(f.userID), ":role", fmt.Sprint(f.roleID),
+		":service", f.res.service, ":client", f.res.client, ":policy", f.res.policy, ":authorizer", f.res.authorizer, ":claim", f.res.claim,
+		":app", f.res.app, ":scope", f.res.extraScope, ":api", f.res.extraAPI)
 	p := r.Replace(route)
 	switch {
 	case strings.HasPrefix(route, "/api/v1/administrators/"):
@@ -216,5 +220,5 @@ func tableCountsAPI(t *testing.T, db *gorm.DB) string {
 	modelstest.Must(t, db.Model(&models.Organization{}).Select("COALESCE(SUM(version), 0)").Scan(&versions))
 	var statuses []string
 	modelstest.Must(t, db.Model(&models.Administrator{}).Order("id").Pluck("status", &statuses))
-	return strings.Join(parts, "/") + fmt.Sprint(versions, statuses)
+	return strings.Join(parts, "/") + fmt.Sprint(versions, statuses) + " " + wsResCounts(t, db)
 }

@@ -7,7 +7,7 @@
 // (plain and gzipped).
 //
 // Pages: Administrators, Organizations, Users, an organization's Members,
-// the Audit log and a workspace's Manage Access; each first page, a page in
+// the Audit log, a workspace's Manage Access and Clients; each first page, a page in
 // the middle (keyset cursor), and a search where the list has one.
 //
 // Seed a tenant first (PostgreSQL, any sizes), for example:
@@ -17,12 +17,20 @@
 //	go run ./cmd/gatehouse tenant create --slug bench --name Bench --plan enterprise --admin-email owner@bench.test
 //	go run ./cmd/gatehouse seed --tenant bench --demo --administrators 100000 --organizations 100000 \
 //	    --users 1000000 --members 10000 --workspaces 20
+//	go run ./cmd/gatehouse seed --tenant bench --demo --workspace SLUG-OF-THE-FIRST --clients 10000
 //
 // then, from the repository root (one command):
 //
 //	go run ./bench/lists -tenant bench                  # -n requests per page (300)
 //	go run ./bench/lists -tenant bench -access 2000     # first bind 2,000 administrators in one workspace
 //	go run ./bench/lists -tenant bench -audit 1000000   # first add 1,000,000 audit events (PostgreSQL)
+//	go run ./bench/lists -tenant bench -api             # each page beside its management API twin
+//
+// With -api each list page is followed by the same list through the
+// management API (/api/v1, JSON, a bearer token of the same Tenant Admin,
+// limit = the page's 25, the same cursor position): rows named "… api".
+// Besides the sequential latencies, -api prints the throughput of each
+// (requests per second with -c parallel clients over -d).
 //
 // It signs in as the tenant's first Tenant Admin by writing a session row
 // (deleted at the end); nothing else is changed unless -access or -audit
@@ -54,6 +62,7 @@ import (
 	"gatehouse/models"
 	"gatehouse/views/emails"
 	"gatehouse/web"
+	"gatehouse/web/limit"
 
 	"gorm.io/gorm"
 )
@@ -65,6 +74,9 @@ func main() {
 	access := flag.Int("access", 0, "first bind this many administrators (Workspace Auditor) in the tenant's first workspace")
 	audit := flag.Int("audit", 0, "first add this many audit events to the tenant (PostgreSQL only; not chained)")
 	flag.BoolVar(&showSQL, "sql", false, "print the statements of one request of each page")
+	flag.BoolVar(&withAPI, "api", false, "also measure each list's management API twin (bearer token, JSON)")
+	flag.IntVar(&parallel, "c", 8, "with -api: parallel clients of the throughput runs")
+	flag.DurationVar(&throughputFor, "d", 3*time.Second, "with -api: duration of each throughput run")
 	flag.StringVar(&explainDir, "explain", "", "write the PostgreSQL plan (EXPLAIN ANALYZE, BUFFERS) of every statement of one request of each page into this directory, one file a page, and a summary")
 	flag.Parse()
 	if err := run(*tenant, *n, *only, *access, *audit); err != nil {
@@ -75,9 +87,15 @@ func main() {
 
 type page struct{ name, path string }
 
+// api reports whether p is a management API request (bearer token), not a page.
+func (p page) api() bool { return strings.HasPrefix(p.path, "/api/") }
+
 var (
-	showSQL    bool
-	explainDir string
+	showSQL       bool
+	explainDir    string
+	withAPI       bool
+	parallel      int
+	throughputFor time.Duration
 )
 
 type statement struct {
@@ -126,11 +144,24 @@ func run(slug string, n int, only string, access, audit int) error {
 		return err
 	}
 	defer cleanup()
+	var bearer string
+	if withAPI {
+		tok, cleanupToken, err := apiToken(db, t.ID)
+		if err != nil {
+			return err
+		}
+		defer cleanupToken()
+		bearer = "Bearer " + tok
+	}
 
 	pages, err := listPages(db, t)
 	if err != nil {
 		return err
 	}
+	if withAPI {
+		pages = withAPITwins(pages, t.Slug)
+	}
+	var throughput []string
 	var (
 		statements atomic.Int64
 		recording  atomic.Bool
@@ -156,6 +187,7 @@ func run(slug string, n int, only string, access, audit int) error {
 			return err
 		}
 	}
+	cfg.Limits.API = limit.Rate{PerMinute: 1e9, Burst: 1e6} // measure the work, not the per-token rate limit
 	srv := web.New(cfg, web.Deps{Models: store, Logger: logger, WakeMail: func() {}})
 
 	var summary []string
@@ -175,7 +207,11 @@ func run(slug string, n int, only string, access, audit int) error {
 		}
 		get := func(gz bool) (*httptest.ResponseRecorder, error) {
 			req := httptest.NewRequest(http.MethodGet, p.path, nil)
-			req.Header.Set("Cookie", cookie)
+			if p.api() {
+				req.Header.Set("Authorization", bearer)
+			} else {
+				req.Header.Set("Cookie", cookie)
+			}
 			if gz {
 				req.Header.Set("Accept-Encoding", "gzip")
 			}
@@ -236,8 +272,112 @@ func run(slug string, n int, only string, access, audit int) error {
 			}
 			summary = append(summary, line)
 		}
+		if withAPI {
+			rps, err := requestsPerSecond(func() error { _, err := get(false); return err })
+			if err != nil {
+				return err
+			}
+			throughput = append(throughput, fmt.Sprintf("%-22s %9.0f", p.name, rps))
+		}
+	}
+	if withAPI {
+		fmt.Printf("\nthroughput (%d parallel clients, %s each, plain responses)\n%-22s %9s\n%s\n", parallel, throughputFor, "page", "req/s", strings.Join(throughput, "\n"))
 	}
 	return nil
+}
+
+// requestsPerSecond runs get from parallel clients for throughputFor and
+// returns the requests served per second.
+func requestsPerSecond(get func() error) (float64, error) {
+	var done atomic.Int64
+	var failed atomic.Value
+	stop := time.Now().Add(throughputFor)
+	start := time.Now()
+	finished := make(chan struct{})
+	for range parallel {
+		go func() {
+			defer func() { finished <- struct{}{} }()
+			for time.Now().Before(stop) {
+				if err := get(); err != nil {
+					failed.Store(err)
+					return
+				}
+				done.Add(1)
+			}
+		}()
+	}
+	for range parallel {
+		<-finished
+	}
+	if err, ok := failed.Load().(error); ok {
+		return 0, err
+	}
+	return float64(done.Load()) / time.Since(start).Seconds(), nil
+}
+
+// withAPITwins puts after each list page its management API twin: the
+// same list, page size and cursor position (the API's cursor is the
+// page's after/before value, encoded).
+func withAPITwins(pages []page, slug string) []page {
+	base := "/t/" + slug
+	twins := []struct{ page, api, cursor string }{
+		{base + "/settings/administrators", "/api/v1/administrators", "after"},
+		{base + "/organizations/", "/api/v1/organizations/", "after"}, // members: /organizations/{name}/members
+		{base + "/organizations", "/api/v1/organizations", "after"},
+		{base + "/users", "/api/v1/users", "after"},
+		{base + "/audit", "/api/v1/audit-events", "before"},
+		{base + "/workspaces/", "/api/v1/workspaces/", "after"},
+	}
+	var out []page
+	for _, p := range pages {
+		out = append(out, p)
+		u, err := url.Parse(p.path)
+		if err != nil {
+			continue
+		}
+		for _, tw := range twins {
+			if !strings.HasPrefix(u.Path, tw.page) {
+				continue
+			}
+			q := url.Values{"limit": {"25"}}
+			for k, vs := range u.Query() {
+				switch k {
+				case tw.cursor:
+					q.Set("cursor", base64.RawURLEncoding.EncodeToString([]byte(vs[0])))
+				default:
+					q[k] = vs
+				}
+			}
+			out = append(out, page{name: p.name + " api", path: tw.api + strings.TrimPrefix(u.Path, tw.page) + "?" + q.Encode()})
+			break
+		}
+	}
+	return out
+}
+
+// apiToken writes a management API token of the tenant's first Tenant
+// Admin holding Tenant Admin and returns it and a function deleting it.
+func apiToken(db *gorm.DB, tenantID int64) (string, func(), error) {
+	var adminID int64
+	err := db.Raw(`SELECT a.id FROM administrators a JOIN role_bindings rb ON rb.administrator_id = a.id AND rb.tenant_id = a.tenant_id
+		WHERE a.tenant_id = ? AND a.status = 'active' AND rb.role_key = 'tenant_admin' AND rb.workspace_id IS NULL AND rb.expires_at IS NULL
+		ORDER BY a.id LIMIT 1`, tenantID).Scan(&adminID).Error
+	if err != nil || adminID == 0 {
+		return "", nil, fmt.Errorf("no active Tenant Admin in the tenant: %v", err)
+	}
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	raw := models.APITokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	now := time.Now().UTC()
+	row := models.APIToken{TenantID: tenantID, Name: "bench/lists", Prefix: raw[:10], TokenHash: models.HashToken(raw), Roles: "tenant_admin",
+		CreatedByID: adminID, ExpiresAt: now.Add(time.Hour), CreatedAt: now}
+	if err := db.Create(&row).Error; err != nil {
+		return "", nil, err
+	}
+	return raw, func() {
+		db.Where("token_id = ?", row.ID).Delete(&models.APIIdempotencyKey{})
+		db.Where("id = ?", row.ID).Delete(&models.APIToken{})
+	}, nil
 }
 
 // explain writes the plans of a page's statements to dir/<page>.txt and
@@ -380,6 +520,13 @@ func listPages(db *gorm.DB, t models.Tenant) ([]page, error) {
 		ps = append(ps, page{"access first", access})
 		if bound > 2 {
 			ps = append(ps, page{"access middle", access + "?after=" + mid("SELECT CAST(id AS TEXT) FROM role_bindings WHERE tenant_id = ? AND workspace_id = ? ORDER BY id LIMIT 1 OFFSET ?", t.ID, ws.ID, bound/2)})
+		}
+		var clients int64
+		db.Table("clients").Where("tenant_id = ? AND workspace_id = ?", t.ID, ws.ID).Count(&clients)
+		if clients > 0 { // seed --workspace SLUG --clients N
+			list := base + "/workspaces/" + ws.Slug + "/clients"
+			ps = append(ps, page{"clients first", list},
+				page{"clients middle", list + "?after=" + url.QueryEscape(mid("SELECT name FROM clients WHERE tenant_id = ? AND workspace_id = ? ORDER BY name LIMIT 1 OFFSET ?", t.ID, ws.ID, clients/2))})
 		}
 	}
 	return ps, nil

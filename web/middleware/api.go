@@ -105,7 +105,11 @@ func (g *Guards) Idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		if status >= 500 || !c.Response().Committed {
 			return g.Models.ReleaseIdempotencyKey(ctx, row.ID)
 		}
-		return g.Models.FinishIdempotencyKey(ctx, row.ID, status, rec.buf.String())
+		kept := rec.buf.String()
+		if b := render.ReplayBody(c); b != nil { // a secret shown once is not kept
+			kept = string(b)
+		}
+		return g.Models.FinishIdempotencyKey(ctx, row.ID, status, kept)
 	}
 }
 
