@@ -256,6 +256,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 	// Governance (issue 16): custom administrator roles, the access
 	// explainer, access reviews, elevation, four eyes. Kept together here.
 	governanceRoutes(t, h, load)
+	uxRoutes(t, h, load)
 
 	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.

@@ -74,6 +74,7 @@ type AccessRow struct {
 	UntilTitle string // when exactly it ends
 	Expired    bool
 	RemoveURL  string
+	Own        bool // the viewer's own: Remove asks on a page of its own
 }
 
 // WorkspaceAccessData is /t/{tenant}/workspaces/{workspace}/access.
@@ -88,7 +89,9 @@ type WorkspaceAccessData struct {
 	Role          string
 	ExpiresAt     string
 	MinDate       string
-	Errors        map[string]string
+	// Invite is what was typed into Invite (its errors are "invite-" + field).
+	Invite InviteForm
+	Errors map[string]string
 }
 
 // WorkspaceDeleteData is the confirmation page before deleting a workspace.
@@ -135,3 +138,6 @@ type OverviewData struct {
 	Templates     []OverviewTemplate
 	ShowTemplates bool
 }
+
+// InviteForm is what was typed into Manage Access > Invite.
+type InviteForm struct{ Email, GivenName, FamilyName, Role string }
