@@ -78,6 +78,9 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID) && w.Kind != models.WorkspaceKindAdmin // nobody is added to the Admin workspace
 	d.RoleOptions = workspaceRoleOptions(v, dir, w.ID)
 	d.CandidatesURL = base + "/candidates"
+	if !v.Can(authz.ReadTenantRoles) {
+		d.CandidatesMinChars = models.CandidatesMinChars
+	}
 	d.MinDate = now.UTC().Format("2006-01-02")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
@@ -193,7 +196,7 @@ func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 // contains q, as JSON ({"candidates": [{"email", "name", "status"}]}).
 func (h *Handler) WorkspaceCandidates(c echo.Context) error {
 	v := render.Viewer(c)
-	list, err := h.Models.WorkspaceCandidates(c.Request().Context(), v.Tenant.ID, c.QueryParam("q"))
+	list, err := h.Models.WorkspaceCandidates(c.Request().Context(), *v, c.QueryParam("q"))
 	if err != nil {
 		return err
 	}

@@ -338,23 +338,40 @@ type Candidate struct {
 	Status string `json:"status"`
 }
 
-// CandidatesMax is the most administrators one picker search returns.
-const CandidatesMax = 20
+// CandidatesMax is the most administrators one picker search returns;
+// viewers who may not read the Administrators list (Read Tenant Roles) get
+// at most CandidatesMaxNarrow, and only once they typed CandidatesMinChars
+// characters: they find whom they look for without browsing everyone.
+const (
+	CandidatesMax       = 20
+	CandidatesMaxNarrow = 10
+	CandidatesMinChars  = 3
+)
 
-// WorkspaceCandidates returns at most CandidatesMax administrators of the
-// tenant (any role, any status) whose e-mail or name contains q, by e-mail,
-// in one query over the (tenant_id, email, given_name, family_name) index.
-func (s *Store) WorkspaceCandidates(ctx context.Context, tenantID int64, q string) ([]Candidate, error) {
-	db := s.DB.WithContext(ctx).Model(&Administrator{}).Select("email", "given_name", "family_name", "status").Where("tenant_id = ?", tenantID)
-	if q = strings.ToLower(strings.TrimSpace(q)); q != "" {
-		if len(q) > 200 {
-			q = q[:200]
+// WorkspaceCandidates returns the administrators of the tenant (any role,
+// any status) whose e-mail or name contains q, by e-mail, in one query over
+// the (tenant_id, email, given_name, family_name) index: at most
+// CandidatesMax for a viewer who may read the Administrators list, else at
+// most CandidatesMaxNarrow and none before CandidatesMinChars characters.
+func (s *Store) WorkspaceCandidates(ctx context.Context, v Viewer, q string) ([]Candidate, error) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200])
+	}
+	limit := CandidatesMax
+	if !v.Can(authz.ReadTenantRoles) {
+		if len([]rune(q)) < CandidatesMinChars {
+			return []Candidate{}, nil
 		}
+		limit = CandidatesMaxNarrow
+	}
+	db := s.DB.WithContext(ctx).Model(&Administrator{}).Select("email", "given_name", "family_name", "status").Where("tenant_id = ?", v.Tenant.ID)
+	if q != "" {
 		like := "%" + escapeLike(q) + "%"
 		db = db.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
 	}
 	var admins []Administrator
-	if err := db.Order("email").Limit(CandidatesMax).Find(&admins).Error; err != nil {
+	if err := db.Order("email").Limit(limit).Find(&admins).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Candidate, 0, len(admins))

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -282,6 +283,58 @@ func TestRemovingYourOwnTenantAdminRole(t *testing.T) {
 		}
 		if !bindingExists(t, db, theirs.ID) {
 			t.Fatal("the other Tenant Admin lost theirs")
+		}
+	})
+}
+
+// TestPickerIsNarrowForWorkspaceAdmins (issue 10, #6): a viewer who may not
+// read the Administrators list (a Workspace Admin) gets picker matches only
+// after 3 typed characters, at most 10; a Tenant Admin keeps the full picker.
+func TestPickerIsNarrowForWorkspaceAdmins(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		owner, tn, _ := app.Owner("acme", "owner@example.com")
+		alpha := app.Workspace(tn, "alpha", "Alpha")
+		for i := 0; i < 25; i++ {
+			app.AdminWithRoles(tn, fmt.Sprintf("staff%02d@example.com", i), "tenant_member")
+		}
+		wa, _ := app.SignedInWithWorkspaceRole(tn, "wa@example.com", alpha, "workspace_admin")
+		const access = "/t/acme/workspaces/alpha/access"
+		get := func(c *webtest.Client, q string) []models.Candidate {
+			r := c.Get(access + "/candidates?q=" + url.QueryEscape(q))
+			if r.Status != http.StatusOK {
+				t.Fatalf("candidates %q: %d", q, r.Status)
+			}
+			var out struct{ Candidates []models.Candidate }
+			if err := json.Unmarshal([]byte(r.Body), &out); err != nil {
+				t.Fatal(err)
+			}
+			return out.Candidates
+		}
+		for _, q := range []string{"", "s", "st", "  st  ", "éé"} {
+			if got := get(wa, q); len(got) != 0 {
+				t.Errorf("Workspace Admin, %q: %d candidates", q, len(got))
+			}
+		}
+		if got := get(wa, "sta"); len(got) != 10 {
+			t.Errorf("Workspace Admin, \"sta\": %d candidates, want 10", len(got))
+		}
+		if got := get(wa, "staff07"); len(got) != 1 || got[0].Email != "staff07@example.com" {
+			t.Errorf("Workspace Admin, staff07: %+v", got)
+		}
+		if got := get(owner, ""); len(got) != models.CandidatesMax {
+			t.Errorf("Tenant Admin, empty: %d, want %d", len(got), models.CandidatesMax)
+		}
+		if got := get(owner, "sta"); len(got) != models.CandidatesMax {
+			t.Errorf("Tenant Admin, \"sta\": %d", len(got))
+		}
+		// The page tells the Workspace Admin (and the picker's script) the minimum.
+		if page(t, wa.Get(access)).Find(`input[name="user"][data-min-chars="3"]`).Length() != 1 {
+			t.Error("no data-min-chars for the Workspace Admin")
+		}
+		if page(t, owner.Get(access)).Find(`input[name="user"][data-min-chars]`).Length() != 0 {
+			t.Error("the Tenant Admin's picker is narrowed")
 		}
 	})
 }

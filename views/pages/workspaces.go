@@ -85,6 +85,9 @@ type WorkspaceAccessData struct {
 	CanManage     bool
 	RoleOptions   []Option
 	CandidatesURL string
+	// CandidatesMinChars is how many characters the picker needs before
+	// it offers anyone (0: none needed).
+	CandidatesMinChars int
 	User          string
 	Role          string
 	ExpiresAt     string
