@@ -88,10 +88,10 @@ type WorkspaceAccessData struct {
 	// CandidatesMinChars is how many characters the picker needs before
 	// it offers anyone (0: none needed).
 	CandidatesMinChars int
-	User          string
-	Role          string
-	ExpiresAt     string
-	MinDate       string
+	User               string
+	Role               string
+	ExpiresAt          string
+	MinDate            string
 	// Invite is what was typed into Invite (its errors are "invite-" + field).
 	Invite InviteForm
 	Errors map[string]string
