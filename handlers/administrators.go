@@ -175,10 +175,18 @@ func (h *Handler) renderAdminNew(c echo.Context, status int, d pages.AdminNewDat
 	if err != nil {
 		return err
 	}
-	for _, o := range roleOptions(render.Viewer(c), dir) {
+	v := render.Viewer(c)
+	for _, o := range roleOptions(v, dir) {
 		if o.Value != string(authz.OrganizationAdmin) { // bound to an Organization: granted on the User Profile
+			o.Group = "Tenant Role"
 			d.Roles = append(d.Roles, o)
 		}
+	}
+	// A workspace role (with its workspace) makes a workspace-only
+	// administrator; whether the viewer may grant it is checked in the
+	// workspace typed (Manage Access's rule).
+	for _, r := range dir.In(authz.ScopeWorkspace) {
+		d.Roles = append(d.Roles, pages.Option{Value: string(r.Key), Label: r.Name, Group: "Workspace role (in one workspace)"})
 	}
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
@@ -200,9 +208,9 @@ func (h *Handler) AdminCreate(c echo.Context) error {
 	v := render.Viewer(c)
 	in := models.CreateAdminInput{
 		Email: c.FormValue("email"), GivenName: c.FormValue("given_name"),
-		FamilyName: c.FormValue("family_name"), Role: c.FormValue("role"),
+		FamilyName: c.FormValue("family_name"), Role: c.FormValue("role"), Workspace: strings.TrimSpace(c.FormValue("workspace")),
 	}
-	typed := pages.AdminNewData{Email: strings.TrimSpace(in.Email), GivenName: in.GivenName, FamilyName: in.FamilyName, Role: in.Role}
+	typed := pages.AdminNewData{Email: strings.TrimSpace(in.Email), GivenName: in.GivenName, FamilyName: in.FamilyName, Role: in.Role, Workspace: in.Workspace}
 	stepErrs, err := h.stepUpCheck(c)
 	if err != nil {
 		return err
@@ -333,6 +341,7 @@ func (h *Handler) adminProfileData(c echo.Context, id int64, base string, errs m
 			ID: b.ID, Role: name, Scope: scope, GrantedBy: by, Since: fmtTime(&b.CreatedAt, ""),
 			Until: fmtTime(b.ExpiresAt, "Never"), Expired: !b.Active(now),
 			RemoveURL: base + "/roles/" + strconv.FormatInt(b.ID, 10) + "/delete",
+			Own:       a.ID == v.Administrator.ID && ownTenantAdmin(b),
 		})
 	}
 	if prof.Invitation != nil {
@@ -486,6 +495,13 @@ func (h *Handler) AdminRemoveRole(c echo.Context) error {
 	name := b.RoleKey
 	if r, ok := authz.RoleByKey(authz.RoleKey(b.RoleKey)); ok {
 		name = r.Name
+	}
+	profile := adminsPath(c, "/"+strconv.FormatInt(a.ID, 10))
+	if asked, err := h.ownRoleRemoval(c, ownTenantAdmin, pages.OwnRoleRemovalData{Where: "of this tenant", Cancel: profile, Means: []string{
+		"You can no longer manage administrators and their roles, workspaces, or the tenant's settings, unless another role of yours allows it.",
+		"You stay signed in, with the roles you keep.",
+	}}, adminCrumbs(c, layout.Crumb{Label: a.DisplayName(), Href: profile}, layout.Crumb{Label: "Remove your own role"})); asked || err != nil {
+		return err
 	}
 	err = h.Models.RemoveRole(c.Request().Context(), *v, a.ID, b.ID, actor(c))
 	return h.profileOutcome(c, err, "The role "+name+" was removed from "+a.DisplayName()+".")

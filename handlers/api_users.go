@@ -430,7 +430,7 @@ func (h *Handler) APIAuditList(c echo.Context) error {
 		return &apiErr{status: http.StatusBadRequest, code: "bad_request", message: "since is not a date or time.", fields: map[string]string{"since": errs["from"]}}
 	}
 	v := render.Viewer(c)
-	evs, next, err := h.Models.ListAudit(c.Request().Context(), v.Tenant.ID, filter, before, limit)
+	evs, next, err := h.Models.ListAudit(c.Request().Context(), v.Tenant.ID, filter.VisibleTo(*v), before, limit)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatehouse/models"
+	"gatehouse/models/authz"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
 	"gatehouse/web/render"
@@ -29,7 +30,11 @@ var auditCSVHeader = []string{"time", "actor", "action", "target_type", "target_
 // auditTimeLayouts are what the from and to filters accept, read as UTC:
 // a date, or a date and time as an <input type="datetime-local"> sends it
 // (and RFC 3339 timestamps with a zone, see parseAuditTime).
-var auditTimeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"}
+var auditTimeLayouts = []string{"2006-01-02T15:04Z", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02 15:04Z", "2006-01-02 15:04:05Z"}
+
+// auditShownLayout is how the log shows a time, and the filter's fields a
+// bound: ISO 8601 in UTC, which the filter accepts as typed.
+const auditShownLayout = "2006-01-02T15:04:05Z"
 
 const auditDateLayout = "2006-01-02"
 
@@ -49,7 +54,8 @@ func (h *Handler) AuditList(c echo.Context) error {
 		d.ListHref, filter.WorkspaceID = base, &ws.ID
 	}
 
-	actions, err := h.auditActions(ctx, v.Tenant.ID, filter.WorkspaceID)
+	filter = filter.VisibleTo(*v) // Editor - Users: user management only
+	actions, err := h.auditActions(ctx, v.Tenant.ID, filter)
 	if err != nil {
 		return err
 	}
@@ -67,8 +73,14 @@ func (h *Handler) AuditList(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		links, err := h.auditTargetLinks(c, events)
+		if err != nil {
+			return err
+		}
 		for _, ev := range events {
-			d.Rows = append(d.Rows, auditRow(ev, base, query))
+			r := auditRow(ev, base, query)
+			r.TargetHref = links[ev.TargetType][ev.TargetID]
+			d.Rows = append(d.Rows, r)
 		}
 		d.ExportHref = base + "/export.csv" + withQuery(query.Encode())
 		d.Pager = components.Pager{PrevLabel: "Newest", NextLabel: "Older events"}
@@ -107,6 +119,7 @@ func (h *Handler) AuditExport(c echo.Context) error {
 	if ws, ok := render.Workspace(c); ok { // a workspace's events only
 		filter.WorkspaceID, scope = &ws.ID, v.Tenant.Slug+"-"+ws.Slug
 	}
+	filter = filter.VisibleTo(*v)
 	res := c.Response()
 	// A large export may outlast the server's write timeout.
 	_ = http.NewResponseController(res.Writer).SetWriteDeadline(time.Now().Add(10 * time.Minute))
@@ -196,7 +209,7 @@ func badAuditTime(typed string) string {
 	if len(typed) > 40 {
 		typed = typed[:40] + "…"
 	}
-	return fmt.Sprintf("“%s” is not a date. Use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC).", typed)
+	return fmt.Sprintf("“%s” is not a date. Use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (UTC), as the log shows times.", typed)
 }
 
 // parseAuditTime reads s as UTC. A date alone is its midnight, or, for the
@@ -222,15 +235,13 @@ func parseAuditTime(s string, end bool) (time.Time, bool) {
 	return t, true
 }
 
-// auditInputTime formats a bound as a datetime-local input's value.
+// auditInputTime formats a bound as the log shows times (a date alone
+// when it is a midnight that starts the range).
 func auditInputTime(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	if t.Second() != 0 {
-		return t.UTC().Format("2006-01-02T15:04:05")
-	}
-	return t.UTC().Format("2006-01-02T15:04")
+	return t.UTC().Format(auditShownLayout)
 }
 
 // auditQuery is the filters of a list URL, as typed, without empty ones.
@@ -271,8 +282,8 @@ func auditRow(ev models.AuditEvent, base string, query url.Values) pages.AuditRo
 	}
 	t := ev.CreatedAt.UTC()
 	r := pages.AuditRow{
-		Time: t.Format("2006-01-02 15:04:05"), Datetime: t.Format(time.RFC3339),
-		Actor: ev.ActorEmail, Action: ev.Action, ActionHref: narrow("action", ev.Action),
+		Time: t.Format(auditShownLayout), Datetime: t.Format(time.RFC3339),
+		Actor: ev.ActorEmail, Action: ev.Action, ActionLabel: auditActionLabel(ev.Action), ActionHref: narrow("action", ev.Action),
 		Target: ev.TargetLabel, TargetType: ev.TargetType,
 		Changes: auditChanges(ev.Changes), IP: ev.IP, UserAgent: ev.UserAgent,
 	}
@@ -349,11 +360,11 @@ func auditActionGroups(actions []string, selected string) []pages.AuditActionGro
 		}
 		if len(groups) == 0 || groups[len(groups)-1].Label != kind {
 			all := kind + ".*"
-			groups = append(groups, pages.AuditActionGroup{Label: kind, Options: []pages.AuditActionOption{{Value: all, Label: "All " + kind + " actions"}}})
+			groups = append(groups, pages.AuditActionGroup{Label: auditWords(kind), Options: []pages.AuditActionOption{{Value: all, Label: "All " + strings.ToLower(auditWords(kind)) + " actions"}}})
 			known = known || all == selected
 		}
 		g := &groups[len(groups)-1]
-		g.Options = append(g.Options, pages.AuditActionOption{Value: a, Label: a})
+		g.Options = append(g.Options, pages.AuditActionOption{Value: a, Label: auditActionLabel(a)})
 		known = known || a == selected
 	}
 	if !known {
@@ -387,4 +398,72 @@ func auditChainView(st models.AuditChainStatus) *pages.AuditChainView {
 	v := &pages.AuditChainView{Events: st.Events, VerifiedSeq: st.VerifiedSeq, VerifiedAt: fmtTime(st.VerifiedAt, ""),
 		FullCheckAt: fmtTime(st.FullCheckAt, ""), Broken: st.Broken, BrokenSeq: st.BrokenSeq, BrokenEventID: st.BrokenEventID, Problem: st.Problem}
 	return v
+}
+
+// auditWordFixes are the words of action codes written otherwise in prose.
+var auditWordFixes = map[string]string{"api": "API", "apis": "APIs", "totp": "TOTP", "sso": "SSO"}
+
+// auditWords turns a code's part ("api_token") into words ("API token").
+func auditWords(code string) string {
+	words := strings.Fields(strings.ReplaceAll(code, "_", " "))
+	for i, w := range words {
+		if fix, ok := auditWordFixes[w]; ok {
+			words[i] = fix
+		}
+	}
+	return capitalise(strings.Join(words, " "))
+}
+
+// auditActionLabel is an action as readable words:
+// "administrator.signed_in" is "Administrator signed in".
+func auditActionLabel(action string) string {
+	kind, verb, ok := strings.Cut(action, ".")
+	if !ok {
+		return auditWords(action)
+	}
+	v := auditWords(verb)
+	if v != "" && !strings.HasPrefix(v, "API") && !strings.HasPrefix(v, "TOTP") && !strings.HasPrefix(v, "SSO") {
+		v = strings.ToLower(v[:1]) + v[1:]
+	}
+	return auditWords(kind) + " " + v
+}
+
+// auditTargetLinks are the pages of the events' targets that still exist
+// and that the viewer may read, by target type and id (one query per kind
+// of target on the page).
+func (h *Handler) auditTargetLinks(c echo.Context, events []models.AuditEvent) (map[string]map[string]string, error) {
+	v := render.Viewer(c)
+	t := "/t/" + v.Tenant.Slug
+	pages := map[string]struct {
+		ok   bool
+		path string
+	}{
+		"administrator": {v.Can(authz.ReadTenantRoles), t + "/settings/administrators/"},
+		"user":          {v.Can(authz.ReadUsers), t + "/users/"},
+		"connection":    {v.Can(authz.ReadConnections), t + "/connections/"},
+		"role":          {v.Can(authz.ReadRoles), t + "/roles/"},
+		"organization":  {v.Can(authz.ReadOrganizations), t + "/organizations/"},
+		"workspace":     {true, t + "/workspaces/"}, // each checked below
+	}
+	ids := map[string][]string{}
+	for _, ev := range events {
+		if pg, ok := pages[ev.TargetType]; ok && pg.ok {
+			ids[ev.TargetType] = append(ids[ev.TargetType], ev.TargetID)
+		}
+	}
+	keys, err := h.Models.AuditTargetKeys(c.Request().Context(), v.Tenant.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string]string{}
+	for kind, byID := range keys {
+		out[kind] = map[string]string{}
+		for id, key := range byID {
+			if n, _ := strconv.ParseInt(id, 10, 64); kind == "workspace" && !v.CanSeeWorkspace(n) {
+				continue
+			}
+			out[kind][id] = pages[kind].path + url.PathEscape(key)
+		}
+	}
+	return out, nil
 }

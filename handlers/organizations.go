@@ -41,6 +41,9 @@ func (h *Handler) orgHeader(c echo.Context, o models.Organization, active string
 		return pages.OrgHeader{}, counts, err
 	}
 	hd := pages.OrgHeader{Name: o.Name, DisplayName: o.Label(), Href: orgPath(c, o, "")}
+	if render.Viewer(c).Can(authz.ManageRoles) {
+		hd.RolesHref = "/t/" + render.Viewer(c).Tenant.Slug + "/roles"
+	}
 	for _, t := range []struct {
 		label, path, count string
 	}{

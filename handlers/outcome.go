@@ -21,7 +21,7 @@ import (
 
 // refusals are the model errors that refuse a request for a reason the
 // viewer should read.
-var refusals = []error{models.ErrEscalation, models.ErrLastTenantAdmin, models.ErrSelfDeactivation, models.ErrPlanRequired, models.ErrForbidden}
+var refusals = []error{models.ErrEscalation, models.ErrLastTenantAdmin, models.ErrSelfDeactivation, models.ErrPlanRequired, models.ErrForbidden, models.ErrLastWorkspaceAdmin}
 
 // outcome turns a model error into the request's answer (nil stays nil).
 func outcome(err error) error {

@@ -33,6 +33,7 @@ func accessRow(c echo.Context, w models.Workspace, e models.AccessEntry, now tim
 		Since: b.CreatedAt.UTC().Format("2006-01-02"), SinceTitle: fmtTime(&b.CreatedAt, ""),
 		Until: until, UntilTitle: fmtTime(b.ExpiresAt, ""), Expired: !b.Active(now),
 		RemoveURL: workspacesPath(c, "/"+w.Slug+"/access/"+strconv.FormatInt(b.ID, 10)+"/delete"),
+		Own:       a.ID == render.Viewer(c).Administrator.ID,
 	}
 }
 
@@ -77,6 +78,9 @@ func (h *Handler) renderAccess(c echo.Context, status int, form pages.WorkspaceA
 	d.CanManage = v.Perms.CanIn(authz.ManageWorkspaceRoles, w.ID) && w.Kind != models.WorkspaceKindAdmin // nobody is added to the Admin workspace
 	d.RoleOptions = workspaceRoleOptions(v, dir, w.ID)
 	d.CandidatesURL = base + "/candidates"
+	if !v.Can(authz.ReadTenantRoles) {
+		d.CandidatesMinChars = models.CandidatesMinChars
+	}
 	d.MinDate = now.UTC().Format("2006-01-02")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
@@ -126,11 +130,52 @@ func (h *Handler) WorkspaceAddUser(c echo.Context) error {
 	return render.Redirect(c, workspacesPath(c, "/"+w.Slug+"/access"))
 }
 
+// WorkspaceInvite is Manage Access > Invite: invite a new administrator
+// by e-mail into this workspace with a workspace role (a Workspace Admin
+// invites into their own workspace only, with roles they hold there).
+func (h *Handler) WorkspaceInvite(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	in := models.CreateAdminInput{Email: strings.TrimSpace(c.FormValue("email")), GivenName: c.FormValue("given_name"),
+		FamilyName: c.FormValue("family_name"), Role: c.FormValue("role")}
+	a, err := h.Models.InviteToWorkspace(c.Request().Context(), *v, w.ID, in, actor(c))
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		form := pages.WorkspaceAccessData{Errors: map[string]string{},
+			Invite: pages.InviteForm{Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName, Role: in.Role}}
+		for k, m := range verr.Fields {
+			form.Errors["invite-"+k] = m
+		}
+		return h.renderAccess(c, http.StatusUnprocessableEntity, form)
+	}
+	if err != nil {
+		return outcome(err)
+	}
+	dir, err := h.roleDirectory(c)
+	if err != nil {
+		return err
+	}
+	h.wakeMail()
+	h.Flashes.Set(c, "success", "An invitation was sent to "+a.Email+": they become "+roleName(dir, in.Role)+" of "+w.Name+" when they accept it.")
+	return render.Redirect(c, workspacesPath(c, "/"+w.Slug+"/access"))
+}
+
 // WorkspaceRemoveUser removes one Manage Access binding.
 func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 	v := render.Viewer(c)
 	w, err := currentWorkspace(c)
 	if err != nil {
+		return err
+	}
+	inHere := func(b models.RoleBinding) bool { return b.WorkspaceID != nil && *b.WorkspaceID == w.ID }
+	access := workspacesPath(c, "/"+w.Slug+"/access")
+	if asked, err := h.ownRoleRemoval(c, inHere, pages.OwnRoleRemovalData{Where: "in " + w.Name, Cancel: access, Means: []string{
+		"You lose what this role lets you do in " + w.Name + ": with no other role here, you no longer see it at all.",
+		"You can no longer give anyone access to " + w.Name + " through this role.",
+	}}, workspaceCrumbs(c, w, layout.Crumb{Label: "Manage Access", Href: access}, layout.Crumb{Label: "Remove your own role"})); asked || err != nil {
 		return err
 	}
 	a, err := h.Models.RemoveWorkspaceRole(c.Request().Context(), *v, w.ID, render.BindingID(c), actor(c))
@@ -151,7 +196,7 @@ func (h *Handler) WorkspaceRemoveUser(c echo.Context) error {
 // contains q, as JSON ({"candidates": [{"email", "name", "status"}]}).
 func (h *Handler) WorkspaceCandidates(c echo.Context) error {
 	v := render.Viewer(c)
-	list, err := h.Models.WorkspaceCandidates(c.Request().Context(), v.Tenant.ID, c.QueryParam("q"))
+	list, err := h.Models.WorkspaceCandidates(c.Request().Context(), *v, c.QueryParam("q"))
 	if err != nil {
 		return err
 	}

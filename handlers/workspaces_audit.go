@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 
+	"gatehouse/models"
 	"gatehouse/views/layout"
 	"gatehouse/views/pages"
 	"gatehouse/web/render"
@@ -16,11 +17,11 @@ import (
 
 // auditActions lists the actions the action filter offers: the tenant's, or
 // only those that happened inside one workspace.
-func (h *Handler) auditActions(ctx context.Context, tenantID int64, workspaceID *int64) ([]string, error) {
-	if workspaceID == nil {
-		return h.Models.AuditActions(ctx, tenantID)
+func (h *Handler) auditActions(ctx context.Context, tenantID int64, f models.AuditFilter) ([]string, error) {
+	if f.WorkspaceID == nil {
+		return h.Models.AuditActions(ctx, tenantID, f.TargetTypes)
 	}
-	return h.Models.WorkspaceAuditActions(ctx, tenantID, *workspaceID)
+	return h.Models.WorkspaceAuditActions(ctx, tenantID, *f.WorkspaceID)
 }
 
 // renderWorkspaceAudit shows a workspace's audit events under its header.

@@ -123,25 +123,55 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// CreateAdminInput is the Create New form.
+// CreateAdminInput is the Create New form (and Manage Access > Invite).
 type CreateAdminInput struct {
 	Email      string
 	GivenName  string
 	FamilyName string
 	Role       string
+	// Workspace is the slug of the workspace a workspace role is given in
+	// (Create New); "" with a tenant role.
+	Workspace string
 }
 
-// CreateAdministrator creates an invited administrator with one tenant
-// role and queues the invitation e-mail, in one transaction with its audit
-// event. The viewer may only grant a role whose permissions they hold.
+// CreateAdministrator creates an invited administrator with one role and
+// queues the invitation e-mail, in one transaction with its audit event: a
+// tenant role, or a workspace role in in.Workspace (a workspace-only
+// administrator). The viewer may only grant a role whose permissions they
+// hold.
 func (s *Store) CreateAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, actor Actor) (Administrator, error) {
-	return s.createAdministrator(ctx, v, in, true, actor)
+	return s.createAdministrator(ctx, v, in, newAdmin{withRole: true}, actor)
+}
+
+// InviteToWorkspace is Manage Access > Invite: it invites a new
+// administrator by e-mail with a workspace role in workspace workspaceID
+// (the names may be left blank: the invitation page asks for them). Tenant
+// Admins and the workspace's Workspace Admins may, under the rules of
+// CreateAdministrator (no escalation; whoever invites must back the role
+// when it is accepted, see mayInvite).
+func (s *Store) InviteToWorkspace(ctx context.Context, v Viewer, workspaceID int64, in CreateAdminInput, actor Actor) (Administrator, error) {
+	if !v.Perms.CanIn(authz.ManageWorkspaceRoles, workspaceID) {
+		if v.CanSeeWorkspace(workspaceID) {
+			return Administrator{}, ErrForbidden
+		}
+		return Administrator{}, ErrNotFound
+	}
+	return s.createAdministrator(ctx, v, in, newAdmin{withRole: true, workspaceID: workspaceID, namesOptional: true}, actor)
+}
+
+// newAdmin says how createAdministrator creates: with a role or none (the
+// Administrators pool's Create), in a given workspace (Manage Access >
+// Invite), with the names optional.
+type newAdmin struct {
+	withRole      bool
+	workspaceID   int64 // the workspace of a workspace role, 0: named by in.Workspace
+	namesOptional bool
 }
 
 // createAdministrator is CreateAdministrator; without withRole (the
 // Administrators pool's Create) the administrator is invited with no role
 // until one is assigned on their Roles page.
-func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, withRole bool, actor Actor) (Administrator, error) {
+func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdminInput, how newAdmin, actor Actor) (Administrator, error) {
 	email, msg := CheckEmail(in.Email)
 	in.Email = email
 	in.GivenName, in.FamilyName = strings.TrimSpace(in.GivenName), strings.TrimSpace(in.FamilyName)
@@ -149,32 +179,49 @@ func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 	if msg != "" {
 		f.add("email", msg)
 	}
-	checkName(f, "given_name", "Given name", in.GivenName)
-	checkName(f, "family_name", "Family name", in.FamilyName)
+	if !how.namesOptional || in.GivenName != "" || in.FamilyName != "" {
+		checkName(f, "given_name", "Given name", in.GivenName)
+		checkName(f, "family_name", "Family name", in.FamilyName)
+	}
 	var role authz.Role
+	var ws Workspace
 	var err error
-	if withRole {
-		role, err = s.grantableTenantRole(ctx, v, in.Role, nil)
+	if how.withRole {
+		role, ws, err = s.grantableNewRole(ctx, v, in, how.workspaceID)
 	}
 	if err != nil {
 		var verr *ValidationError
 		if !errors.As(err, &verr) {
 			return Administrator{}, err
 		}
-		f.add("role", verr.Fields["role"])
+		for k, m := range verr.Fields {
+			f.add(k, m)
+		}
 	}
-	if withRole && role.Key == authz.TenantAdmin {
+	if how.withRole && role.Key == authz.TenantAdmin {
 		s.needStepUp(v, f)
 	}
 	if err := f.err(); err != nil {
 		return Administrator{}, err
 	}
 	now := s.now()
+	by := v.Administrator.ID
+	var binding *RoleBinding
+	if how.withRole {
+		binding = &RoleBinding{TenantID: v.Tenant.ID, RoleKey: string(role.Key), GrantedByID: &by, CreatedAt: now}
+		if ws.ID != 0 {
+			wid := ws.ID
+			binding.WorkspaceID = &wid
+		}
+	}
+	if binding != nil && !mayInvite(v, []RoleBinding{*binding}) || binding == nil && !v.Can(authz.ManageTenantRoles) {
+		return Administrator{}, ErrForbidden
+	}
 	var admin Administrator
 	var pending *PendingChange
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		pending = nil
-		if withRole && role.Key == authz.TenantAdmin {
+		if how.withRole && role.Key == authz.TenantAdmin {
 			// Four eyes: inviting a Tenant Admin waits for another Tenant Admin.
 			var n int64
 			if err := tx.Model(&Administrator{}).Where("tenant_id = ? AND email = ?", v.Tenant.ID, in.Email).Count(&n).Error; err != nil {
@@ -189,11 +236,16 @@ func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 				return err
 			}
 		}
+		if ws.ID != 0 { // still there, and not deleted before the grant lands
+			if _, err := workspaceIn(tx, v.Tenant.ID, ws.ID, "SHARE"); err != nil {
+				return err
+			}
+		}
 		var r *authz.Role
-		if withRole {
+		if how.withRole {
 			r = &role
 		}
-		admin, err = s.createAdministratorTx(tx, now, v.Tenant, in, r, v.Administrator, actor, nil)
+		admin, err = s.createAdministratorTx(tx, now, v.Tenant, in, r, ws, v.Administrator, actor, nil)
 		return err
 	})
 	if err != nil || pending != nil {
@@ -204,8 +256,9 @@ func (s *Store) createAdministrator(ctx context.Context, v Viewer, in CreateAdmi
 
 // createAdministratorTx creates the invited administrator (with role, when
 // not nil, granted by inviter) and queues the invitation, with its audit
-// event; extra joins the event's changes (an approval's).
-func (s *Store) createAdministratorTx(tx *gorm.DB, now time.Time, tenant Tenant, in CreateAdminInput, role *authz.Role, inviter Administrator, actor Actor, extra Changes) (Administrator, error) {
+// event; a workspace role when ws is set (a workspace-only administrator);
+// extra joins the event's changes (an approval's).
+func (s *Store) createAdministratorTx(tx *gorm.DB, now time.Time, tenant Tenant, in CreateAdminInput, role *authz.Role, ws Workspace, inviter Administrator, actor Actor, extra Changes) (Administrator, error) {
 	admin := Administrator{TenantID: tenant.ID, Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName,
 		Status: AdminInvited, CreatedAt: now, UpdatedAt: now}
 	var pool IdentityPool
@@ -223,8 +276,12 @@ func (s *Store) createAdministratorTx(tx *gorm.DB, now time.Time, tenant Tenant,
 	var roleKey authz.Role
 	if role != nil {
 		roleKey = *role
-		if err := tx.Create(&RoleBinding{TenantID: tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key),
-			GrantedByID: &by, CreatedAt: now}).Error; err != nil {
+		b := RoleBinding{TenantID: tenant.ID, AdministratorID: admin.ID, RoleKey: string(role.Key), GrantedByID: &by, CreatedAt: now}
+		if ws.ID != 0 {
+			wid := ws.ID
+			b.WorkspaceID = &wid
+		}
+		if err := tx.Create(&b).Error; err != nil {
 			return admin, err
 		}
 	}
@@ -235,10 +292,53 @@ func (s *Store) createAdministratorTx(tx *gorm.DB, now time.Time, tenant Tenant,
 		"email": {After: admin.Email}, "given_name": {After: admin.GivenName},
 		"family_name": {After: admin.FamilyName}, "role": {After: roleOrNone(roleKey)}, "status": {After: admin.Status},
 	}
+	if ws.ID != 0 {
+		ch["workspace"] = Change{After: ws.Slug}
+	}
 	for k, c := range extra {
 		ch[k] = c
 	}
-	return admin, writeAudit(tx, now, tenant.ID, actor, "administrator.created", adminTarget(admin), ch)
+	return admin, writeAuditIn(tx, now, tenant.ID, ws.ID, actor, "administrator.created", adminTarget(admin), ch)
+}
+
+// grantableNewRole checks the role a new administrator is created with: a
+// tenant role (grantableTenantRole), or a workspace role in workspaceID
+// (or, when 0, the workspace whose slug in.Workspace names) that the viewer
+// may grant there.
+func (s *Store) grantableNewRole(ctx context.Context, v Viewer, in CreateAdminInput, workspaceID int64) (authz.Role, Workspace, error) {
+	db := s.DB.WithContext(ctx)
+	r, ok, err := roleTx(db, v.Tenant.ID, in.Role)
+	if err != nil {
+		return r, Workspace{}, err
+	}
+	if workspaceID == 0 && (!ok || r.Scope != authz.ScopeWorkspace) {
+		r, err := s.grantableTenantRole(ctx, v, in.Role, nil)
+		return r, Workspace{}, err
+	}
+	if !ok || r.Scope != authz.ScopeWorkspace {
+		return r, Workspace{}, &ValidationError{Fields: map[string]string{"role": "Choose a workspace role."}}
+	}
+	var w Workspace
+	if workspaceID != 0 {
+		err = db.Where("tenant_id = ? AND id = ?", v.Tenant.ID, workspaceID).Take(&w).Error
+	} else if slug := strings.TrimSpace(in.Workspace); slug == "" {
+		return r, w, &ValidationError{Fields: map[string]string{"workspace": "Choose the workspace of the " + r.Name + " role."}}
+	} else {
+		err = db.Where("tenant_id = ? AND slug = ?", v.Tenant.ID, slug).Take(&w).Error
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) || err == nil && !v.CanSeeWorkspace(w.ID) {
+		return r, w, &ValidationError{Fields: map[string]string{"workspace": "No such workspace."}}
+	}
+	if err != nil {
+		return r, w, err
+	}
+	if w.Kind == WorkspaceKindAdmin {
+		return r, w, &ValidationError{Fields: map[string]string{"workspace": adminWorkspaceAccess}}
+	}
+	if !v.PermsLasting(nil).CoversIn(r, w.ID) {
+		return r, w, ErrEscalation
+	}
+	return r, w, nil
 }
 
 func checkName(f fieldErrors, field, label, v string) {

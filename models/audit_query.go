@@ -3,8 +3,11 @@ package models
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+
+	"gatehouse/models/authz"
 
 	"gorm.io/gorm"
 )
@@ -33,6 +36,39 @@ type AuditFilter struct {
 	Actor, Action, Target string
 	From, To              *time.Time
 	WorkspaceID           *int64
+	// TargetTypes, when not nil, keeps only events about those kinds of
+	// target (none when empty): see VisibleTo.
+	TargetTypes []string
+}
+
+// auditTargetReads are, for each kind of target a reader of the audit log
+// may be allowed to see without reading everything, the permission that
+// lets them read such targets.
+var auditTargetReads = map[string]authz.Permission{
+	"user": authz.ReadUsers, "connection": authz.ReadConnections, "role": authz.ReadRoles,
+	"organization": authz.ReadOrganizations, "identity_pool": authz.ReadIdentityPools,
+}
+
+// VisibleTo narrows f to the events v may see in the tenant's audit log:
+// all of them for those who may read the administrators (Read Tenant
+// Roles: Tenant Admins and Auditors); for the others (Editor - Users) only
+// the events about the kinds of target they may read (user management),
+// never administrators' sign-ins or the tenant's settings. A workspace's
+// own audit log (WorkspaceID) is not narrowed: its route checks the
+// permission in the workspace.
+func (f AuditFilter) VisibleTo(v Viewer) AuditFilter {
+	if f.WorkspaceID != nil || v.Can(authz.ReadTenantRoles) {
+		return f
+	}
+	types := []string{}
+	for t, p := range auditTargetReads {
+		if v.Can(p) {
+			types = append(types, t)
+		}
+	}
+	sort.Strings(types)
+	f.TargetTypes = types
+	return f
 }
 
 // IsZero reports whether the filter matches every event.
@@ -81,7 +117,18 @@ func (s *Store) auditScope(ctx context.Context, tenantID int64, f AuditFilter) *
 	if f.WorkspaceID != nil {
 		q = q.Where("workspace_id = ?", *f.WorkspaceID)
 	}
-	return q
+	return scopeTargetTypes(q, f.TargetTypes)
+}
+
+// scopeTargetTypes keeps the events about those kinds of target (nil: all).
+func scopeTargetTypes(q *gorm.DB, types []string) *gorm.DB {
+	switch {
+	case types == nil:
+		return q
+	case len(types) == 0:
+		return q.Where("1 = 0")
+	}
+	return q.Where("target_type IN ?", types)
 }
 
 // ListAudit returns one page of the tenant's audit events matching f,
@@ -151,12 +198,55 @@ func (s *Store) ExportAudit(ctx context.Context, tenantID int64, f AuditFilter, 
 // AuditActions lists the distinct actions of the tenant's audit events, in
 // byte order (whatever the database's collation), for the filter's choice
 // of actions.
-func (s *Store) AuditActions(ctx context.Context, tenantID int64) ([]string, error) {
+// Only the events about types are looked at (nil: all; see VisibleTo).
+func (s *Store) AuditActions(ctx context.Context, tenantID int64, types []string) ([]string, error) {
 	var actions []string
-	if err := s.DB.WithContext(ctx).Model(&AuditEvent{}).Where("tenant_id = ?", tenantID).
+	if err := scopeTargetTypes(s.DB.WithContext(ctx).Model(&AuditEvent{}).Where("tenant_id = ?", tenantID), types).
 		Distinct("action").Pluck("action", &actions).Error; err != nil {
 		return nil, err
 	}
 	sort.Strings(actions)
 	return actions, nil
+}
+
+// auditTargetTables are the kinds of audit target the log links to: the
+// table that holds them and the column their page's URL names them by.
+var auditTargetTables = map[string][2]string{
+	"administrator": {"administrators", "id"}, "user": {"users", "id"}, "connection": {"connections", "id"},
+	"role": {"end_user_roles", "id"}, "organization": {"organizations", "name"}, "workspace": {"workspaces", "slug"},
+}
+
+// AuditTargetKeys tells which of the targets named by ids (target ids by
+// kind) still exist in the tenant, with the key their page's URL takes (an
+// id, an organization's name, a workspace's slug): one query per kind.
+func (s *Store) AuditTargetKeys(ctx context.Context, tenantID int64, ids map[string][]string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	for kind, list := range ids {
+		tbl, ok := auditTargetTables[kind]
+		if !ok || len(list) == 0 {
+			continue
+		}
+		var nums []int64
+		for _, id := range list {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+				nums = append(nums, n)
+			}
+		}
+		if len(nums) == 0 {
+			continue
+		}
+		var rows []struct {
+			ID  int64
+			Key string
+		}
+		if err := s.DB.WithContext(ctx).Table(tbl[0]).Select("id, "+tbl[1]+" AS key").
+			Where("tenant_id = ? AND id IN ?", tenantID, nums).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		out[kind] = map[string]string{}
+		for _, r := range rows {
+			out[kind][strconv.FormatInt(r.ID, 10)] = r.Key
+		}
+	}
+	return out, nil
 }

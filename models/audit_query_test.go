@@ -101,7 +101,7 @@ func TestListAuditIsScopedToTheTenant(t *testing.T) {
 				}
 			}
 		}
-		if acts, err := s.AuditActions(ctx, 1); err != nil {
+		if acts, err := s.AuditActions(ctx, 1, nil); err != nil {
 			t.Fatal(err)
 		} else if strings.Join(acts, ",") != "administrator.signed_in" {
 			t.Errorf("tenant 1 actions: %v", acts)
@@ -181,7 +181,7 @@ func TestListAuditFilters(t *testing.T) {
 				t.Errorf("%s export: got %v, want %v", tc.name, exported, want)
 			}
 		}
-		acts, err := s.AuditActions(ctx, 1)
+		acts, err := s.AuditActions(ctx, 1, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

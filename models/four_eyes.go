@@ -368,7 +368,7 @@ func (s *Store) applyChangeTx(tx *gorm.DB, now time.Time, v Viewer, pc PendingCh
 				return ErrEscalation
 			}
 			_, err := s.createAdministratorTx(tx, now, v.Tenant, CreateAdminInput{Email: p.Email, GivenName: p.GivenName, FamilyName: p.FamilyName},
-				&r, requester, actor, extra)
+				&r, Workspace{}, requester, actor, extra)
 			return err
 		}
 		var p grantPayload

@@ -61,10 +61,27 @@ func authorityTx(tx *gorm.DB, tenant Tenant, id int64, now time.Time) (Viewer, b
 	return viewerOf(tenant, a, bs, dir), true, nil
 }
 
-// backsBindings reports whether inviter may invite administrators and could
-// grant every one of bs (the invitee's unexpired bindings) now.
+// mayInvite reports whether inviter may invite an administrator who is to
+// hold bs: those who may invite administrators (Manage Tenant Roles) may
+// invite anyone; a Workspace Admin (Manage Workspace Roles in a workspace)
+// only someone whose every binding is a workspace role there. The same rule
+// at invitation (createAdministrator) and at acceptance (backsBindings).
+func mayInvite(inviter Viewer, bs []RoleBinding) bool {
+	if inviter.Can(authz.ManageTenantRoles) {
+		return true
+	}
+	for _, b := range bs {
+		if b.WorkspaceID == nil || !inviter.Perms.CanIn(authz.ManageWorkspaceRoles, *b.WorkspaceID) {
+			return false
+		}
+	}
+	return len(bs) > 0
+}
+
+// backsBindings reports whether inviter may invite an administrator holding
+// bs (the invitee's unexpired bindings) and could grant every one of them now.
 func backsBindings(inviter Viewer, bs []RoleBinding, dir authz.Directory) bool {
-	if !inviter.Can(authz.ManageTenantRoles) {
+	if !mayInvite(inviter, bs) {
 		return false
 	}
 	for _, b := range bs {

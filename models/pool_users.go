@@ -376,7 +376,7 @@ type CreatePoolUserInput struct {
 // their Roles page); elsewhere it creates an end user of the pool.
 func (s *Store) CreatePoolUser(ctx context.Context, v Viewer, p IdentityPool, in CreatePoolUserInput, actor Actor) (PoolUser, error) {
 	if p.Admins() {
-		a, err := s.createAdministrator(ctx, v, CreateAdminInput{Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName}, false, actor)
+		a, err := s.createAdministrator(ctx, v, CreateAdminInput{Email: in.Email, GivenName: in.GivenName, FamilyName: in.FamilyName}, newAdmin{}, actor)
 		if err != nil {
 			return PoolUser{}, err
 		}

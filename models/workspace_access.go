@@ -245,6 +245,9 @@ func (s *Store) RemoveWorkspaceRole(ctx context.Context, v Viewer, workspaceID, 
 		if a, err = adminIn(tx, v.Tenant.ID, b.AdministratorID); err != nil {
 			return err
 		}
+		if err := keepsAWorkspaceAdmin(tx, v, b, now); err != nil {
+			return err
+		}
 		if err := tx.Delete(&b).Error; err != nil {
 			return err
 		}
@@ -262,6 +265,72 @@ func (s *Store) RemoveWorkspaceRole(ctx context.Context, v Viewer, workspaceID, 
 	return a, nil
 }
 
+// ErrLastWorkspaceAdmin refuses removing a workspace's last Workspace
+// Admin to anyone but a Tenant Admin (who stays able to manage it).
+var ErrLastWorkspaceAdmin = errors.New("only a Tenant Admin can remove the last Workspace Admin of a workspace")
+
+// keepsAWorkspaceAdmin returns ErrLastWorkspaceAdmin when removing b would
+// leave its workspace without an unexpired Workspace Admin binding of an
+// administrator who is not inactive, unless the viewer manages workspace
+// roles tenant-wide (a Tenant Admin).
+func keepsAWorkspaceAdmin(tx *gorm.DB, v Viewer, b RoleBinding, now time.Time) error {
+	if b.RoleKey != string(authz.WorkspaceAdmin) || b.WorkspaceID == nil || !b.Active(now) || v.Can(authz.ManageWorkspaceRoles) {
+		return nil
+	}
+	n, err := otherWorkspaceAdmins(tx, v.Tenant.ID, *b.WorkspaceID, b.ID, now)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrLastWorkspaceAdmin
+	}
+	return nil
+}
+
+// otherWorkspaceAdmins counts the unexpired Workspace Admin bindings of
+// workspace workspaceID, other than binding except, held by administrators
+// who are not inactive.
+func otherWorkspaceAdmins(tx *gorm.DB, tenantID, workspaceID, except int64, now time.Time) (int64, error) {
+	var n int64
+	err := tx.Model(&RoleBinding{}).Joins("JOIN administrators ON administrators.id = role_bindings.administrator_id").
+		Where("role_bindings.tenant_id = ? AND role_bindings.workspace_id = ? AND role_bindings.role_key = ? AND role_bindings.id <> ?",
+			tenantID, workspaceID, string(authz.WorkspaceAdmin), except).
+		Where("(role_bindings.expires_at IS NULL OR role_bindings.expires_at > ?) AND administrators.status <> ?", now, AdminInactive).
+		Count(&n).Error
+	return n, err
+}
+
+// RemovalOfOwnRole says what removing the viewer's own binding b means
+// before they confirm it: Last is true when it would be refused (the last
+// Workspace Admin of its workspace removed by someone not a Tenant Admin,
+// or the last permanent Tenant Admin of the tenant).
+type RemovalOfOwnRole struct {
+	Binding RoleBinding
+	Last    bool
+}
+
+// OwnRoleRemoval looks at the viewer's own binding id (ErrNotFound when it
+// is not theirs) and tells whether its removal would be refused as the last.
+func (s *Store) OwnRoleRemoval(ctx context.Context, v Viewer, id int64) (RemovalOfOwnRole, error) {
+	var out RemovalOfOwnRole
+	db := s.DB.WithContext(ctx)
+	if err := db.Where("tenant_id = ? AND administrator_id = ? AND id = ?", v.Tenant.ID, v.Administrator.ID, id).Take(&out.Binding).Error; err != nil {
+		return out, notFound(err)
+	}
+	b, now := out.Binding, s.now()
+	switch {
+	case b.WorkspaceID != nil:
+		out.Last = errors.Is(keepsAWorkspaceAdmin(db, v, b, now), ErrLastWorkspaceAdmin)
+	case b.RoleKey == string(authz.TenantAdmin) && b.ExpiresAt == nil && b.OrganizationID == nil:
+		n, err := permanentTenantAdmins(db, v.Tenant.ID, 0, b.ID)
+		if err != nil {
+			return out, err
+		}
+		out.Last = n == 0
+	}
+	return out, nil
+}
+
 // Candidate is an administrator the Add User picker offers.
 type Candidate struct {
 	Email  string `json:"email"`
@@ -269,23 +338,40 @@ type Candidate struct {
 	Status string `json:"status"`
 }
 
-// CandidatesMax is the most administrators one picker search returns.
-const CandidatesMax = 20
+// CandidatesMax is the most administrators one picker search returns;
+// viewers who may not read the Administrators list (Read Tenant Roles) get
+// at most CandidatesMaxNarrow, and only once they typed CandidatesMinChars
+// characters: they find whom they look for without browsing everyone.
+const (
+	CandidatesMax       = 20
+	CandidatesMaxNarrow = 10
+	CandidatesMinChars  = 3
+)
 
-// WorkspaceCandidates returns at most CandidatesMax administrators of the
-// tenant (any role, any status) whose e-mail or name contains q, by e-mail,
-// in one query over the (tenant_id, email, given_name, family_name) index.
-func (s *Store) WorkspaceCandidates(ctx context.Context, tenantID int64, q string) ([]Candidate, error) {
-	db := s.DB.WithContext(ctx).Model(&Administrator{}).Select("email", "given_name", "family_name", "status").Where("tenant_id = ?", tenantID)
-	if q = strings.ToLower(strings.TrimSpace(q)); q != "" {
-		if len(q) > 200 {
-			q = q[:200]
+// WorkspaceCandidates returns the administrators of the tenant (any role,
+// any status) whose e-mail or name contains q, by e-mail, in one query over
+// the (tenant_id, email, given_name, family_name) index: at most
+// CandidatesMax for a viewer who may read the Administrators list, else at
+// most CandidatesMaxNarrow and none before CandidatesMinChars characters.
+func (s *Store) WorkspaceCandidates(ctx context.Context, v Viewer, q string) ([]Candidate, error) {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if r := []rune(q); len(r) > 200 {
+		q = string(r[:200])
+	}
+	limit := CandidatesMax
+	if !v.Can(authz.ReadTenantRoles) {
+		if len([]rune(q)) < CandidatesMinChars {
+			return []Candidate{}, nil
 		}
+		limit = CandidatesMaxNarrow
+	}
+	db := s.DB.WithContext(ctx).Model(&Administrator{}).Select("email", "given_name", "family_name", "status").Where("tenant_id = ?", v.Tenant.ID)
+	if q != "" {
 		like := "%" + escapeLike(q) + "%"
 		db = db.Where("(email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\')", like, like)
 	}
 	var admins []Administrator
-	if err := db.Order("email").Limit(CandidatesMax).Find(&admins).Error; err != nil {
+	if err := db.Order("email").Limit(limit).Find(&admins).Error; err != nil {
 		return nil, err
 	}
 	out := make([]Candidate, 0, len(admins))

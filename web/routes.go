@@ -261,6 +261,7 @@ func routes(app *echo.Group, h *handlers.Handler, guards *gm.Guards, limits *rou
 
 	// Analytics, Permission Systems and the System pages (issue 14).
 	ws14cRoutes(t, h)
+	uxRoutes(t, h, load)
 
 	// Tenant Settings > Tenant, Sign In / Sign Up, Password Policy, Brute Force Protection:
 	// read by auditors (read only), changed by those who manage them.

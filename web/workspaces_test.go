@@ -124,6 +124,7 @@ func TestWorkspaceRoutesByRole(t *testing.T) {
 				{"GET", "/workspaces/:workspace/access", one + "/access", nil, see, 200, true},
 				{"GET", "/workspaces/:workspace/access/candidates", one + "/access/candidates?q=target", nil, manage, 200, true},
 				{"POST", "/workspaces/:workspace/access", one + "/access", url.Values{"user": {"target@example.com"}, "role": {"workspace_admin"}}, manage, 303, true},
+				{"POST", "/workspaces/:workspace/access/invite", one + "/access/invite", url.Values{"email": {"invitee@example.com"}, "role": {"workspace_auditor"}}, manage, 303, true},
 				{"POST", "/workspaces/:workspace/access/:binding/delete", one + "/access/" + bid + "/delete", nil, manage, 303, true},
 				{"GET", "/workspaces/:workspace/audit", one + "/audit", nil, see, 200, true},
 				{"GET", "/workspaces/:workspace/audit/export.csv", one + "/audit/export.csv", nil, see, 200, true},

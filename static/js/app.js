@@ -116,9 +116,24 @@ document.addEventListener("DOMContentLoaded", function () {
       input.setAttribute("aria-expanded", "true");
       options.forEach(function (o, i) { if (o.getAttribute("data-email") === kept) { highlight(i); } });
     }
+    // Viewers who may not read the Administrators list get matches only
+    // after data-min-chars typed characters (the server says so too).
+    var min = parseInt(input.getAttribute("data-min-chars") || "0", 10);
     function search() {
       var q = input.value.trim();
       var mine = ++seq;
+      if (Array.from(q).length < min) {
+        list.textContent = "";
+        options = [];
+        active = -1;
+        var hint = document.createElement("li");
+        hint.className = "picker-empty";
+        hint.textContent = "Type at least " + min + " characters of a name or e-mail.";
+        list.appendChild(hint);
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        return;
+      }
       fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : { candidates: [] }; })
         .then(function (data) { if (mine === seq && document.activeElement === input) { show(data.candidates || [], q); } })

@@ -39,6 +39,25 @@ type Option struct {
 	Label    string
 	Disabled bool
 	Reason   string
+	Group    string // the <optgroup> it is shown in ("": none)
+}
+
+// optionGroup is a run of options of the same Group.
+type optionGroup struct {
+	Label   string
+	Options []Option
+}
+
+// optionGroups splits opts into runs of the same Group, in order.
+func optionGroups(opts []Option) []optionGroup {
+	var out []optionGroup
+	for _, o := range opts {
+		if len(out) == 0 || out[len(out)-1].Label != o.Group {
+			out = append(out, optionGroup{Label: o.Group})
+		}
+		out[len(out)-1].Options = append(out[len(out)-1].Options, o)
+	}
+	return out
 }
 
 // AdminNewData is the Create New form.
@@ -47,7 +66,8 @@ type AdminNewData struct {
 	GivenName  string
 	FamilyName string
 	Role       string
-	Roles      []Option
+	Roles      []Option // tenant roles, then workspace roles (Group)
+	Workspace  string   // the slug of a workspace role's workspace
 	Errors     map[string]string
 	// ExistingHref is the User Profile of the administrator who already
 	// has the e-mail typed (ExistingName), when that is the error.
@@ -67,6 +87,7 @@ type BindingRow struct {
 	Until     string
 	Expired   bool
 	RemoveURL string
+	Own       bool // the viewer's own Tenant Admin: Remove asks on a page of its own
 }
 
 // SessionRow is a session on the User Profile.

@@ -12,17 +12,19 @@ type AuditChange struct {
 
 // AuditRow is one event of the Audit log.
 type AuditRow struct {
-	Time       string // "2006-01-02 15:04:05", UTC
-	Datetime   string // RFC 3339, for <time datetime>
-	Actor      string // "" when no administrator acted (the command line, the system)
-	ActorHref  string // the log filtered by this actor
-	Action     string
-	ActionHref string // the log filtered by this action
-	Target     string
-	TargetType string
-	Changes    []AuditChange
-	IP         string
-	UserAgent  string
+	Time        string // "2006-01-02T15:04:05Z", UTC
+	Datetime    string // RFC 3339, for <time datetime>
+	Actor       string // "" when no administrator acted (the command line, the system)
+	ActorHref   string // the log filtered by this actor
+	Action      string // the code ("administrator.signed_in"), shown on hover
+	ActionLabel string // in words ("Administrator signed in")
+	ActionHref  string // the log filtered by this action
+	Target      string
+	TargetHref  string // the target's page, "" when it is gone or not readable
+	TargetType  string
+	Changes     []AuditChange
+	IP          string
+	UserAgent   string
 }
 
 // AuditFilterForm is the filter form as typed (kept on errors).

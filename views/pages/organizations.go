@@ -20,6 +20,9 @@ type OrgHeader struct {
 	DisplayName string
 	Href        string // /t/{tenant}/organizations/{name}
 	Tabs        []OrgTab
+	// RolesHref is User Management > Roles for a viewer who may create
+	// roles there (Manage Roles), "" for one who may not.
+	RolesHref string
 }
 
 // OrgRow is one row of the Organizations list.

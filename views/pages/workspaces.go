@@ -75,6 +75,7 @@ type AccessRow struct {
 	UntilTitle string // when exactly it ends
 	Expired    bool
 	RemoveURL  string
+	Own        bool // the viewer's own: Remove asks on a page of its own
 }
 
 // WorkspaceAccessData is /t/{tenant}/workspaces/{workspace}/access.
@@ -85,11 +86,16 @@ type WorkspaceAccessData struct {
 	CanManage     bool
 	RoleOptions   []Option
 	CandidatesURL string
-	User          string
-	Role          string
-	ExpiresAt     string
-	MinDate       string
-	Errors        map[string]string
+	// CandidatesMinChars is how many characters the picker needs before
+	// it offers anyone (0: none needed).
+	CandidatesMinChars int
+	User               string
+	Role               string
+	ExpiresAt          string
+	MinDate            string
+	// Invite is what was typed into Invite (its errors are "invite-" + field).
+	Invite InviteForm
+	Errors map[string]string
 }
 
 // WorkspaceDeleteData is the confirmation page before deleting a workspace.
@@ -136,3 +142,6 @@ type OverviewData struct {
 	Templates     []OverviewTemplate
 	ShowTemplates bool
 }
+
+// InviteForm is what was typed into Manage Access > Invite.
+type InviteForm struct{ Email, GivenName, FamilyName, Role string }
