@@ -26,7 +26,7 @@ func (h *Handler) AuthorizerList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resListParams(c)
 	rows, next, err := h.Models.ListAuthorizers(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -41,7 +41,7 @@ func (h *Handler) AuthorizerList(c echo.Context) error {
 	for _, a := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: a.Name, Href: base + "/" + strconv.FormatInt(a.ID, 10)}, {Text: a.Type}, {Text: a.CredentialID, Code: true}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 
@@ -238,7 +238,7 @@ func (h *Handler) CustomAppList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resListParams(c)
 	rows, next, err := h.Models.ListCustomApps(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -253,7 +253,7 @@ func (h *Handler) CustomAppList(c echo.Context) error {
 	for _, a := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: a.Name, Href: base + "/" + strconv.FormatInt(a.ID, 10)}, {Text: a.Type}, {Text: a.URL, Code: true}, {Text: a.AppID, Code: true}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 
@@ -389,7 +389,7 @@ func (h *Handler) ClaimList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resListParams(c)
 	rows, next, err := h.Models.ListClaims(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -405,7 +405,7 @@ func (h *Handler) ClaimList(c echo.Context) error {
 	for _, cl := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: cl.Name, Href: base + "/" + strconv.FormatInt(cl.ID, 10)}, {Text: cl.SourceType + ": " + cl.Source}, {Text: cl.Token}, {Text: joinOr(cl.ScopeList(), "Always")}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 

@@ -24,35 +24,16 @@ func wsHref(c echo.Context, w models.Workspace, rest string) string {
 	return workspacesPath(c, "/"+w.Slug+rest)
 }
 
-// resListParams reads ?q= and ?after= of a resource list.
-func resListParams(c echo.Context) models.ResourceList {
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
+// resListParams reads a resource list's search, cursor and page size with
+// the kit's listParams; the cursor is the last name of the previous page
+// (names are unique in a workspace and at most ResourceNameMax
+// characters: a longer cursor starts again from the first page).
+func resListParams(c echo.Context) (ListParams, models.ResourceList) {
+	lp := listParams(c)
+	if len([]rune(lp.After)) > models.ResourceNameMax {
+		lp = lp.First()
 	}
-	after := c.QueryParam("after")
-	if len(after) > 200 {
-		after = after[:200]
-	}
-	return models.ResourceList{Search: q, After: after}
-}
-
-// resPageLinks are the Next and First links of a keyset list.
-func resPageLinks(base string, lq models.ResourceList, next string) (nextHref, firstHref string) {
-	if next != "" {
-		v := url.Values{"after": {next}}
-		if lq.Search != "" {
-			v.Set("q", lq.Search)
-		}
-		nextHref = base + "?" + v.Encode()
-	}
-	if lq.After != "" {
-		firstHref = base
-		if lq.Search != "" {
-			firstHref += "?" + url.Values{"q": {lq.Search}}.Encode()
-		}
-	}
-	return nextHref, firstHref
+	return lp, models.ResourceList{Search: lp.Search, After: lp.After, Limit: lp.Limit}
 }
 
 // formState is what one form of a page was sent with when it failed:

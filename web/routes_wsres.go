@@ -46,6 +46,8 @@ func workspaceResourceRoutes(t tenantRoutes, h *handlers.Handler, one string) {
 	t.needIn(http.MethodPost, svc+"/scopes", h.ServiceAddScope, authz.ManageServicesInWorkspace, load.Service)
 	t.needIn(http.MethodPost, svc+"/scopes/:scope/delete", h.ServiceRemoveScope, authz.ManageServicesInWorkspace, load.Service, load.Scope)
 	t.needIn(http.MethodPost, svc+"/apis", h.ServiceAddAPI, authz.ManageWorkspaceAPIs, load.Service)
+	t.needIn(http.MethodGet, svc+"/apis/:api", h.ServiceAPIShow, authz.ReadWorkspaceAPIs, load.Service, load.API)
+	t.needIn(http.MethodPost, svc+"/apis/:api", h.ServiceAPIUpdate, authz.ManageWorkspaceAPIs, load.Service, load.API)
 	t.needIn(http.MethodPost, svc+"/apis/:api/delete", h.ServiceRemoveAPI, authz.ManageWorkspaceAPIs, load.Service, load.API)
 	t.needIn(http.MethodPost, svc+"/import", h.ServiceImport, authz.ManageWorkspaceAPIs, load.Service)
 	t.needIn(http.MethodPost, one+"/clients/:client/rotate", h.ClientRotate, authz.ManageClients, load.Client)

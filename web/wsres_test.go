@@ -40,8 +40,17 @@ func wsResCounts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprintf("%s=%d", table, n))
 	}
 	var versions []int64
-	modelstest.Must(t, db.Table("clients").Order("id").Pluck("version", &versions))
-	parts = append(parts, fmt.Sprint(versions))
+	for _, table := range []string{"clients", "service_apis", "authorizers", "custom_apps"} {
+		versions = nil
+		modelstest.Must(t, db.Table(table).Order("id").Pluck("version", &versions))
+		parts = append(parts, table+fmt.Sprint(versions))
+	}
+	var secrets []string
+	for _, table := range []string{"authorizers", "custom_apps"} {
+		secrets = nil
+		modelstest.Must(t, db.Table(table).Order("id").Pluck("secret_hash", &secrets))
+		parts = append(parts, strings.Join(secrets, ","))
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -205,6 +214,8 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"POST", "/services/:service/scopes", svc + "/scopes", url.Values{"scope": {"write:accounts"}}, manage, 303},
 				{"POST", "/services/:service/scopes/:scope/delete", svc + "/scopes/" + x.extraScope + "/delete", nil, manage, 303},
 				{"POST", "/services/:service/apis", svc + "/apis", url.Values{"method": {"POST"}, "path": {"/accounts"}}, manage, 303},
+				{"GET", "/services/:service/apis/:api", svc + "/apis/" + x.api, nil, see, 200},
+				{"POST", "/services/:service/apis/:api", svc + "/apis/" + x.api, url.Values{"method": {"GET"}, "path": {"/accounts/{id}"}, "scopes": {"read:accounts"}, "version": {"1"}}, manage, 303},
 				{"POST", "/services/:service/apis/:api/delete", svc + "/apis/" + x.extraAPI + "/delete", nil, manage, 303},
 				{"POST", "/services/:service/import", svc + "/import", url.Values{"openapi": {wsResDoc}}, manage, 303},
 				{"POST", "/clients/new", one + "/clients/new", url.Values{"name": {"SPA"}, "type": {"spa"}, "token_endpoint_auth_method": {"none"}, "grant_types": {"authorization_code"}, "redirect_uris": {"https://app.example.com/cb"}}, manage, 303},

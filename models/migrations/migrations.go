@@ -39,6 +39,7 @@ func all() []*gormigrate.Migration {
 		searchTrigrams(),
 		organizationAdmin(),
 		governance(),
+		workspaceResourcesEdit(),
 	}
 }
 

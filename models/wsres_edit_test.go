@@ -1,0 +1,124 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"gatehouse/models"
+	"gatehouse/models/modelstest"
+)
+
+// TestServiceAPIEdit: an API's method, path, required scopes and policy
+// are changed with the checks of Add API (messages beside the fields,
+// nothing saved), on the version the form was opened on (else
+// ErrChangedSince), with one audit event naming what changed; an auditor
+// and another workspace's admin cannot; an import that changes an API
+// moves its version on.
+func TestServiceAPIEdit(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		w := newWSResWorld(t, db)
+		ctx := context.Background()
+		sv, err := w.s.CreateService(ctx, w.wsAdmin, w.ws.ID, models.ServiceInput{Name: "Accounts", Audience: "https://api.example.com/accounts"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range []string{"read:accounts", "write:accounts"} {
+			if _, err := w.s.AddServiceScope(ctx, w.wsAdmin, w.ws.ID, sv.ID, models.ScopeInput{Scope: sc}, w.actor); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pol, err := w.s.CreatePolicy(ctx, w.wsAdmin, w.ws.ID, models.PolicyInput{Name: "Admins", Definition: "'admin' in user.roles"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		foreignPol, err := w.s.CreatePolicy(ctx, w.oth, w.other.ID, models.PolicyInput{Name: "Theirs", Definition: "true"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := w.s.AddServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, models.APIInput{Method: "GET", Path: "/accounts", Scopes: []string{"read:accounts"}}, w.actor)
+		if err != nil || list.Version != 1 {
+			t.Fatalf("add: %+v %v", list, err)
+		}
+		if _, err := w.s.AddServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, models.APIInput{Method: "POST", Path: "/accounts"}, w.actor); err != nil {
+			t.Fatal(err)
+		}
+		events := func() int64 {
+			return modelstest.Count(t, db.DB.Model(&models.AuditEvent{}).Where("action = ?", "service.api_updated"))
+		}
+
+		for _, tc := range []struct {
+			in    models.APIInput
+			field string
+		}{
+			{models.APIInput{Method: "FETCH", Path: "/accounts", Version: 1}, "method"},
+			{models.APIInput{Method: "GET", Path: "accounts", Version: 1}, "path"},
+			{models.APIInput{Method: "POST", Path: "/accounts", Version: 1}, "path"}, // taken by the other API
+			{models.APIInput{Method: "GET", Path: "/accounts", Scopes: []string{"admin"}, Version: 1}, "scopes"},
+			{models.APIInput{Method: "GET", Path: "/accounts", PolicyID: foreignPol.ID, Version: 1}, "policy"},
+			{models.APIInput{Method: "GET", Path: "/accounts", PolicyID: -1, Version: 1}, "policy"},
+			{models.APIInput{Method: "GET", Path: "/accounts", Summary: strings.Repeat("x", models.APISummaryMax+1), Version: 1}, "summary"},
+		} {
+			if _, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, list.ID, tc.in, w.actor); wsFields(err)[tc.field] == "" {
+				t.Errorf("%+v: %v, want a message for %s", tc.in, err, tc.field)
+			}
+		}
+		if events() != 0 {
+			t.Fatal("a refused edit was audited")
+		}
+		in := models.APIInput{Method: "patch", Path: " /accounts/{id} ", Scopes: []string{"write:accounts", "read:accounts"}, PolicyID: pol.ID, Summary: "Change an account", Version: 1}
+		if _, err := w.s.UpdateServiceAPI(ctx, w.wsAud, w.ws.ID, sv.ID, list.ID, in, w.actor); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("auditor: %v", err)
+		}
+		if _, err := w.s.UpdateServiceAPI(ctx, w.oth, w.ws.ID, sv.ID, list.ID, in, w.actor); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("other workspace: %v", err)
+		}
+		up, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, list.ID, in, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.s.ServiceAPIByID(ctx, w.tn.ID, w.ws.ID, sv.ID, list.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Method != "PATCH" || got.Path != "/accounts/{id}" || got.Scopes != "write:accounts read:accounts" || got.PolicyID == nil || *got.PolicyID != pol.ID ||
+			got.Summary != "Change an account" || got.Version != 2 || up.Version != 2 {
+			t.Fatalf("saved %+v", got)
+		}
+		var ev models.AuditEvent
+		modelstest.Must(t, db.DB.Where("action = ?", "service.api_updated").Take(&ev))
+		if ev.WorkspaceID == nil || *ev.WorkspaceID != w.ws.ID || ev.TargetID != fmt.Sprint(sv.ID) ||
+			!strings.Contains(ev.Changes, "GET /accounts") || !strings.Contains(ev.Changes, "PATCH /accounts/{id}") || !strings.Contains(ev.Changes, "policy_id") {
+			t.Fatalf("audit %+v %s", ev, ev.Changes)
+		}
+		// The same form again (version 1): refused, nothing written.
+		in.Summary = "Another"
+		if _, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, list.ID, in, w.actor); !errors.Is(err, models.ErrChangedSince) {
+			t.Fatalf("stale: %v", err)
+		}
+		// Nothing changed: no event, no new version.
+		in.Summary, in.Version, in.Method = "Change an account", 2, "PATCH"
+		if _, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, list.ID, in, w.actor); err != nil || events() != 1 {
+			t.Fatalf("no-op save: %v, %d events", err, events())
+		}
+		// Another service's id: not found.
+		other, err := w.s.CreateService(ctx, w.wsAdmin, w.ws.ID, models.ServiceInput{Name: "Billing", Audience: "urn:billing"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.ServiceAPIByID(ctx, w.tn.ID, w.ws.ID, other.ID, list.ID); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("through another service: %v", err)
+		}
+		if _, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, other.ID, list.ID, in, w.actor); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("update through another service: %v", err)
+		}
+		// Policy cleared.
+		in.PolicyID = 0
+		if up, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, sv.ID, list.ID, in, w.actor); err != nil || up.PolicyID != nil || up.Version != 3 {
+			t.Fatalf("clear policy: %+v %v", up, err)
+		}
+	})
+}
