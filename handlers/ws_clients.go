@@ -21,7 +21,7 @@ func (h *Handler) ClientList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lp, lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListClients(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)

@@ -20,7 +20,7 @@ func (h *Handler) PolicyList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lp, lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListPolicies(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)

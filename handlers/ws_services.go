@@ -23,7 +23,7 @@ func (h *Handler) ServiceList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lp, lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListServices(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)

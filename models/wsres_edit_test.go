@@ -122,3 +122,73 @@ func TestServiceAPIEdit(t *testing.T) {
 		}
 	})
 }
+
+// TestAuthorizerAndCustomAppRotation: Rotate secret returns a new secret
+// once, stores only its hash, ends the previous one at once, keeps the
+// settings' version and is audited; an auditor and another workspace's
+// admin cannot rotate.
+func TestAuthorizerAndCustomAppRotation(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		w := newWSResWorld(t, db)
+		ctx := context.Background()
+		az, azOld, err := w.s.CreateAuthorizer(ctx, w.wsAdmin, w.ws.ID, models.AuthorizerInput{Name: "Edge", Type: "kong"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, appOld, err := w.s.CreateCustomApp(ctx, w.wsAdmin, w.ws.ID, models.CustomAppInput{Name: "Login", Type: "login", URL: "https://login.example.com"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := w.s.RotateAuthorizerSecret(ctx, w.wsAud, w.ws.ID, az.ID, w.actor); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("auditor rotates an authorizer: %v", err)
+		}
+		if _, _, err := w.s.RotateAuthorizerSecret(ctx, w.oth, w.ws.ID, az.ID, w.actor); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("another workspace's admin rotates an authorizer: %v", err)
+		}
+		if _, _, err := w.s.RotateAuthorizerSecret(ctx, w.oth, w.other.ID, az.ID, w.actor); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("rotated through another workspace: %v", err)
+		}
+		if _, _, err := w.s.RotateCustomAppSecret(ctx, w.wsAud, w.ws.ID, app.ID, w.actor); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("auditor rotates a custom app: %v", err)
+		}
+		if _, _, err := w.s.RotateCustomAppSecret(ctx, w.oth, w.other.ID, app.ID, w.actor); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("rotated through another workspace: %v", err)
+		}
+
+		az2, azNew, err := w.s.RotateAuthorizerSecret(ctx, w.wsAdmin, w.ws.ID, az.ID, w.actor)
+		if err != nil || len(azNew) < 43 || azNew == azOld || az2.Version != az.Version || az2.SecretCreatedAt == nil {
+			t.Fatalf("rotate authorizer: %+v %v", az2, err)
+		}
+		if _, ok, err := w.s.VerifyAuthorizerSecret(ctx, az.CredentialID, azNew); err != nil || !ok {
+			t.Fatalf("the new secret does not work: %v", err)
+		}
+		if _, ok, _ := w.s.VerifyAuthorizerSecret(ctx, az.CredentialID, azOld); ok {
+			t.Fatal("the old authorizer secret still works")
+		}
+		if n := modelstest.Count(t, db.DB.Model(&models.Authorizer{}).Where("id = ? AND secret_hash = ? AND version = 1", az.ID, models.HashToken(azNew))); n != 1 {
+			t.Fatal("the stored hash is not the new secret's, or the version moved")
+		}
+		app2, appNew, err := w.s.RotateCustomAppSecret(ctx, w.wsAdmin, w.ws.ID, app.ID, w.actor)
+		if err != nil || len(appNew) < 43 || appNew == appOld || app2.Version != app.Version {
+			t.Fatalf("rotate app: %+v %v", app2, err)
+		}
+		if _, ok, _ := w.s.VerifyCustomAppSecret(ctx, app.AppID, appOld); ok {
+			t.Fatal("the old app secret still works")
+		}
+		if _, ok, _ := w.s.VerifyCustomAppSecret(ctx, app.AppID, appNew); !ok {
+			t.Fatal("the new app secret does not work")
+		}
+		for action, target := range map[string]int64{"authorizer.secret_rotated": az.ID, "custom_app.secret_rotated": app.ID} {
+			var ev models.AuditEvent
+			modelstest.Must(t, db.DB.Where("action = ?", action).Take(&ev))
+			if ev.TargetID != fmt.Sprint(target) || ev.WorkspaceID == nil || *ev.WorkspaceID != w.ws.ID || strings.Contains(ev.Changes, azNew) || strings.Contains(ev.Changes, appNew) {
+				t.Fatalf("%s: %+v", action, ev)
+			}
+		}
+		// A settings form opened before the rotation still saves.
+		if _, err := w.s.UpdateAuthorizer(ctx, w.wsAdmin, w.ws.ID, az.ID, models.AuthorizerInput{Name: "Edge", Type: "istio", Version: az.Version}, w.actor); err != nil {
+			t.Fatalf("save after rotation: %v", err)
+		}
+	})
+}

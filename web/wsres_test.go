@@ -64,7 +64,7 @@ type wsResFixture struct {
 func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models.Workspace) wsResFixture {
 	t.Helper()
 	ctx := context.Background()
-	owner := app.AdminWithRoles(tn, "fixture.owner@example.com", "tenant_admin")
+	owner := app.AdminWithRoles(tn, "fixture.owner."+ws.Slug+"@example.com", "tenant_admin")
 	v, err := app.Store.LoadViewer(ctx, tn, owner.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +110,10 @@ func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
-		t.Fatal(err)
+	if _, err := app.Store.UserByEmail(ctx, tn.ID, "ann@example.com"); err != nil {
+		if _, err := app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
+			t.Fatal(err)
+		}
 	}
 	id := func(n int64) string { return fmt.Sprint(n) }
 	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID),
@@ -199,6 +201,7 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"POST", "/authorizers/new", one + "/authorizers/new", url.Values{"name": {"Mesh"}, "type": {"istio"}}, manage, 201},
 				{"POST", "/authorizers", one + "/authorizers", url.Values{"name": {"Gateway"}, "type": {"aws_api_gateway"}}, manage, 201},
 				{"POST", "/authorizers/:authorizer", az, url.Values{"name": {"Edge 2"}, "type": {"kong"}, "version": {"1"}}, manage, 303},
+				{"POST", "/authorizers/:authorizer/rotate", az + "/rotate", nil, manage, 200},
 				{"POST", "/authorizers/:authorizer/delete", az + "/delete", nil, manage, 303},
 				{"POST", "/claims/new", one + "/claims/new", url.Values{"name": {"email"}, "source_type": {"user_attribute"}, "source": {"email"}, "token": {"id"}}, manage, 303},
 				{"POST", "/claims", one + "/claims", url.Values{"name": {"plan"}, "source_type": {"metadata"}, "source": {"plan"}, "token": {"access"}}, manage, 303},
@@ -207,6 +210,7 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"POST", "/custom-apps/new", one + "/custom-apps/new", url.Values{"name": {"Consent"}, "type": {"consent"}, "url": {"https://consent.example.com"}}, manage, 201},
 				{"POST", "/custom-apps", one + "/custom-apps", url.Values{"name": {"After"}, "type": {"post_authentication"}, "url": {"https://after.example.com"}}, manage, 201},
 				{"POST", "/custom-apps/:app", ca, url.Values{"name": {"Login"}, "type": {"login"}, "url": {"https://login2.example.com"}, "version": {"1"}}, manage, 303},
+				{"POST", "/custom-apps/:app/rotate", ca + "/rotate", nil, manage, 200},
 				{"POST", "/custom-apps/:app/delete", ca + "/delete", nil, manage, 303},
 				{"POST", "/services/new", one + "/services/new", url.Values{"name": {"Billing"}, "audience": {"urn:billing"}}, manage, 303},
 				{"POST", "/services", one + "/services", url.Values{"name": {"Ledger"}, "audience": {"urn:ledger"}}, manage, 303},

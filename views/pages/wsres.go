@@ -34,6 +34,10 @@ type ResListData struct {
 	Columns     []string
 	Rows        [][]ResCell
 	Pager       components.Pager
+	// NextHref and FirstHref are the links of lists not yet on Pager.
+	//
+	// Deprecated: set Pager.
+	NextHref, FirstHref string
 }
 
 // ResOption is one choice of a select or checkbox list.
