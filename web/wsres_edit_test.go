@@ -169,7 +169,7 @@ func TestWorkspaceResourceEditAndRotatePages(t *testing.T) {
 			{one + "/authorizers/" + x.authorizer, "authorizers"},
 			{one + "/custom-apps/" + x.app, "custom_apps"},
 		} {
-			if wsresDoc(t, admin.Get(tc.page)).Find(`#rotate form[action="` + tc.page + `/rotate"]`).Length() != 1 {
+			if wsresDoc(t, admin.Get(tc.page)).Find(`#rotate form[action="`+tc.page+`/rotate"]`).Length() != 1 {
 				t.Fatalf("%s: no Rotate secret", tc.page)
 			}
 			r := admin.Submit(tc.page, tc.page+"/rotate", nil)
