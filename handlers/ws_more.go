@@ -633,12 +633,23 @@ func (h *Handler) ClaimPreview(c echo.Context) error {
 			results = append(results, r)
 		}
 	}
+	all, pools, err := h.Models.PreviewPools(ctx, *v, w.ID)
+	if err != nil {
+		return err
+	}
+	who, userHelp := "an end user of the tenant", "The e-mail address of an end user of the tenant."
+	if !all {
+		who, userHelp = "a user of the identity pools this workspace signs in with", "The e-mail address of a user of an identity pool this workspace signs in with (its identity providers of method identity_pool)."
+		if len(pools) == 0 {
+			userHelp = "This workspace signs in with no identity pool yet: add an identity provider of method identity_pool first."
+		}
+	}
 	base := wsHref(c, w, "/claims")
 	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Claims"), Title: "Preview", Noun: "preview", ListHref: base, ListLabel: "Claims",
-		Details: []pages.ResDetail{{Label: "What it shows", Value: "The claims of this workspace that a user of the tenant would get in their tokens for the scopes chosen."}},
+		Details: []pages.ResDetail{{Label: "What it shows", Value: "The claims of this workspace that " + who + " would get in their tokens for the scopes chosen."}},
 		Results: results,
 		Forms: []pages.ResForm{{ID: "preview", Title: "Preview claims", Action: base + "/preview", Submit: "Preview", Fields: []pages.ResField{
-			{Kind: "email", Label: "User", Name: "user", Value: st.val("preview", "user", ""), Error: st.err("preview", "user"), Help: "The e-mail address of a user of the tenant."},
+			{Kind: "email", Label: "User", Name: "user", Value: st.val("preview", "user", ""), Error: st.err("preview", "user"), Help: userHelp},
 			{Kind: "checkboxes", Label: "Scopes", Name: "scopes", Options: options(scopes, st.vals("preview", "scopes", nil)...), Optional: true},
 		}}}}
 	p := h.resPage(c, w, "Preview claims", layout.Crumb{Label: "Claims", Href: base}, layout.Crumb{Label: "Preview"})

@@ -192,3 +192,83 @@ func TestAuthorizerAndCustomAppRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimsPreviewOnlyTheWorkspacesPools: a Workspace Auditor or Admin
+// previews the claims of users of the identity pools the workspace signs
+// in with (its enabled identity_pool IDPs) and of no other: another pool's
+// user gets the message of an unknown one. A Tenant Auditor, who reads
+// every identity-pool user, previews any end user.
+func TestClaimsPreviewOnlyTheWorkspacesPools(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		w := newWSResWorld(t, db)
+		ctx := context.Background()
+		if _, err := w.s.CreateClaim(ctx, w.wsAdmin, w.ws.ID, models.ClaimInput{Name: "email", SourceType: "user_attribute", Source: "email", Token: "id"}, w.actor); err != nil {
+			t.Fatal(err)
+		}
+		partners, err := w.s.CreateIdentityPool(ctx, w.tn.ID, models.PoolInput{Name: "Partners", Slug: "partners"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ann, err := w.s.CreateUser(ctx, w.tn.ID, models.CreateUserInput{Email: "ann@example.com"}, w.actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.CreateUser(ctx, w.tn.ID, models.CreateUserInput{Email: "bob@partner.example", PoolID: partners.ID}, w.actor); err != nil {
+			t.Fatal(err)
+		}
+		tenantAud := w.admin(t, "taud@example.com", "tenant_auditor")
+		preview := func(v models.Viewer, email string) (string, string) {
+			t.Helper()
+			got, err := w.s.PreviewClaims(ctx, v, w.ws.ID, email, nil)
+			if msg := wsFields(err)["user"]; msg != "" {
+				return "", msg
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 {
+				t.Fatalf("%s: %+v", email, got)
+			}
+			return fmt.Sprint(got[0].Value), ""
+		}
+		// No identity_pool IDP yet: the workspace's viewers preview no one.
+		for _, v := range []models.Viewer{w.wsAud, w.wsAdmin} {
+			if _, msg := preview(v, "ann@example.com"); !strings.Contains(msg, "identity pools this workspace signs in with") {
+				t.Fatalf("before any pool: %q", msg)
+			}
+		}
+		if all, pools, err := w.s.PreviewPools(ctx, w.wsAud, w.ws.ID); err != nil || all || len(pools) != 0 {
+			t.Fatalf("pools before: %v %v %v", all, pools, err)
+		}
+		// The Users pool through an enabled IDP; Partners only through a
+		// disabled one here and an enabled one of another workspace.
+		modelstest.LinkPoolToWorkspace(t, db.DB, w.tn.ID, w.ws.ID, ann.PoolID, true)
+		modelstest.LinkPoolToWorkspace(t, db.DB, w.tn.ID, w.ws.ID, partners.ID, false)
+		modelstest.LinkPoolToWorkspace(t, db.DB, w.tn.ID, w.other.ID, partners.ID, true)
+		for _, v := range []models.Viewer{w.wsAud, w.wsAdmin} {
+			if val, msg := preview(v, "ANN@example.com"); val != "ann@example.com" {
+				t.Fatalf("ann: %q %q", val, msg)
+			}
+			_, outside := preview(v, "bob@partner.example")
+			_, unknown := preview(v, "nobody@example.com")
+			if outside == "" || strings.ReplaceAll(outside, "bob@partner.example", "X") != strings.ReplaceAll(unknown, "nobody@example.com", "X") {
+				t.Fatalf("another pool's user %q, unknown %q: must read alike", outside, unknown)
+			}
+		}
+		// The other workspace's admin previews Partners there, not ann.
+		if _, err := w.s.PreviewClaims(ctx, w.oth, w.other.ID, "bob@partner.example", nil); err != nil {
+			t.Fatalf("bob in the other workspace: %v", err)
+		}
+		if _, err := w.s.PreviewClaims(ctx, w.oth, w.other.ID, "ann@example.com", nil); wsFields(err)["user"] == "" {
+			t.Fatalf("ann in the other workspace: %v", err)
+		}
+		if _, err := w.s.PreviewClaims(ctx, w.oth, w.ws.ID, "ann@example.com", nil); !errors.Is(err, models.ErrNotFound) {
+			t.Fatalf("the other workspace's admin previews here: %v", err)
+		}
+		// A Tenant Auditor reads every end user.
+		if val, msg := preview(tenantAud, "bob@partner.example"); val != "bob@partner.example" {
+			t.Fatalf("tenant auditor: %q %q", val, msg)
+		}
+	})
+}

@@ -225,3 +225,51 @@ func TestWorkspaceResourceEditAndRotatePages(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimsPreviewPicksOnlyTheWorkspacesUsers: the Workspace Auditor
+// previews a user of the pool the workspace signs in with, and is told of
+// another pool's user what an unknown one would tell (422, beside the
+// field, the typed address kept); the Tenant Auditor previews both.
+func TestClaimsPreviewPicksOnlyTheWorkspacesUsers(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		f := newWSFixture(t, app, "acme")
+		newWSResFixture(t, app, f.tn, f.alpha) // claim tier=gold; ann in the Users pool, signed in by alpha
+		ctx := context.Background()
+		act := models.Actor{Email: "setup@example.com"}
+		partners, err := app.Store.CreateIdentityPool(ctx, f.tn.ID, models.PoolInput{Name: "Partners", Slug: "partners"}, act)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Store.CreateUser(ctx, f.tn.ID, models.CreateUserInput{Email: "bob@partner.example", PoolID: partners.ID}, act); err != nil {
+			t.Fatal(err)
+		}
+		modelstest.LinkPoolToWorkspace(t, db.DB, f.tn.ID, f.beta.ID, partners.ID, true)
+		one := "/t/acme/workspaces/alpha"
+		wsAud, _ := app.SignedInWithWorkspaceRole(f.tn, "wsaud@example.com", f.alpha, "workspace_auditor")
+		tAud, _ := app.SignedInAs(f.tn, "taud@example.com", "tenant_auditor")
+
+		if help := wsresDoc(t, wsAud.Get(one+"/claims/preview")).Find("#h-user").Text(); !strings.Contains(help, "identity pool this workspace signs in with") {
+			t.Errorf("the auditor's help %q", help)
+		}
+		r := wsAud.Submit(one+"/claims/preview", one+"/claims/preview", url.Values{"user": {"ann@example.com"}})
+		if res := wsresDoc(t, r).Find("#result").Text(); r.Status != http.StatusOK || !strings.Contains(res, "tier = gold") {
+			t.Fatalf("ann: %d %q", r.Status, res)
+		}
+		r = wsAud.Submit(one+"/claims/preview", one+"/claims/preview", url.Values{"user": {"bob@partner.example"}})
+		d := wsresDoc(t, r)
+		if r.Status != http.StatusUnprocessableEntity || d.Find("#result").Length() != 0 || !strings.Contains(d.Find("#e-user").Text(), "No user of the identity pools this workspace signs in with") {
+			t.Fatalf("bob for the workspace auditor: %d %q", r.Status, d.Find("#e-user").Text())
+		}
+		if v, _ := d.Find("#f-user").Attr("value"); v != "bob@partner.example" {
+			t.Errorf("typed user lost: %q", v)
+		}
+		for _, email := range []string{"ann@example.com", "bob@partner.example"} {
+			r := tAud.Submit(one+"/claims/preview", one+"/claims/preview", url.Values{"user": {email}})
+			if res := wsresDoc(t, r).Find("#result").Text(); r.Status != http.StatusOK || !strings.Contains(res, "Claims for "+email) {
+				t.Fatalf("tenant auditor, %s: %d %q", email, r.Status, res)
+			}
+		}
+	})
+}

@@ -110,11 +110,14 @@ func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.UserByEmail(ctx, tn.ID, "ann@example.com"); err != nil {
-		if _, err := app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
+	ann, err := app.Store.UserByEmail(ctx, tn.ID, "ann@example.com")
+	if err != nil {
+		if ann, err = app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// The workspace signs in the Users pool (ann's): its viewers preview her claims.
+	modelstest.LinkPoolToWorkspace(t, app.DB.DB, tn.ID, ws.ID, ann.PoolID, true)
 	id := func(n int64) string { return fmt.Sprint(n) }
 	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID),
 		authorizer: id(az.ID), claim: id(claim.ID), app: id(ca.ID)}
