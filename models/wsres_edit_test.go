@@ -272,3 +272,50 @@ func TestClaimsPreviewOnlyTheWorkspacesPools(t *testing.T) {
 		}
 	})
 }
+
+// TestSeedWorkspaceResourcesCompanions: seeding services also makes the
+// policies (which compile), an authorizer protecting the seeded services,
+// claims and a custom login page, with the DELETE APIs guarded by a
+// policy; seeding again adds services and clients but no duplicates.
+func TestSeedWorkspaceResourcesCompanions(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		w := newWSResWorld(t, db)
+		ctx := context.Background()
+		for _, in := range models.SeedPolicyDefinitions() {
+			if _, err := w.s.CreatePolicy(ctx, w.oth, w.other.ID, in, w.actor); err != nil {
+				t.Fatalf("seeded policy %q does not compile: %v", in.Name, err)
+			}
+		}
+		ns, nc, err := w.s.SeedWorkspaceResources(ctx, w.tn, w.ws, 2, 4, w.actor)
+		if err != nil || ns != 2 || nc != 4 {
+			t.Fatalf("seed: %d %d %v", ns, nc, err)
+		}
+		in := func(m any) int64 {
+			return modelstest.Count(t, db.DB.Model(m).Where("workspace_id = ?", w.ws.ID))
+		}
+		if p, a, c, ca := in(&models.Policy{}), in(&models.Authorizer{}), in(&models.Claim{}), in(&models.CustomApp{}); p != 3 || a != 1 || c != 6 || ca != 1 {
+			t.Fatalf("policies %d, authorizers %d, claims %d, custom apps %d", p, a, c, ca)
+		}
+		if n := modelstest.Count(t, db.DB.Model(&models.ServiceAPI{}).Where("workspace_id = ? AND method = 'DELETE' AND policy_id IS NOT NULL AND version = 1", w.ws.ID)); n != 2 {
+			t.Fatalf("guarded DELETE APIs %d", n)
+		}
+		var az models.Authorizer
+		modelstest.Must(t, db.DB.Where("workspace_id = ?", w.ws.ID).Take(&az))
+		if len(az.ServiceIDList()) != 2 || az.SecretHash == "" {
+			t.Fatalf("authorizer %+v", az)
+		}
+		// What the pages show works on seeded data: an API saves.
+		var api models.ServiceAPI
+		modelstest.Must(t, db.DB.Where("workspace_id = ? AND method = 'GET'", w.ws.ID).Order("id").Take(&api))
+		if _, err := w.s.UpdateServiceAPI(ctx, w.wsAdmin, w.ws.ID, api.ServiceID, api.ID, models.APIInput{Method: "GET", Path: api.Path, Scopes: api.ScopeList(), Summary: "Edited", Version: api.Version}, w.actor); err != nil {
+			t.Fatalf("edit a seeded API: %v", err)
+		}
+		if _, _, err := w.s.SeedWorkspaceResources(ctx, w.tn, w.ws, 1, 1, w.actor); err != nil {
+			t.Fatal(err)
+		}
+		if p, a, c, ca, s := in(&models.Policy{}), in(&models.Authorizer{}), in(&models.Claim{}), in(&models.CustomApp{}), in(&models.Service{}); p != 3 || a != 1 || c != 6 || ca != 1 || s != 3 {
+			t.Fatalf("again: policies %d, authorizers %d, claims %d, custom apps %d, services %d", p, a, c, ca, s)
+		}
+	})
+}
