@@ -273,7 +273,7 @@ func (h *Handler) APIServiceRemoveScope(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Models.RemoveServiceScope(c.Request().Context(), *render.Viewer(c), w.ID, render.Service(c).ID, render.ScopeID(c), actor(c)); err != nil {
+	if err := h.Models.RemoveServiceScope(c.Request().Context(), *render.Viewer(c), w.ID, render.Service(c).ID, render.ParamID(c, "scope"), actor(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -303,7 +303,7 @@ func (h *Handler) APIServiceRemoveAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *render.Viewer(c), w.ID, render.Service(c).ID, render.APIID(c), actor(c)); err != nil {
+	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *render.Viewer(c), w.ID, render.Service(c).ID, render.API(c).ID, actor(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

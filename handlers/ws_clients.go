@@ -21,7 +21,7 @@ func (h *Handler) ClientList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListClients(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -36,7 +36,7 @@ func (h *Handler) ClientList(c echo.Context) error {
 	for _, cl := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: cl.Name, Href: base + "/" + strconv.FormatInt(cl.ID, 10)}, {Text: cl.Type}, {Text: cl.ClientID, Code: true}, {Text: cl.TokenEndpointAuthMethod, Code: true}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 

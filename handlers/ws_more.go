@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"gatehouse/models"
 	"gatehouse/models/authz"
@@ -26,7 +27,7 @@ func (h *Handler) AuthorizerList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListAuthorizers(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -41,7 +42,7 @@ func (h *Handler) AuthorizerList(c echo.Context) error {
 	for _, a := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: a.Name, Href: base + "/" + strconv.FormatInt(a.ID, 10)}, {Text: a.Type}, {Text: a.CredentialID, Code: true}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 
@@ -156,7 +157,7 @@ func (h *Handler) renderAuthorizer(c echo.Context, status int, w models.Workspac
 	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Authorizers"), Title: a.Name, Noun: "authorizer", Secret: secret,
 		ListHref: wsHref(c, w, "/authorizers"), ListLabel: "Authorizers", ReadOnly: !manage,
 		Details: []pages.ResDetail{{Label: "Name", Value: a.Name}, {Label: "Type", Value: a.Type}, {Label: "Credential ID", Value: a.CredentialID, Code: true},
-			{Label: "Services", List: names}, {Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")}}}
+			{Label: "Secret", Value: secretSet(a.SecretCreatedAt, a.CreatedAt)}, {Label: "Services", List: names}, {Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")}}}
 	if st != nil && st.Conflict {
 		d.Conflict = conflictMessage
 		st = nil
@@ -166,7 +167,7 @@ func (h *Handler) renderAuthorizer(c echo.Context, status int, w models.Workspac
 		if err != nil {
 			return err
 		}
-		d.Forms = append(d.Forms, pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save", Fields: append(fs, versionField(st, "settings", a.Version))})
+		d.Forms = append(d.Forms, rotateForm(base, "The authorizer"), pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save", Fields: append(fs, versionField(st, "settings", a.Version))})
 		d.DeleteHref = base + "/delete"
 	}
 	p := h.resPage(c, w, a.Name, layout.Crumb{Label: "Authorizers", Href: wsHref(c, w, "/authorizers")}, layout.Crumb{Label: a.Name})
@@ -216,6 +217,37 @@ func (h *Handler) AuthorizerDelete(c echo.Context) error {
 	return render.Redirect(c, wsHref(c, w, "/authorizers"))
 }
 
+// AuthorizerRotate gives the authorizer a new secret, shown once.
+func (h *Handler) AuthorizerRotate(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	a, secret, err := h.Models.RotateAuthorizerSecret(c.Request().Context(), *v, w.ID, render.Authorizer(c).ID, actor(c))
+	if err != nil {
+		return outcome(err)
+	}
+	return h.renderAuthorizer(c, http.StatusOK, w, a, nil, &pages.ResSecret{Label: "New authorizer secret", Value: secret,
+		Note: "The previous secret stopped working: give this one to the authorizer now. Gatehouse keeps only a hash of it."})
+}
+
+// rotateForm is Rotate secret of a resource whose secret is replaced at
+// once (authorizers, custom apps).
+func rotateForm(base, what string) pages.ResForm {
+	return pages.ResForm{ID: "rotate", Title: "Rotate secret", Action: base + "/rotate", Submit: "Rotate secret",
+		Intro: what + " gets a new secret, shown once; the current one stops working at once. Rotate when the secret may have leaked, or to replace it on schedule."}
+}
+
+// secretSet says when a generated secret was set.
+func secretSet(rotated *time.Time, created time.Time) string {
+	at := created
+	if rotated != nil {
+		at = *rotated
+	}
+	return "Set " + fmtTime(&at, "") + " (shown only once; stored as a hash)"
+}
+
 // renderDeleteSimple is the confirmation of a resource deleted alone.
 func (h *Handler) renderDeleteSimple(c echo.Context, tab, path string, id int64, name, noun, line string) error {
 	v := render.Viewer(c)
@@ -238,7 +270,7 @@ func (h *Handler) CustomAppList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListCustomApps(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -253,7 +285,7 @@ func (h *Handler) CustomAppList(c echo.Context) error {
 	for _, a := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: a.Name, Href: base + "/" + strconv.FormatInt(a.ID, 10)}, {Text: a.Type}, {Text: a.URL, Code: true}, {Text: a.AppID, Code: true}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 
@@ -324,13 +356,13 @@ func (h *Handler) renderCustomApp(c echo.Context, status int, w models.Workspace
 	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Custom Apps"), Title: a.Name, Noun: "custom app", Secret: secret,
 		ListHref: wsHref(c, w, "/custom-apps"), ListLabel: "Custom Apps", ReadOnly: !manage,
 		Details: []pages.ResDetail{{Label: "Name", Value: a.Name}, {Label: "Type", Value: a.Type}, {Label: "URL", Value: a.URL, Code: true},
-			{Label: "App ID", Value: a.AppID, Code: true}, {Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")}}}
+			{Label: "App ID", Value: a.AppID, Code: true}, {Label: "Secret", Value: secretSet(a.SecretCreatedAt, a.CreatedAt)}, {Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")}}}
 	if st != nil && st.Conflict {
 		d.Conflict = conflictMessage
 		st = nil
 	}
 	if manage {
-		d.Forms = append(d.Forms, pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save", Fields: append(customAppFields(st, "settings", a), versionField(st, "settings", a.Version))})
+		d.Forms = append(d.Forms, rotateForm(base, "The custom app"), pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save", Fields: append(customAppFields(st, "settings", a), versionField(st, "settings", a.Version))})
 		d.DeleteHref = base + "/delete"
 	}
 	p := h.resPage(c, w, a.Name, layout.Crumb{Label: "Custom Apps", Href: wsHref(c, w, "/custom-apps")}, layout.Crumb{Label: a.Name})
@@ -357,6 +389,21 @@ func (h *Handler) CustomAppUpdate(c echo.Context) error {
 	}
 	h.Flashes.Set(c, "success", "The custom app "+up.Name+" was saved.")
 	return render.Redirect(c, wsHref(c, w, "/custom-apps/"+strconv.FormatInt(a.ID, 10)))
+}
+
+// CustomAppRotate gives the custom app a new secret, shown once.
+func (h *Handler) CustomAppRotate(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	a, secret, err := h.Models.RotateCustomAppSecret(c.Request().Context(), *v, w.ID, render.CustomApp(c).ID, actor(c))
+	if err != nil {
+		return outcome(err)
+	}
+	return h.renderCustomApp(c, http.StatusOK, w, a, nil, &pages.ResSecret{Label: "New app secret", Value: secret,
+		Note: "The previous secret stopped working: give this one to the app now. Gatehouse keeps only a hash of it."})
 }
 
 // CustomAppDeleteForm confirms the deletion of a custom app.
@@ -389,7 +436,7 @@ func (h *Handler) ClaimList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListClaims(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -405,7 +452,7 @@ func (h *Handler) ClaimList(c echo.Context) error {
 	for _, cl := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: cl.Name, Href: base + "/" + strconv.FormatInt(cl.ID, 10)}, {Text: cl.SourceType + ": " + cl.Source}, {Text: cl.Token}, {Text: joinOr(cl.ScopeList(), "Always")}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 
@@ -586,12 +633,23 @@ func (h *Handler) ClaimPreview(c echo.Context) error {
 			results = append(results, r)
 		}
 	}
+	all, pools, err := h.Models.PreviewPools(ctx, *v, w.ID)
+	if err != nil {
+		return err
+	}
+	who, userHelp := "an end user of the tenant", "The e-mail address of an end user of the tenant."
+	if !all {
+		who, userHelp = "a user of the identity pools this workspace signs in with", "The e-mail address of a user of an identity pool this workspace signs in with (its identity providers of method identity_pool)."
+		if len(pools) == 0 {
+			userHelp = "This workspace signs in with no identity pool yet: add an identity provider of method identity_pool first."
+		}
+	}
 	base := wsHref(c, w, "/claims")
 	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Claims"), Title: "Preview", Noun: "preview", ListHref: base, ListLabel: "Claims",
-		Details: []pages.ResDetail{{Label: "What it shows", Value: "The claims of this workspace that a user of the tenant would get in their tokens for the scopes chosen."}},
+		Details: []pages.ResDetail{{Label: "What it shows", Value: "The claims of this workspace that " + who + " would get in their tokens for the scopes chosen."}},
 		Results: results,
 		Forms: []pages.ResForm{{ID: "preview", Title: "Preview claims", Action: base + "/preview", Submit: "Preview", Fields: []pages.ResField{
-			{Kind: "email", Label: "User", Name: "user", Value: st.val("preview", "user", ""), Error: st.err("preview", "user"), Help: "The e-mail address of a user of the tenant."},
+			{Kind: "email", Label: "User", Name: "user", Value: st.val("preview", "user", ""), Error: st.err("preview", "user"), Help: userHelp},
 			{Kind: "checkboxes", Label: "Scopes", Name: "scopes", Options: options(scopes, st.vals("preview", "scopes", nil)...), Optional: true},
 		}}}}
 	p := h.resPage(c, w, "Preview claims", layout.Crumb{Label: "Claims", Href: base}, layout.Crumb{Label: "Preview"})

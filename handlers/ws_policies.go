@@ -20,7 +20,7 @@ func (h *Handler) PolicyList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListPolicies(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -35,7 +35,7 @@ func (h *Handler) PolicyList(c echo.Context) error {
 	for _, p := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: p.Name, Href: base + "/" + strconv.FormatInt(p.ID, 10)}, {Text: p.Description, Muted: true}, {Text: fmtTime(&p.UpdatedAt, "")}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 

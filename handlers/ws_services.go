@@ -23,7 +23,7 @@ func (h *Handler) ServiceList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	lq := resListParams(c)
+	lp, lq := resList(c)
 	rows, next, err := h.Models.ListServices(c.Request().Context(), *v, w.ID, lq)
 	if err != nil {
 		return outcome(err)
@@ -38,7 +38,7 @@ func (h *Handler) ServiceList(c echo.Context) error {
 	for _, sv := range rows {
 		d.Rows = append(d.Rows, []pages.ResCell{{Text: sv.Name, Href: base + "/" + strconv.FormatInt(sv.ID, 10)}, {Text: sv.Audience, Code: true}, {Text: sv.Description, Muted: true}})
 	}
-	d.NextHref, d.FirstHref = resPageLinks(base, lq, next)
+	d.Pager = lp.Pager(base, next, len(rows))
 	return h.renderList(c, w, d)
 }
 
@@ -171,26 +171,15 @@ func (h *Handler) renderService(c echo.Context, status int, st *formState, resul
 			if a.PolicyID != nil {
 				pol = pages.ResCell{Text: policyName[*a.PolicyID], Href: wsHref(c, w, "/policies/"+strconv.FormatInt(*a.PolicyID, 10))}
 			}
-			ta.Rows = append(ta.Rows, []pages.ResCell{{Text: a.Method, Code: true}, {Text: a.Path, Code: true}, {Text: joinOr(a.ScopeList(), "None (public)")}, pol, {Text: a.Summary, Muted: true}})
+			ta.Rows = append(ta.Rows, []pages.ResCell{{Text: a.Method, Code: true}, {Text: a.Path, Href: base + "/apis/" + strconv.FormatInt(a.ID, 10)}, {Text: joinOr(a.ScopeList(), "None (public)")}, pol, {Text: a.Summary, Muted: true}})
 			if manageAPIs {
 				ta.RemoveHrefs = append(ta.RemoveHrefs, base+"/apis/"+strconv.FormatInt(a.ID, 10)+"/delete")
 			}
 		}
 		d.Tables = append(d.Tables, ta)
 		if manageAPIs {
-			polOpts := []pages.ResOption{{Value: "", Label: "None"}}
-			chosen := st.val("add-api", "policy", "")
-			for _, p := range policies {
-				id := strconv.FormatInt(p.ID, 10)
-				polOpts = append(polOpts, pages.ResOption{Value: id, Label: p.Name, Selected: id == chosen})
-			}
-			d.After = append(d.After, pages.ResForm{ID: "add-api", Title: "Add API", Action: base + "/apis", Submit: "Add API", Fields: []pages.ResField{
-				{Kind: "select", Label: "Method", Name: "method", Options: options(models.APIMethods, st.val("add-api", "method", "GET")), Error: st.err("add-api", "method")},
-				{Label: "Path", Name: "path", Value: st.val("add-api", "path", ""), Error: st.err("add-api", "path"), MaxLength: models.APIPathMax, Help: "Like /accounts/{id}."},
-				{Kind: "checkboxes", Label: "Required scopes", Name: "scopes", Options: options(scopeNames, st.vals("add-api", "scopes", nil)...), Error: st.err("add-api", "scopes"), Optional: true},
-				{Kind: "select", Label: "Policy", Name: "policy", Options: polOpts, Error: st.err("add-api", "policy"), Help: "A policy of this workspace that decides access, or none."},
-				{Label: "Summary", Name: "summary", Value: st.val("add-api", "summary", ""), Error: st.err("add-api", "summary"), MaxLength: models.APISummaryMax},
-			}})
+			d.After = append(d.After, pages.ResForm{ID: "add-api", Title: "Add API", Action: base + "/apis", Submit: "Add API",
+				Fields: apiFields(st, "add-api", models.ServiceAPI{Method: "GET"}, scopeNames, policies)})
 			if manage {
 				d.After = append(d.After, pages.ResForm{ID: "import", Title: "Import from OpenAPI 3", Action: base + "/import", Submit: "Import",
 					Intro:  "Paste an OpenAPI 3 document (JSON or YAML): each operation becomes an API with the scopes its security requirements name; missing scopes are added to the service. Only references inside the document are followed; nothing is fetched.",
@@ -287,7 +276,7 @@ func (h *Handler) ServiceRemoveScope(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = h.Models.RemoveServiceScope(c.Request().Context(), *v, w.ID, sv.ID, render.ScopeID(c), actor(c))
+	err = h.Models.RemoveServiceScope(c.Request().Context(), *v, w.ID, sv.ID, render.ParamID(c, "scope"), actor(c))
 	if st, ok := failed(c, "scopes-remove", err); ok {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
@@ -305,16 +294,7 @@ func (h *Handler) ServiceAddAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, _ := c.FormParams()
-	in := models.APIInput{Method: c.FormValue("method"), Path: c.FormValue("path"), Scopes: form["scopes"], Summary: c.FormValue("summary")}
-	if p := strings.TrimSpace(c.FormValue("policy")); p != "" {
-		id, perr := strconv.ParseInt(p, 10, 64)
-		if perr != nil || id <= 0 {
-			id = -1
-		}
-		in.PolicyID = id
-	}
-	api, err := h.Models.AddServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, in, actor(c))
+	api, err := h.Models.AddServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, apiInput(c), actor(c))
 	if st, ok := failed(c, "add-api", err); ok {
 		return h.renderService(c, statusOf(st), st, nil)
 	}
@@ -332,10 +312,11 @@ func (h *Handler) ServiceRemoveAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, render.APIID(c), actor(c)); err != nil {
+	api := render.API(c)
+	if err := h.Models.RemoveServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, api.ID, actor(c)); err != nil {
 		return outcome(err)
 	}
-	h.Flashes.Set(c, "success", "The API was removed.")
+	h.Flashes.Set(c, "success", "The API "+api.Method+" "+api.Path+" was removed.")
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"#apis"))
 }
 
@@ -360,4 +341,120 @@ func (h *Handler) ServiceImport(c echo.Context) error {
 		res.Created, pluralWord(int64(res.Created), "API", "APIs"), res.Updated, res.Unchanged, res.ScopesCreated, pluralWord(int64(res.ScopesCreated), "scope", "scopes"))
 	h.Flashes.Set(c, "success", msg)
 	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"#apis"))
+}
+
+// apiFields is the form of an API (Add API, or an API's page).
+func apiFields(st *formState, id string, a models.ServiceAPI, scopeNames []string, policies []models.Policy) []pages.ResField {
+	stored := ""
+	if a.PolicyID != nil {
+		stored = strconv.FormatInt(*a.PolicyID, 10)
+	}
+	chosen := st.val(id, "policy", stored)
+	polOpts := []pages.ResOption{{Value: "", Label: "None"}}
+	for _, p := range policies {
+		pid := strconv.FormatInt(p.ID, 10)
+		polOpts = append(polOpts, pages.ResOption{Value: pid, Label: p.Name, Selected: pid == chosen})
+	}
+	return []pages.ResField{
+		{Kind: "select", Label: "Method", Name: "method", Options: options(models.APIMethods, st.val(id, "method", a.Method)), Error: st.err(id, "method")},
+		{Label: "Path", Name: "path", Value: st.val(id, "path", a.Path), Error: st.err(id, "path"), MaxLength: models.APIPathMax, Help: "Like /accounts/{id}."},
+		{Kind: "checkboxes", Label: "Required scopes", Name: "scopes", Options: options(scopeNames, st.vals(id, "scopes", a.ScopeList())...), Error: st.err(id, "scopes"), Optional: true,
+			Help: "A token needs all of them; with none, the API is public."},
+		{Kind: "select", Label: "Policy", Name: "policy", Options: polOpts, Error: st.err(id, "policy"), Help: "A policy of this workspace that decides access, or none."},
+		{Label: "Summary", Name: "summary", Value: st.val(id, "summary", a.Summary), Error: st.err(id, "summary"), MaxLength: models.APISummaryMax, Optional: true},
+	}
+}
+
+// apiInput reads an API's form.
+func apiInput(c echo.Context) models.APIInput {
+	form, _ := c.FormParams()
+	in := models.APIInput{Method: c.FormValue("method"), Path: c.FormValue("path"), Scopes: form["scopes"], Summary: c.FormValue("summary"), Version: formVersion(c)}
+	if p := strings.TrimSpace(c.FormValue("policy")); p != "" {
+		id, perr := strconv.ParseInt(p, 10, 64)
+		if perr != nil || id <= 0 {
+			id = -1
+		}
+		in.PolicyID = id
+	}
+	return in
+}
+
+// ServiceAPIShow is an API's page: its details, and its form for those
+// who manage APIs.
+func (h *Handler) ServiceAPIShow(c echo.Context) error {
+	return h.renderServiceAPI(c, http.StatusOK, render.API(c), nil)
+}
+
+func (h *Handler) renderServiceAPI(c echo.Context, status int, a models.ServiceAPI, st *formState) error {
+	v := render.Viewer(c)
+	w, sv, err := h.loadService(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	policies, err := h.Models.AllPolicies(ctx, v.Tenant.ID, w.ID)
+	if err != nil {
+		return err
+	}
+	svcHref := wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10))
+	base := svcHref + "/apis/" + strconv.FormatInt(a.ID, 10)
+	manage := v.Perms.CanIn(authz.ManageWorkspaceAPIs, w.ID)
+	policy := ""
+	for _, p := range policies {
+		if a.PolicyID != nil && p.ID == *a.PolicyID {
+			policy = p.Name
+		}
+	}
+	title := a.Method + " " + a.Path
+	d := pages.ResShowData{Header: h.workspaceHeader(c, v, w, "Services"), Title: title, Noun: "API",
+		ListHref: svcHref + "#apis", ListLabel: sv.Name, ReadOnly: !manage,
+		Details: []pages.ResDetail{
+			{Label: "Service", Value: sv.Name}, {Label: "Method", Value: a.Method, Code: true}, {Label: "Path", Value: a.Path, Code: true},
+			{Label: "Required scopes", List: a.ScopeList()}, {Label: "Policy", Value: policy}, {Label: "Summary", Value: a.Summary},
+			{Label: "Created", Value: fmtTime(&a.CreatedAt, "")}, {Label: "Last updated", Value: fmtTime(&a.UpdatedAt, "")},
+		}}
+	if st != nil && st.Conflict {
+		d.Conflict = conflictMessage
+		st = nil
+	}
+	if manage {
+		scopes, err := h.Models.ServiceScopes(ctx, v.Tenant.ID, sv.ID)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, sc := range scopes {
+			names = append(names, sc.Scope)
+		}
+		d.Forms = append(d.Forms, pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save",
+			Fields: append(apiFields(st, "settings", a, names, policies), versionField(st, "settings", a.Version))})
+		d.After = append(d.After, pages.ResForm{ID: "remove", Title: "Remove", Action: base + "/delete", Submit: "Remove API", Danger: true,
+			Intro: "The service no longer lists " + title + "; its authorizers stop recognising it."})
+	}
+	p := h.resPage(c, w, title+" · "+sv.Name, layout.Crumb{Label: "Services", Href: wsHref(c, w, "/services")}, layout.Crumb{Label: sv.Name, Href: svcHref}, layout.Crumb{Label: title})
+	return render.Render(c, status, pages.ResShow(p, d))
+}
+
+// ServiceAPIUpdate saves an API's form.
+func (h *Handler) ServiceAPIUpdate(c echo.Context) error {
+	v := render.Viewer(c)
+	w, sv, err := h.loadService(c)
+	if err != nil {
+		return err
+	}
+	a := render.API(c)
+	up, err := h.Models.UpdateServiceAPI(c.Request().Context(), *v, w.ID, sv.ID, a.ID, apiInput(c), actor(c))
+	if st, ok := failed(c, "settings", err); ok {
+		if st.Conflict {
+			if fresh, gerr := h.Models.ServiceAPIByID(c.Request().Context(), v.Tenant.ID, w.ID, sv.ID, a.ID); gerr == nil {
+				a = fresh
+			}
+		}
+		return h.renderServiceAPI(c, statusOf(st), a, st)
+	}
+	if err != nil {
+		return outcome(err)
+	}
+	h.Flashes.Set(c, "success", "The API "+up.Method+" "+up.Path+" was saved.")
+	return render.Redirect(c, wsHref(c, w, "/services/"+strconv.FormatInt(sv.ID, 10)+"/apis/"+strconv.FormatInt(a.ID, 10)))
 }

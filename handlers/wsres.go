@@ -24,20 +24,35 @@ func wsHref(c echo.Context, w models.Workspace, rest string) string {
 	return workspacesPath(c, "/"+w.Slug+rest)
 }
 
+// resList reads a resource list's search, cursor and page size with the
+// kit's listParams; the cursor is the last name of the previous page
+// (names are unique in a workspace and at most ResourceNameMax
+// characters: a longer cursor starts again from the first page). The list
+// then sets ResListData.Pager with lp.Pager(base, next, len(rows)).
+func resList(c echo.Context) (ListParams, models.ResourceList) {
+	lp := listParams(c)
+	if len([]rune(lp.After)) > models.ResourceNameMax {
+		lp = lp.First()
+	}
+	return lp, models.ResourceList{Search: lp.Search, After: lp.After, Limit: lp.Limit}
+}
+
 // resListParams reads ?q= and ?after= of a resource list.
+//
+// Deprecated: lists written before the kit's Pagination use it with
+// resPageLinks (First/Next); use resList and ResListData.Pager.
+//
+//lint:ignore U1000 kept for the workspace lists of branches being merged (secrets, scripts, webhooks, IDPs, themes)
 func resListParams(c echo.Context) models.ResourceList {
-	q := strings.TrimSpace(c.QueryParam("q"))
-	if len(q) > 200 {
-		q = q[:200]
-	}
-	after := c.QueryParam("after")
-	if len(after) > 200 {
-		after = after[:200]
-	}
-	return models.ResourceList{Search: q, After: after}
+	_, lq := resList(c)
+	return lq
 }
 
 // resPageLinks are the Next and First links of a keyset list.
+//
+// Deprecated: use resList and ResListData.Pager.
+//
+//lint:ignore U1000 kept for the workspace lists of branches being merged
 func resPageLinks(base string, lq models.ResourceList, next string) (nextHref, firstHref string) {
 	if next != "" {
 		v := url.Values{"after": {next}}

@@ -25,9 +25,11 @@ type Authorizer struct {
 	ServiceIDs   string `gorm:"column:service_ids"` // space-separated ids
 	CredentialID string
 	SecretHash   string
-	Version      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SecretCreatedAt is when Rotate secret last set it (nil: at creation).
+	SecretCreatedAt *time.Time
+	Version         int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // AuthorizerTypes are the kinds of authorizer.
@@ -146,7 +148,7 @@ func (s *Store) CreateAuthorizer(ctx context.Context, v Viewer, wsID int64, in A
 			return err
 		}
 		a = Authorizer{TenantID: v.Tenant.ID, WorkspaceID: wsID, Name: in.Name, Type: in.Type, ServiceIDs: idsString(in.ServiceIDs),
-			CredentialID: credID, SecretHash: hash, Version: 1, CreatedAt: now, UpdatedAt: now}
+			CredentialID: credID, SecretHash: hash, SecretCreatedAt: &now, Version: 1, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&a).Error; err != nil {
 			return err
 		}
@@ -222,4 +224,47 @@ func (s *Store) DeleteAuthorizer(ctx context.Context, v Viewer, wsID, id int64, 
 		}
 		return writeAuditIn(tx, s.now(), v.Tenant.ID, wsID, actor, "authorizer.deleted", authorizerTarget(a), Changes{"name": {Before: a.Name}, "credential_id": {Before: a.CredentialID}})
 	})
+}
+
+// RotateAuthorizerSecret gives an authorizer a new secret, returned once
+// and stored as a hash; the previous one stops working at once (an
+// authorizer is one deployment that takes its new secret in one step).
+// Audited as authorizer.secret_rotated; the settings' version is kept, so
+// a settings form opened before stays valid.
+func (s *Store) RotateAuthorizerSecret(ctx context.Context, v Viewer, wsID, id int64, actor Actor) (Authorizer, string, error) {
+	if err := allowedIn(v, authz.ManageWorkspaceAuthorizers, wsID); err != nil {
+		return Authorizer{}, "", err
+	}
+	raw, hash, err := s.newToken()
+	if err != nil {
+		return Authorizer{}, "", err
+	}
+	var out Authorizer
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := authorizerIn(tx, v.Tenant.ID, wsID, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.Model(&Authorizer{}).Where("id = ?", a.ID).Updates(map[string]any{"secret_hash": hash, "secret_created_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		a.SecretHash, a.SecretCreatedAt, a.UpdatedAt = hash, &now, now
+		out = a
+		return writeAuditIn(tx, now, v.Tenant.ID, wsID, actor, "authorizer.secret_rotated", authorizerTarget(a), Changes{"credential_id": {After: a.CredentialID}})
+	})
+	if err != nil {
+		return Authorizer{}, "", err
+	}
+	return out, raw, nil
+}
+
+// VerifyAuthorizerSecret reports whether secret is the current secret of
+// the authorizer with this credential id.
+func (s *Store) VerifyAuthorizerSecret(ctx context.Context, credentialID, secret string) (Authorizer, bool, error) {
+	var a Authorizer
+	if err := s.DB.WithContext(ctx).Where("credential_id = ?", credentialID).Take(&a).Error; err != nil {
+		return Authorizer{}, false, notFound(err)
+	}
+	return a, secretMatches(secret, a.SecretHash), nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,16 +240,51 @@ type PreviewClaim struct {
 	Value       any // string or bool; nil: the user has no such value (left out of the token)
 }
 
+// PreviewPools says whose claims v may preview in workspace wsID: every
+// end user of the tenant (all) when v may read identity-pool users
+// tenant-wide (Tenant Admin, Tenant Auditor, Editor - Users), else only the
+// users of the identity pools the workspace signs users in with (its
+// enabled identity providers of method identity_pool). A Workspace Admin
+// or Auditor thus previews the workspace's own users, never browses the
+// tenant's.
+func (s *Store) PreviewPools(ctx context.Context, v Viewer, wsID int64) (all bool, pools []int64, err error) {
+	if v.Can(authz.ReadUsers) || v.Can(authz.ReadIdentityPoolUsers) {
+		return true, nil, nil
+	}
+	db := s.DB.WithContext(ctx)
+	// The identity providers arrive with their own migration; until then
+	// no pool is the workspace's.
+	if !db.Migrator().HasTable("idps") {
+		return false, nil, nil
+	}
+	err = db.Table("idps").Where("tenant_id = ? AND workspace_id = ? AND method = ? AND enabled AND pool_id IS NOT NULL", v.Tenant.ID, wsID, "identity_pool").
+		Distinct().Pluck("pool_id", &pools).Error
+	return false, pools, err
+}
+
 // PreviewClaims shows the claims of the workspace that the user with this
-// e-mail would get for the chosen scopes, sorted by token and name. An
-// unknown user is a ValidationError on "user".
+// e-mail would get for the chosen scopes, sorted by token and name. The
+// user must be one v may preview (PreviewPools); an unknown user and one
+// of another pool get the same ValidationError on "user", so a preview
+// tells nothing of the users it may not show.
 func (s *Store) PreviewClaims(ctx context.Context, v Viewer, wsID int64, email string, scopes []string) ([]PreviewClaim, error) {
 	if err := allowedIn(v, authz.ReadWorkspaceClaims, wsID); err != nil {
 		return nil, err
 	}
+	all, pools, err := s.PreviewPools(ctx, v, wsID)
+	if err != nil {
+		return nil, err
+	}
 	u, err := s.UserByEmail(ctx, v.Tenant.ID, email)
+	if err == nil && !all && !slices.Contains(pools, u.PoolID) {
+		err = ErrNotFound
+	}
 	if errors.Is(err, ErrNotFound) {
-		return nil, &ValidationError{Fields: map[string]string{"user": "No user of this tenant has the e-mail address “" + strings.TrimSpace(email) + "”."}}
+		msg := "No user of this tenant has the e-mail address “" + strings.TrimSpace(email) + "”."
+		if !all {
+			msg = "No user of the identity pools this workspace signs in with has the e-mail address “" + strings.TrimSpace(email) + "”."
+		}
+		return nil, &ValidationError{Fields: map[string]string{"user": msg}}
 	}
 	if err != nil {
 		return nil, err

@@ -24,9 +24,11 @@ type CustomApp struct {
 	URL         string `gorm:"column:url"`
 	AppID       string
 	SecretHash  string
-	Version     int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// SecretCreatedAt is when Rotate secret last set it (nil: at creation).
+	SecretCreatedAt *time.Time
+	Version         int64
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // CustomAppTypes are the kinds of custom app.
@@ -106,7 +108,7 @@ func (s *Store) CreateCustomApp(ctx context.Context, v Viewer, wsID int64, in Cu
 		return CustomApp{}, "", err
 	}
 	now := s.now()
-	a := CustomApp{TenantID: v.Tenant.ID, WorkspaceID: wsID, Name: in.Name, Type: in.Type, URL: in.URL, AppID: appID, SecretHash: hash, Version: 1, CreatedAt: now, UpdatedAt: now}
+	a := CustomApp{TenantID: v.Tenant.ID, WorkspaceID: wsID, Name: in.Name, Type: in.Type, URL: in.URL, AppID: appID, SecretHash: hash, SecretCreatedAt: &now, Version: 1, CreatedAt: now, UpdatedAt: now}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if taken, err := nameTaken(tx, &CustomApp{}, v.Tenant.ID, wsID, 0, in.Name); err != nil {
 			return err
@@ -186,4 +188,45 @@ func (s *Store) DeleteCustomApp(ctx context.Context, v Viewer, wsID, id int64, a
 		}
 		return writeAuditIn(tx, s.now(), v.Tenant.ID, wsID, actor, "custom_app.deleted", customAppTarget(a), Changes{"name": {Before: a.Name}, "app_id": {Before: a.AppID}})
 	})
+}
+
+// RotateCustomAppSecret gives a custom app a new secret, returned once and
+// stored as a hash; the previous one stops working at once. Audited as
+// custom_app.secret_rotated; the settings' version is kept.
+func (s *Store) RotateCustomAppSecret(ctx context.Context, v Viewer, wsID, id int64, actor Actor) (CustomApp, string, error) {
+	if err := allowedIn(v, authz.ManageCustomApps, wsID); err != nil {
+		return CustomApp{}, "", err
+	}
+	raw, hash, err := s.newToken()
+	if err != nil {
+		return CustomApp{}, "", err
+	}
+	var out CustomApp
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		a, err := customAppIn(tx, v.Tenant.ID, wsID, id)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.Model(&CustomApp{}).Where("id = ?", a.ID).Updates(map[string]any{"secret_hash": hash, "secret_created_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		a.SecretHash, a.SecretCreatedAt, a.UpdatedAt = hash, &now, now
+		out = a
+		return writeAuditIn(tx, now, v.Tenant.ID, wsID, actor, "custom_app.secret_rotated", customAppTarget(a), Changes{"app_id": {After: a.AppID}})
+	})
+	if err != nil {
+		return CustomApp{}, "", err
+	}
+	return out, raw, nil
+}
+
+// VerifyCustomAppSecret reports whether secret is the current secret of
+// the custom app with this app id.
+func (s *Store) VerifyCustomAppSecret(ctx context.Context, appID, secret string) (CustomApp, bool, error) {
+	var a CustomApp
+	if err := s.DB.WithContext(ctx).Where("app_id = ?", appID).Take(&a).Error; err != nil {
+		return CustomApp{}, false, notFound(err)
+	}
+	return a, secretMatches(secret, a.SecretHash), nil
 }

@@ -52,6 +52,7 @@ type ServiceAPI struct {
 	Scopes      string // space-separated
 	PolicyID    *int64
 	Summary     string
+	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -433,13 +434,152 @@ func (s *Store) ServiceAPIs(ctx context.Context, tenantID, serviceID int64) ([]S
 // MaxServiceAPIs is the most APIs a service may have.
 const MaxServiceAPIs = openapiimport.MaxOperations
 
-// APIInput is the Add API form.
+// APIInput is the Add API form and an API's form.
 type APIInput struct {
 	Method   string
 	Path     string
 	Scopes   []string
-	PolicyID int64 // 0: none
+	PolicyID int64 // 0: none; negative: not a number (refused)
 	Summary  string
+	Version  int64 // the version the form was opened on (update)
+}
+
+func (in *APIInput) normalize() {
+	in.Method = strings.ToUpper(strings.TrimSpace(in.Method))
+	in.Path = strings.TrimSpace(in.Path)
+	in.Summary = strings.TrimSpace(in.Summary)
+	in.Scopes = dedupe(in.Scopes)
+}
+
+// checkAPIFields checks what needs no query.
+func checkAPIFields(f fieldErrors, in APIInput) {
+	if !oneOf(in.Method, APIMethods...) {
+		f.add("method", "Choose a method: "+strings.Join(APIMethods, ", ")+".")
+	}
+	checkAPIPath(f, in.Path)
+	checkMax(f, "summary", "Summary", in.Summary, APISummaryMax)
+}
+
+// checkAPIRefs checks, inside the transaction, that the API's scopes are
+// the service's, its policy one of the workspace's, and its method and
+// path free on the service (exceptID: the API being edited).
+func checkAPIRefs(f fieldErrors, tx *gorm.DB, tenantID, wsID int64, sv Service, exceptID int64, in APIInput) error {
+	var own []string
+	if err := tx.Model(&ServiceScope{}).Where("tenant_id = ? AND service_id = ?", tenantID, sv.ID).Pluck("scope", &own).Error; err != nil {
+		return err
+	}
+	for _, sc := range in.Scopes {
+		if !oneOf(sc, own...) {
+			f.add("scopes", "“"+sc+"” is not a scope of this service: add it under Scopes first.")
+		}
+	}
+	if in.PolicyID != 0 {
+		if _, err := policyIn(tx, tenantID, wsID, in.PolicyID); err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			f.add("policy", "Choose one of this workspace's policies, or none.")
+		}
+	}
+	if f["method"] == "" && f["path"] == "" {
+		var n int64
+		if err := tx.Model(&ServiceAPI{}).Where("service_id = ? AND method = ? AND path = ? AND id <> ?", sv.ID, in.Method, in.Path, exceptID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			f.add("path", "This service already has "+in.Method+" "+in.Path+".")
+		}
+	}
+	return nil
+}
+
+func apiPolicy(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// apiIn loads an API of a service of the workspace.
+func apiIn(tx *gorm.DB, tenantID, wsID, serviceID, id int64) (ServiceAPI, error) {
+	var a ServiceAPI
+	err := tx.Where("tenant_id = ? AND workspace_id = ? AND service_id = ? AND id = ?", tenantID, wsID, serviceID, id).Take(&a).Error
+	return a, notFound(err)
+}
+
+// ServiceAPIByID loads an API of a service of a workspace (route loader:
+// the permission is checked before); another service's API is not found.
+func (s *Store) ServiceAPIByID(ctx context.Context, tenantID, wsID, serviceID, id int64) (ServiceAPI, error) {
+	return apiIn(s.DB.WithContext(ctx), tenantID, wsID, serviceID, id)
+}
+
+// UpdateServiceAPI saves an API's form: method, path, required scopes,
+// policy and summary, checked as when it was added. in.Version must be the
+// current version (else ErrChangedSince, nothing written); the change is
+// audited as service.api_updated with what changed.
+func (s *Store) UpdateServiceAPI(ctx context.Context, v Viewer, wsID, serviceID, apiID int64, in APIInput, actor Actor) (ServiceAPI, error) {
+	if err := allowedIn(v, authz.ManageWorkspaceAPIs, wsID); err != nil {
+		return ServiceAPI{}, err
+	}
+	in.normalize()
+	var out ServiceAPI
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		f := fieldErrors{}
+		checkAPIFields(f, in)
+		sv, err := serviceIn(tx, v.Tenant.ID, wsID, serviceID)
+		if err != nil {
+			return err
+		}
+		cur, err := apiIn(tx, v.Tenant.ID, wsID, sv.ID, apiID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != in.Version {
+			return ErrChangedSince
+		}
+		if err := checkAPIRefs(f, tx, v.Tenant.ID, wsID, sv, cur.ID, in); err != nil {
+			return err
+		}
+		if err := f.err(); err != nil {
+			return err
+		}
+		scopes := strings.Join(in.Scopes, " ")
+		policy := apiPolicy(in.PolicyID)
+		ch := Changes{}
+		diff(ch, "method", cur.Method, in.Method)
+		diff(ch, "path", cur.Path, in.Path)
+		diff(ch, "scopes", cur.Scopes, scopes)
+		diff(ch, "summary", cur.Summary, in.Summary)
+		if (cur.PolicyID == nil) != (policy == nil) || (policy != nil && *cur.PolicyID != *policy) {
+			ch["policy_id"] = Change{Before: cur.PolicyID, After: policy}
+		}
+		out = cur
+		if len(ch) == 0 {
+			return nil
+		}
+		now := s.now()
+		res := tx.Model(&ServiceAPI{}).Where("id = ? AND version = ?", cur.ID, cur.Version).Updates(map[string]any{
+			"method": in.Method, "path": in.Path, "scopes": scopes, "policy_id": policy, "summary": in.Summary,
+			"updated_at": now, "version": gorm.Expr("version + 1"),
+		})
+		if res.Error != nil {
+			if isUniqueViolation(res.Error) {
+				return &ValidationError{Fields: map[string]string{"path": "This service already has " + in.Method + " " + in.Path + "."}}
+			}
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrChangedSince
+		}
+		out.Method, out.Path, out.Scopes, out.PolicyID, out.Summary = in.Method, in.Path, scopes, policy, in.Summary
+		out.Version, out.UpdatedAt = cur.Version+1, now
+		ch["api"] = Change{Before: cur.Method + " " + cur.Path, After: out.Method + " " + out.Path}
+		return writeAuditIn(tx, now, v.Tenant.ID, wsID, actor, "service.api_updated", serviceTarget(sv), ch)
+	})
+	if err != nil {
+		return ServiceAPI{}, err
+	}
+	return out, nil
 }
 
 var apiPathRE = regexp.MustCompile(`^/(?:[A-Za-z0-9\-._~!$&'()*+,;=:@%]|\{[A-Za-z_][A-Za-z0-9_.\-]*\}|/)*$`)
@@ -461,58 +601,24 @@ func (s *Store) AddServiceAPI(ctx context.Context, v Viewer, wsID, serviceID int
 	if err := allowedIn(v, authz.ManageWorkspaceAPIs, wsID); err != nil {
 		return ServiceAPI{}, err
 	}
-	in.Method = strings.ToUpper(strings.TrimSpace(in.Method))
-	in.Path = strings.TrimSpace(in.Path)
-	in.Summary = strings.TrimSpace(in.Summary)
-	in.Scopes = dedupe(in.Scopes)
-	f := fieldErrors{}
-	if !oneOf(in.Method, APIMethods...) {
-		f.add("method", "Choose a method: "+strings.Join(APIMethods, ", ")+".")
-	}
-	checkAPIPath(f, in.Path)
-	checkMax(f, "summary", "Summary", in.Summary, APISummaryMax)
+	in.normalize()
 	now := s.now()
 	var api ServiceAPI
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		f := fieldErrors{}
+		checkAPIFields(f, in)
 		sv, err := serviceIn(tx, v.Tenant.ID, wsID, serviceID)
 		if err != nil {
 			return err
 		}
-		var own []string
-		if err := tx.Model(&ServiceScope{}).Where("service_id = ?", sv.ID).Pluck("scope", &own).Error; err != nil {
+		if err := checkAPIRefs(f, tx, v.Tenant.ID, wsID, sv, 0, in); err != nil {
 			return err
-		}
-		for _, sc := range in.Scopes {
-			if !oneOf(sc, own...) {
-				f.add("scopes", "“"+sc+"” is not a scope of this service: add it under Scopes first.")
-			}
-		}
-		if in.PolicyID != 0 {
-			if _, err := policyIn(tx, v.Tenant.ID, wsID, in.PolicyID); err != nil {
-				if !errors.Is(err, ErrNotFound) {
-					return err
-				}
-				f.add("policy", "Choose one of this workspace's policies, or none.")
-			}
-		}
-		if f["method"] == "" && f["path"] == "" {
-			var n int64
-			if err := tx.Model(&ServiceAPI{}).Where("service_id = ? AND method = ? AND path = ?", sv.ID, in.Method, in.Path).Count(&n).Error; err != nil {
-				return err
-			}
-			if n > 0 {
-				f.add("path", "This service already has "+in.Method+" "+in.Path+".")
-			}
 		}
 		if err := f.err(); err != nil {
 			return err
 		}
 		api = ServiceAPI{TenantID: v.Tenant.ID, WorkspaceID: wsID, ServiceID: sv.ID, Method: in.Method, Path: in.Path,
-			Scopes: strings.Join(in.Scopes, " "), Summary: in.Summary, CreatedAt: now, UpdatedAt: now}
-		if in.PolicyID != 0 {
-			id := in.PolicyID
-			api.PolicyID = &id
-		}
+			Scopes: strings.Join(in.Scopes, " "), PolicyID: apiPolicy(in.PolicyID), Summary: in.Summary, Version: 1, CreatedAt: now, UpdatedAt: now}
 		if err := tx.Create(&api).Error; err != nil {
 			return err
 		}
@@ -651,14 +757,14 @@ func (s *Store) ImportServiceAPIs(ctx context.Context, v Viewer, wsID, serviceID
 					res.Unchanged++
 					continue
 				}
-				if err := tx.Model(&ServiceAPI{}).Where("id = ?", cur.ID).Updates(map[string]any{"scopes": scopes, "summary": summary, "updated_at": now}).Error; err != nil {
+				if err := tx.Model(&ServiceAPI{}).Where("id = ?", cur.ID).Updates(map[string]any{"scopes": scopes, "summary": summary, "updated_at": now, "version": gorm.Expr("version + 1")}).Error; err != nil {
 					return err
 				}
 				res.Updated++
 				continue
 			}
 			if err := tx.Create(&ServiceAPI{TenantID: v.Tenant.ID, WorkspaceID: wsID, ServiceID: sv.ID, Method: op.Method, Path: op.Path,
-				Scopes: scopes, Summary: summary, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+				Scopes: scopes, Summary: summary, Version: 1, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
 				return err
 			}
 			res.Created++

@@ -501,6 +501,7 @@ func TestAuthorizersCustomAppsClaims(t *testing.T) {
 			t.Fatal(err)
 		}
 		modelstest.Must(t, db.DB.Model(&models.User{}).Where("id = ?", u.ID).Updates(map[string]any{"attributes": `{"department":"Sales"}`, "metadata": `{"plan":"pro"}`}))
+		modelstest.LinkPoolToWorkspace(t, db.DB, w.tn.ID, w.ws.ID, u.PoolID, true) // the workspace signs in the Users pool
 		show := func(scopes ...string) string {
 			t.Helper()
 			got, err := w.s.PreviewClaims(ctx, w.wsAud, w.ws.ID, "ANN@example.com", scopes)

@@ -166,6 +166,29 @@ func TestBrowserWorkspaceResources(t *testing.T) {
 		}
 		browsertest.Screenshot(t, ctx, name("wsres-policy-tested"))
 
+		// The API GET /accounts/{id} now goes through the policy: edited on its page.
+		browsertest.Do(t, ctx, "the service", chromedp.Navigate(app.URL("/t/acme/workspaces/shop/services")), chromedp.WaitVisible(chromedp.CSS("table")))
+		browsertest.Submit(t, ctx, "open Accounts", "table a")
+		apiHref, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('#apis tbody tr')].find(r => r.cells[0].innerText.trim() == 'GET' && r.cells[1].innerText.trim() == '/accounts/{id}').querySelector('a').getAttribute('href')`))
+		if err != nil || apiHref == "" {
+			t.Fatalf("the API's link: %q %v", apiHref, err)
+		}
+		browsertest.Do(t, ctx, "open the API", chromedp.Navigate(app.URL(apiHref)), chromedp.WaitVisible(chromedp.CSS("#settings")))
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const s = document.querySelector('#f-policy'); s.value = [...s.options].find(o => o.text == 'Admins read').value; return true })()`)); err != nil {
+			t.Fatal(err)
+		}
+		browsertest.Do(t, ctx, "a path with a mistake", chromedp.SetValue(chromedp.CSS("#f-path"), "accounts/{id}"))
+		browsertest.Submit(t, ctx, "save the API", "#settings button[type=submit]")
+		if e := browsertest.Text(t, ctx, "#e-path"); !strings.Contains(e, "must start with /") {
+			t.Fatalf("API path error %q", e)
+		}
+		browsertest.Do(t, ctx, "fix the path", chromedp.SetValue(chromedp.CSS("#f-path"), "/accounts/{id}"))
+		browsertest.Submit(t, ctx, "save the API", "#settings button[type=submit]")
+		if f := browsertest.Text(t, ctx, ".flash"); !strings.Contains(f, "GET /accounts/{id} was saved") || !strings.Contains(browsertest.Text(t, ctx, "#details"), "Admins read") {
+			t.Fatalf("API saved: %q", f)
+		}
+		browsertest.Screenshot(t, ctx, name("wsres-api-edited"))
+
 		// The Workspace Auditor reads all of it and can change nothing.
 		actx := browsertest.New(t, 60*time.Second)
 		wsresSignIn(t, actx, app, "arthur@acme.example")
@@ -183,6 +206,10 @@ func TestBrowserWorkspaceResources(t *testing.T) {
 			t.Error("the auditor does not read the service")
 		}
 		browsertest.Screenshot(t, actx, name("wsres-auditor-service"))
+		browsertest.Do(t, actx, "the API's page", chromedp.Navigate(app.URL(apiHref)), chromedp.WaitVisible(chromedp.CSS("#details")))
+		if wsresHas(t, actx, "#settings") || wsresHas(t, actx, "#remove") || !strings.Contains(browsertest.Text(t, actx, "#details"), "Admins read") {
+			t.Error("the auditor's API page")
+		}
 		browsertest.Do(t, actx, "clients", chromedp.Navigate(app.URL("/t/acme/workspaces/shop/clients")), chromedp.WaitVisible(chromedp.CSS("table")))
 		browsertest.Submit(t, actx, "open Batch", "table a")
 		if wsresHas(t, actx, "#rotate") || wsresHas(t, actx, "#settings") || wsresHas(t, actx, "#secret-value") {

@@ -46,9 +46,13 @@ func workspaceResourceRoutes(t tenantRoutes, h *handlers.Handler, one string) {
 	t.needIn(http.MethodPost, svc+"/scopes", h.ServiceAddScope, authz.ManageServicesInWorkspace, load.Service)
 	t.needIn(http.MethodPost, svc+"/scopes/:scope/delete", h.ServiceRemoveScope, authz.ManageServicesInWorkspace, load.Service, load.Scope)
 	t.needIn(http.MethodPost, svc+"/apis", h.ServiceAddAPI, authz.ManageWorkspaceAPIs, load.Service)
+	t.needIn(http.MethodGet, svc+"/apis/:api", h.ServiceAPIShow, authz.ReadWorkspaceAPIs, load.Service, load.API)
+	t.needIn(http.MethodPost, svc+"/apis/:api", h.ServiceAPIUpdate, authz.ManageWorkspaceAPIs, load.Service, load.API)
 	t.needIn(http.MethodPost, svc+"/apis/:api/delete", h.ServiceRemoveAPI, authz.ManageWorkspaceAPIs, load.Service, load.API)
 	t.needIn(http.MethodPost, svc+"/import", h.ServiceImport, authz.ManageWorkspaceAPIs, load.Service)
 	t.needIn(http.MethodPost, one+"/clients/:client/rotate", h.ClientRotate, authz.ManageClients, load.Client)
+	t.needIn(http.MethodPost, one+"/authorizers/:authorizer/rotate", h.AuthorizerRotate, authz.ManageWorkspaceAuthorizers, load.Authorizer)
+	t.needIn(http.MethodPost, one+"/custom-apps/:app/rotate", h.CustomAppRotate, authz.ManageCustomApps, load.CustomApp)
 	// Preview changes nothing: reading the claims is enough. Registered
 	// before /claims/:claim would match "preview".
 	t.needIn(http.MethodGet, one+"/claims/preview", h.ClaimPreview, authz.ReadWorkspaceClaims)

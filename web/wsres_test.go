@@ -40,8 +40,17 @@ func wsResCounts(t *testing.T, db *gorm.DB) string {
 		parts = append(parts, fmt.Sprintf("%s=%d", table, n))
 	}
 	var versions []int64
-	modelstest.Must(t, db.Table("clients").Order("id").Pluck("version", &versions))
-	parts = append(parts, fmt.Sprint(versions))
+	for _, table := range []string{"clients", "service_apis", "authorizers", "custom_apps"} {
+		versions = nil
+		modelstest.Must(t, db.Table(table).Order("id").Pluck("version", &versions))
+		parts = append(parts, table+fmt.Sprint(versions))
+	}
+	var secrets []string
+	for _, table := range []string{"authorizers", "custom_apps"} {
+		secrets = nil
+		modelstest.Must(t, db.Table(table).Order("id").Pluck("secret_hash", &secrets))
+		parts = append(parts, strings.Join(secrets, ","))
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -55,7 +64,7 @@ type wsResFixture struct {
 func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models.Workspace) wsResFixture {
 	t.Helper()
 	ctx := context.Background()
-	owner := app.AdminWithRoles(tn, "fixture.owner@example.com", "tenant_admin")
+	owner := app.AdminWithRoles(tn, "fixture.owner."+ws.Slug+"@example.com", "tenant_admin")
 	v, err := app.Store.LoadViewer(ctx, tn, owner.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -101,9 +110,14 @@ func newWSResFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
-		t.Fatal(err)
+	ann, err := app.Store.UserByEmail(ctx, tn.ID, "ann@example.com")
+	if err != nil {
+		if ann, err = app.Store.CreateUser(ctx, tn.ID, models.CreateUserInput{Email: "ann@example.com"}, act); err != nil {
+			t.Fatal(err)
+		}
 	}
+	// The workspace signs in the Users pool (ann's): its viewers preview her claims.
+	modelstest.LinkPoolToWorkspace(t, app.DB.DB, tn.ID, ws.ID, ann.PoolID, true)
 	id := func(n int64) string { return fmt.Sprint(n) }
 	return wsResFixture{service: id(sv.ID), client: id(cl.ID), policy: id(p.ID), scope: id(sc.ID), api: id(api.ID), extraScope: id(extra.ID), extraAPI: id(extraAPI.ID),
 		authorizer: id(az.ID), claim: id(claim.ID), app: id(ca.ID)}
@@ -190,6 +204,7 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"POST", "/authorizers/new", one + "/authorizers/new", url.Values{"name": {"Mesh"}, "type": {"istio"}}, manage, 201},
 				{"POST", "/authorizers", one + "/authorizers", url.Values{"name": {"Gateway"}, "type": {"aws_api_gateway"}}, manage, 201},
 				{"POST", "/authorizers/:authorizer", az, url.Values{"name": {"Edge 2"}, "type": {"kong"}, "version": {"1"}}, manage, 303},
+				{"POST", "/authorizers/:authorizer/rotate", az + "/rotate", nil, manage, 200},
 				{"POST", "/authorizers/:authorizer/delete", az + "/delete", nil, manage, 303},
 				{"POST", "/claims/new", one + "/claims/new", url.Values{"name": {"email"}, "source_type": {"user_attribute"}, "source": {"email"}, "token": {"id"}}, manage, 303},
 				{"POST", "/claims", one + "/claims", url.Values{"name": {"plan"}, "source_type": {"metadata"}, "source": {"plan"}, "token": {"access"}}, manage, 303},
@@ -198,6 +213,7 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"POST", "/custom-apps/new", one + "/custom-apps/new", url.Values{"name": {"Consent"}, "type": {"consent"}, "url": {"https://consent.example.com"}}, manage, 201},
 				{"POST", "/custom-apps", one + "/custom-apps", url.Values{"name": {"After"}, "type": {"post_authentication"}, "url": {"https://after.example.com"}}, manage, 201},
 				{"POST", "/custom-apps/:app", ca, url.Values{"name": {"Login"}, "type": {"login"}, "url": {"https://login2.example.com"}, "version": {"1"}}, manage, 303},
+				{"POST", "/custom-apps/:app/rotate", ca + "/rotate", nil, manage, 200},
 				{"POST", "/custom-apps/:app/delete", ca + "/delete", nil, manage, 303},
 				{"POST", "/services/new", one + "/services/new", url.Values{"name": {"Billing"}, "audience": {"urn:billing"}}, manage, 303},
 				{"POST", "/services", one + "/services", url.Values{"name": {"Ledger"}, "audience": {"urn:ledger"}}, manage, 303},
@@ -205,6 +221,8 @@ func TestWorkspaceResourceRoutesByRole(t *testing.T) {
 				{"POST", "/services/:service/scopes", svc + "/scopes", url.Values{"scope": {"write:accounts"}}, manage, 303},
 				{"POST", "/services/:service/scopes/:scope/delete", svc + "/scopes/" + x.extraScope + "/delete", nil, manage, 303},
 				{"POST", "/services/:service/apis", svc + "/apis", url.Values{"method": {"POST"}, "path": {"/accounts"}}, manage, 303},
+				{"GET", "/services/:service/apis/:api", svc + "/apis/" + x.api, nil, see, 200},
+				{"POST", "/services/:service/apis/:api", svc + "/apis/" + x.api, url.Values{"method": {"GET"}, "path": {"/accounts/{id}"}, "scopes": {"read:accounts"}, "version": {"1"}}, manage, 303},
 				{"POST", "/services/:service/apis/:api/delete", svc + "/apis/" + x.extraAPI + "/delete", nil, manage, 303},
 				{"POST", "/services/:service/import", svc + "/import", url.Values{"openapi": {wsResDoc}}, manage, 303},
 				{"POST", "/clients/new", one + "/clients/new", url.Values{"name": {"SPA"}, "type": {"spa"}, "token_endpoint_auth_method": {"none"}, "grant_types": {"authorization_code"}, "redirect_uris": {"https://app.example.com/cb"}}, manage, 303},

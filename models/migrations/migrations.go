@@ -45,6 +45,7 @@ func all() []*gormigrate.Migration {
 		secretsScriptsWebhooks(),
 		idpsThemes(),
 		fourEyes(),
+		workspaceResourcesEdit(),
 	}
 }
 

@@ -1,6 +1,10 @@
 package pages
 
-import "strconv"
+import (
+	"strconv"
+
+	"gatehouse/views/components"
+)
 
 // The pages of a workspace's application resources (services, clients,
 // policies, authorizers, claims, custom apps) share one list, one form,
@@ -29,8 +33,11 @@ type ResListData struct {
 	SearchLabel string // placeholder
 	Columns     []string
 	Rows        [][]ResCell
-	NextHref    string
-	FirstHref   string
+	Pager       components.Pager
+	// NextHref and FirstHref are the links of lists not yet on Pager.
+	//
+	// Deprecated: set Pager.
+	NextHref, FirstHref string
 }
 
 // ResOption is one choice of a select or checkbox list.

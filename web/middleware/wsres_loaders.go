@@ -14,9 +14,12 @@ import (
 // is 404 like an unknown one.
 type WSResLoaders struct {
 	Service, Client, Policy, Authorizer, Claim, CustomApp Loader
-	// Scope and API are parsed only: the operation finds them inside the
-	// loaded service.
-	Scope, API Loader
+	// API loads an API of the service loaded before it (Service first):
+	// another service's API is 404.
+	API Loader
+	// Scope is the kit's ID("scope"): the operation finds it inside the
+	// loaded service (render.ParamID(c, "scope")).
+	Scope Loader
 }
 
 // inWorkspace loads an object of the request's workspace by id.
@@ -34,7 +37,6 @@ func inWorkspace[T any](param string, set func(echo.Context, T), find func(ctx c
 // WSResLoaders returns the loaders of workspace resources.
 func (g *Guards) WSResLoaders() WSResLoaders {
 	m := g.Models
-	parsed := func(_ context.Context, _ echo.Context, _ *models.Viewer, id int64) (int64, error) { return id, nil }
 	return WSResLoaders{
 		Service:    inWorkspace("service", render.SetService, m.ServiceByID),
 		Client:     inWorkspace("client", render.SetClient, m.ClientByID),
@@ -42,7 +44,14 @@ func (g *Guards) WSResLoaders() WSResLoaders {
 		Authorizer: inWorkspace("authorizer", render.SetAuthorizer, m.AuthorizerByID),
 		Claim:      inWorkspace("claim", render.SetClaim, m.ClaimByID),
 		CustomApp:  inWorkspace("app", render.SetCustomApp, m.CustomAppByID),
-		Scope:      loadID("scope", render.SetScopeID, parsed),
-		API:        loadID("api", render.SetAPIID, parsed),
+		Scope:      ID("scope"),
+		API: loadID("api", render.SetAPI, func(ctx context.Context, c echo.Context, v *models.Viewer, id int64) (models.ServiceAPI, error) {
+			w, ok := render.Workspace(c)
+			sv := render.Service(c)
+			if !ok || sv.ID == 0 || sv.WorkspaceID != w.ID {
+				return models.ServiceAPI{}, models.ErrNotFound
+			}
+			return m.ServiceAPIByID(ctx, v.Tenant.ID, w.ID, sv.ID, id)
+		}),
 	}
 }

@@ -16,8 +16,7 @@ const (
 	keyAuthorizer ctxKey = "gatehouse.authorizer"
 	keyClaim      ctxKey = "gatehouse.claim"
 	keyCustomApp  ctxKey = "gatehouse.custom_app"
-	keyScopeID    ctxKey = "gatehouse.scope_id"
-	keyAPIID      ctxKey = "gatehouse.api_id"
+	keyAPI        ctxKey = "gatehouse.service_api"
 )
 
 // SetService records the service of the :service parameter.
@@ -56,14 +55,8 @@ func SetCustomApp(c echo.Context, v models.CustomApp) { set(c, keyCustomApp, v) 
 // CustomApp is the custom app of the :app parameter.
 func CustomApp(c echo.Context) models.CustomApp { return get[models.CustomApp](c, keyCustomApp) }
 
-// SetScopeID records the :scope id (the model finds it inside the service).
-func SetScopeID(c echo.Context, id int64) { set(c, keyScopeID, id) }
+// SetAPI records the API of the :api parameter (one of the :service's).
+func SetAPI(c echo.Context, v models.ServiceAPI) { set(c, keyAPI, v) }
 
-// ScopeID is the :scope id.
-func ScopeID(c echo.Context) int64 { return get[int64](c, keyScopeID) }
-
-// SetAPIID records the :api id (the model finds it inside the service).
-func SetAPIID(c echo.Context, id int64) { set(c, keyAPIID, id) }
-
-// APIID is the :api id.
-func APIID(c echo.Context) int64 { return get[int64](c, keyAPIID) }
+// API is the API of the :api parameter.
+func API(c echo.Context) models.ServiceAPI { return get[models.ServiceAPI](c, keyAPI) }
