@@ -34,12 +34,14 @@ func NewQueue(slots, waiting int, maxWait time.Duration) *Queue {
 // The package's queue: one derivation per core (at least two) and two
 // waiting per slot, so that a request at the back of a full queue waits
 // about two derivations (a tenth of a second on an idle core), and on an
-// overloaded machine never more than half a second: a sign-in is either
-// checked within about a second or turned away (429).
+// overloaded machine never more than 0.3 s: with the derivation itself and
+// the request's queries, a sign-in is checked within a second or turned
+// away (429) at once (bench/signin-flood measured one of 200 at 1.10 s
+// with a half-second wait).
 var (
 	DefaultSlots   = max(2, runtime.NumCPU())
 	DefaultWaiting = 2 * DefaultSlots
-	DefaultMaxWait = 500 * time.Millisecond
+	DefaultMaxWait = 300 * time.Millisecond
 )
 
 var (
