@@ -66,6 +66,9 @@ func (h *Handler) renderAPITokens(c echo.Context, status int, d pages.APITokensD
 	// The roles administrators can be given, built-in and custom, under the
 	// same rules (the model refuses what the viewer could not grant).
 	for _, rc := range models.TenantRoleChoices(*v, dir) {
+		if rc.Role.Scope != authz.ScopeTenant {
+			continue // organization roles need an organization: not for tokens
+		}
 		d.RoleChoices = append(d.RoleChoices, pages.TokenRoleChoice{Key: string(rc.Role.Key), Name: rc.Role.Name, Disabled: rc.Disabled, Reason: rc.Reason})
 	}
 	for _, r := range dir.In(authz.ScopeWorkspace) {

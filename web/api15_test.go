@@ -687,6 +687,9 @@ func TestAPITokenCustomRoles(t *testing.T) {
 			t.Errorf("the form offers no %s", k)
 		}
 	}
+	if d.Find(`input[name="role"][value="organization_admin"]`).Length() != 0 {
+		t.Error("the form offers Organization Admin, which needs an organization")
+	}
 	if !strings.Contains(d.Find("table").Text(), "User Reader") || !strings.Contains(d.Find("table").Text(), "Client Keeper") {
 		t.Errorf("the list does not name the custom roles")
 	}

@@ -15,15 +15,24 @@ import (
 )
 
 // TestBrowserCreateAPIToken: a Tenant Admin opens Tenant Settings > API
-// Tokens from the navigation, ticks two roles, gives a name and confirms
+// Tokens from the navigation, ticks three roles (one of them a custom
+// role), gives a name and confirms
 // with their password; the token is shown once, works against the API,
 // and the list shows it with its roles.
 func TestBrowserCreateAPIToken(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
 		ctx := browsertest.New(t, 90*time.Second)
 		app := webtest.Start(t, db, webtest.Options{RealClock: true})
-		_, _, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
+		tn, owner, tok := app.Tenant("acme", models.PlanEnterprise, "owner@example.com")
 		acceptAndSignIn(t, ctx, app.URL("/invitations/"+tok), "owner@example.com")
+		// A custom role: offered beside the built-in ones.
+		ov, err := app.Store.LoadViewer(webtest.Ctx(), tn, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Store.CreateCustomRole(webtest.Ctx(), ov, models.CustomRoleInput{Name: "Billing Reader", Scope: "tenant", Permissions: []string{"read_users"}}, models.Actor{Email: owner.Email}); err != nil {
+			t.Fatal(err)
+		}
 
 		browsertest.Do(t, ctx, "open API Tokens from the navigation", chromedp.Navigate(app.URL("/t/acme/")),
 			chromedp.Click(chromedp.CSS(`nav a[href="/t/acme/settings/api-tokens"]`)),
@@ -32,6 +41,7 @@ func TestBrowserCreateAPIToken(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS("#f-name"), "billing sync"),
 			chromedp.Click(chromedp.CSS("#f-role-editor_organizations")),
 			chromedp.Click(chromedp.CSS("#f-role-tenant_auditor")),
+			chromedp.Click(chromedp.CSS(`input[name="role"][value="custom:billing-reader"]`)),
 			chromedp.SetValue(chromedp.CSS("#f-expires_in_days"), ""),
 			chromedp.SendKeys(chromedp.CSS("#f-expires_in_days"), "30"),
 			chromedp.SendKeys(chromedp.CSS("#f-password"), webtest.Password))
@@ -41,7 +51,7 @@ func TestBrowserCreateAPIToken(t *testing.T) {
 			t.Fatalf("token shown: %q", raw)
 		}
 		row := browsertest.Text(t, ctx, `[data-testid="token-row"]`)
-		if !strings.Contains(row, "billing sync") || !strings.Contains(row, "Editor - Organizations") || !strings.Contains(row, "Tenant Auditor") {
+		if !strings.Contains(row, "billing sync") || !strings.Contains(row, "Editor - Organizations") || !strings.Contains(row, "Tenant Auditor") || !strings.Contains(row, "Billing Reader") {
 			t.Fatalf("row: %q", row)
 		}
 		browsertest.Screenshot(t, ctx, "api-token-created-"+db.Name)
