@@ -64,7 +64,7 @@ func wsresHas(t *testing.T, ctx context.Context, css string) bool {
 func TestBrowserWorkspaceResources(t *testing.T) {
 	t.Parallel()
 	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
-		ctx := browsertest.New(t, 150*time.Second)
+		ctx := browsertest.New(t, 240*time.Second) // the API edit added steps; a loaded machine needs the margin
 		app := webtest.Start(t, db, webtest.Options{RealClock: true})
 		tn, _, _ := app.Tenant("acme", models.PlanEnterprise, "olivia@acme.example")
 		shop := app.Workspace(tn, "shop", "Shop")
