@@ -414,3 +414,41 @@ func TestSystemPagesShowWhatGatehouseHas(t *testing.T) {
 		}
 	})
 }
+
+// TestAnalyticsPageReadsOnlyTheRollups: whatever the number of events,
+// the Analytics page reads the daily rollups in three queries besides the
+// request's own, and never the events themselves.
+func TestAnalyticsPageReadsOnlyTheRollups(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		f := newWSFixture(t, app, "acme")
+		c, _ := app.SignedInAs(f.tn, "aud@example.com", "tenant_auditor")
+		q := app.CountQueries(t)
+		var counts []int
+		for _, n := range []int{0, 5000} {
+			if n > 0 {
+				if _, err := app.Store.SeedAuthEvents(webtest.Ctx(), f.tn, f.alpha, n, models.Actor{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sql := q.Page(t, c, "/t/acme/workspaces/alpha/analytics?days=90")
+			rollups := 0
+			for _, s := range sql {
+				if strings.Contains(s, "auth_events") {
+					t.Fatalf("the page reads the events:%s", webtest.Describe(sql))
+				}
+				if strings.Contains(s, "auth_event_daily") {
+					rollups++
+				}
+			}
+			if rollups != 3 {
+				t.Errorf("%d events: %d rollup queries:%s", n, rollups, webtest.Describe(sql))
+			}
+			counts = append(counts, len(sql))
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("queries grow with the events: %v", counts)
+		}
+	})
+}
