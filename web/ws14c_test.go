@@ -403,8 +403,15 @@ func TestSystemPagesShowWhatGatehouseHas(t *testing.T) {
 		if r := c.Get("/t/acme/system/templates/nope"); r.Status != http.StatusNotFound {
 			t.Errorf("unknown template: %d", r.Status)
 		}
-		// The first administrator's invitation was queued: it is listed, masked.
+		// The first administrator's invitation was queued: it is listed,
+		// masked; a sign-in code in a subject is never shown.
+		now := app.Store.Now()
+		modelstest.Must(t, db.DB.Create(&models.OutboxEmail{TenantID: &tn.ID, ToAddr: "first@example.com", Subject: "493817 is your Gatehouse sign-in code for Acme",
+			Channel: models.ChannelEmail, NextAttemptAt: now, CreatedAt: now}))
 		d = wsresDoc(t, c.Get("/t/acme/system/notifications"))
+		if strings.Contains(d.Text(), "493817") || !strings.Contains(d.Find("#messages").Text(), "••• is your Gatehouse sign-in code") {
+			t.Errorf("a sign-in code shows: %q", d.Find("#messages").Text())
+		}
 		if rows := d.Find("#messages tbody tr"); rows.Length() == 0 || !strings.Contains(rows.Text(), "f•••@example.com") || strings.Contains(rows.Text(), "first@example.com") {
 			t.Errorf("messages: %q", d.Find("#messages").Text())
 		}
