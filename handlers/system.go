@@ -154,7 +154,7 @@ func (h *Handler) SystemNotifications(c echo.Context) error {
 	if len(d.Notices) == 0 {
 		d.Notices = append(d.Notices, pages.OverviewNotification{Kind: "info", Message: "Nothing needs attention."})
 	}
-	t := pages.ResTableSection{ID: "messages", Title: "Latest messages", Intro: "Invitations, password resets, codes and security notices, newest first (their content is not shown).",
+	t := pages.ResTableSection{ID: "messages", Title: "Latest messages", Intro: "Invitations, password resets, codes and security notices, newest first (their content is not shown, nor any number in a subject: codes travel there).",
 		Columns: []string{"Queued", "Channel", "To", "Subject", "State"}, Empty: "Gatehouse has sent nothing for this tenant yet."}
 	for _, m := range ob.RecentMessages {
 		state := "Sent " + fmtTime(m.SentAt, "")
@@ -165,10 +165,26 @@ func (h *Handler) SystemNotifications(c echo.Context) error {
 		default:
 			state = "Waiting"
 		}
-		t.Rows = append(t.Rows, []pages.ResCell{{Text: fmtTime(&m.CreatedAt, "")}, {Text: m.Channel}, {Text: maskAddress(m.ToAddr)}, {Text: m.Subject}, {Text: state}})
+		t.Rows = append(t.Rows, []pages.ResCell{{Text: fmtTime(&m.CreatedAt, "")}, {Text: m.Channel}, {Text: maskAddress(m.ToAddr)}, {Text: redactSubject(m.Subject, m.Channel)}, {Text: state}})
 	}
 	d.Tables = append(d.Tables, t)
 	return h.systemPage(c, d, "Notifications", layout.Crumb{Label: "Notifications"})
+}
+
+// redactSubject hides every word of a subject that holds a digit: a
+// sign-in code travels in its e-mail's subject, and Tenant Members read
+// this list. A text message has no subject.
+func redactSubject(subject, channel string) string {
+	if channel == models.ChannelSMS && subject == "" {
+		return "(text message)"
+	}
+	words := strings.Fields(subject)
+	for i, w := range words {
+		if strings.ContainsAny(w, "0123456789") {
+			words[i] = "•••"
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 // maskAddress keeps the first letter and the domain of an address (a

@@ -121,5 +121,10 @@ func TestBrowserAnalyticsPermissionSystemsAndSystem(t *testing.T) {
 			t.Errorf("subject %q", got)
 		}
 		browsertest.Screenshot(t, ctx, name("ws14c-template-preview"))
+		browsertest.Do(t, ctx, "open Environment", chromedp.Navigate(app.URL("/t/acme/system/environment")), chromedp.WaitVisible(chromedp.CSS("#migrations")))
+		if got := browsertest.Text(t, ctx, "#details"); !strings.Contains(got, "0028_analytics_permission_systems") {
+			t.Errorf("environment: %q", got)
+		}
+		browsertest.Screenshot(t, ctx, name("ws14c-system-environment"))
 	})
 }

@@ -403,14 +403,59 @@ func TestSystemPagesShowWhatGatehouseHas(t *testing.T) {
 		if r := c.Get("/t/acme/system/templates/nope"); r.Status != http.StatusNotFound {
 			t.Errorf("unknown template: %d", r.Status)
 		}
-		// The first administrator's invitation was queued: it is listed, masked.
+		// The first administrator's invitation was queued: it is listed,
+		// masked; a sign-in code in a subject is never shown.
+		now := app.Store.Now()
+		modelstest.Must(t, db.DB.Create(&models.OutboxEmail{TenantID: &tn.ID, ToAddr: "first@example.com", Subject: "493817 is your Gatehouse sign-in code for Acme",
+			Channel: models.ChannelEmail, NextAttemptAt: now, CreatedAt: now}))
 		d = wsresDoc(t, c.Get("/t/acme/system/notifications"))
+		if strings.Contains(d.Text(), "493817") || !strings.Contains(d.Find("#messages").Text(), "••• is your Gatehouse sign-in code") {
+			t.Errorf("a sign-in code shows: %q", d.Find("#messages").Text())
+		}
 		if rows := d.Find("#messages tbody tr"); rows.Length() == 0 || !strings.Contains(rows.Text(), "f•••@example.com") || strings.Contains(rows.Text(), "first@example.com") {
 			t.Errorf("messages: %q", d.Find("#messages").Text())
 		}
 		// The navigation leads there.
 		if !strings.Contains(d.Find(".sidebar").Text(), "System") {
 			t.Error("no System entry in the navigation")
+		}
+	})
+}
+
+// TestAnalyticsPageReadsOnlyTheRollups: whatever the number of events,
+// the Analytics page reads the daily rollups in three queries besides the
+// request's own, and never the events themselves.
+func TestAnalyticsPageReadsOnlyTheRollups(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		f := newWSFixture(t, app, "acme")
+		c, _ := app.SignedInAs(f.tn, "aud@example.com", "tenant_auditor")
+		q := app.CountQueries(t)
+		var counts []int
+		for _, n := range []int{0, 5000} {
+			if n > 0 {
+				if _, err := app.Store.SeedAuthEvents(webtest.Ctx(), f.tn, f.alpha, n, models.Actor{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sql := q.Page(t, c, "/t/acme/workspaces/alpha/analytics?days=90")
+			rollups := 0
+			for _, s := range sql {
+				if strings.Contains(s, "auth_events") {
+					t.Fatalf("the page reads the events:%s", webtest.Describe(sql))
+				}
+				if strings.Contains(s, "auth_event_daily") {
+					rollups++
+				}
+			}
+			if rollups != 3 {
+				t.Errorf("%d events: %d rollup queries:%s", n, rollups, webtest.Describe(sql))
+			}
+			counts = append(counts, len(sql))
+		}
+		if counts[0] != counts[1] {
+			t.Errorf("queries grow with the events: %v", counts)
 		}
 	})
 }
