@@ -37,5 +37,10 @@ func seedWorkspaceResources(ctx context.Context, store *models.Store, t models.T
 		return err
 	}
 	fmt.Fprintf(stdout, "Added %d services and %d clients to the workspace %s of %s in %s.\n", ns, nc, w.Slug, t.Slug, time.Since(start).Round(time.Millisecond))
+	nsec, nscr, nwh, err := store.SeedSecretsScriptsWebhooks(ctx, t, w, models.Actor{Email: "gatehouse seed", IP: "cli"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Added %d secrets, %d extension scripts and %d webhooks (disabled) to the workspace %s.\n", nsec, nscr, nwh, w.Slug)
 	return nil
 }
