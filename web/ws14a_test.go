@@ -649,8 +649,11 @@ func TestWebhookDeliveries(t *testing.T) {
 		}
 
 		// Disabled: nothing more is sent.
-		if r := admin.Submit(page, page, url.Values{"url": {rc.srv.URL + "/hook"}, "events": {"all"}, "version": {"1"}}); r.Status != http.StatusSeeOther {
+		if r := admin.Submit(page, page, url.Values{"url": {rc.srv.URL + "/hook"}, "events": {"all"}, "enabled": {"false"}, "version": {"1"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("disable: %d %s", r.Status, wsresDoc(t, r).Find(".error").Text())
+		}
+		if modelstest.Count(t, db.DB.Model(&models.Webhook{}).Where("id = ? AND enabled = ?", wh.ID, false)) != 1 {
+			t.Fatal("the webhook is still enabled")
 		}
 		if r := admin.Submit(one+"/secrets/new", one+"/secrets/new", url.Values{"name": {"OTHER"}, "value": {"value-3"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("secret: %d", r.Status)
