@@ -81,16 +81,42 @@ func webhookFields(st *formState, id string, x models.Webhook, choices []string)
 			Help: "An https URL on the public internet (loopback, private, link-local and cloud metadata addresses are refused, also after DNS resolution). Redirects are not followed."},
 		{Kind: "checkboxes", Label: "Events", Name: "events", Options: events, Error: st.err(id, "events"),
 			Help: "The audit events of this workspace to send."},
+		// Unchecked, the box sends nothing: the hidden field says the form
+		// was sent without it (a request without either keeps the default).
+		{Kind: "hidden", Name: "enabled", Value: "false"},
 		{Kind: "checkboxes", Label: "Enabled", Name: "enabled", Options: []pages.ResOption{{Value: "true", Label: "Send events to this URL", Selected: st.val(id, "enabled", enabled) == "true"}},
 			Optional: true, Help: "A disabled webhook sends nothing; what it had still to send is dropped."},
 	}
 }
 
-func webhookInput(c echo.Context) models.WebhookInput {
+// webhookInput reads the form; enabled is on when any of its values says
+// so, and keeps def when the request has none at all.
+func webhookInput(c echo.Context, def bool) models.WebhookInput {
 	form, _ := c.FormParams()
-	en := c.FormValue("enabled")
-	return models.WebhookInput{URL: c.FormValue("url"), Events: form["events"], Enabled: en == "true" || en == "on" || en == "1" || en == "yes",
-		Version: formVersion(c)}
+	enabled := def
+	if vals, ok := form["enabled"]; ok {
+		enabled = false
+		for _, v := range vals {
+			if v == "true" || v == "on" || v == "1" || v == "yes" {
+				enabled = true
+			}
+		}
+	}
+	return models.WebhookInput{URL: c.FormValue("url"), Events: form["events"], Enabled: enabled, Version: formVersion(c)}
+}
+
+// formEnabled is the enabled box as typed, for a form shown again.
+func formEnabled(st *formState) {
+	if st == nil {
+		return
+	}
+	on := "false"
+	for _, v := range st.Values["enabled"] {
+		if v == "true" {
+			on = "true"
+		}
+	}
+	st.Values.Set("enabled", on)
 }
 
 // WebhookNewForm is Create Webhook.
@@ -108,9 +134,7 @@ func (h *Handler) renderWebhookNew(c echo.Context, status int, st *formState) er
 	if err != nil {
 		return err
 	}
-	if st != nil && st.Values.Get("enabled") == "" {
-		st.Values.Set("enabled", "false")
-	}
+	formEnabled(st)
 	base := wsHref(c, w, "/webhooks")
 	d := pages.ResNewData{Header: h.workspaceHeader(c, v, w, "Webhooks"), Title: "Create Webhook", ListHref: base,
 		Intro: "Each delivery is signed with a secret shown once, after creation: Gatehouse-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"t.body\">.",
@@ -126,7 +150,7 @@ func (h *Handler) WebhookCreate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x, secret, err := h.Models.CreateWebhook(c.Request().Context(), *v, w.ID, webhookInput(c), actor(c))
+	x, secret, err := h.Models.CreateWebhook(c.Request().Context(), *v, w.ID, webhookInput(c, true), actor(c))
 	if st, ok := failed(c, "new", err); ok {
 		return h.renderWebhookNew(c, statusOf(st), st)
 	}
@@ -213,9 +237,7 @@ func (h *Handler) renderWebhook(c echo.Context, status int, x models.Webhook, st
 		}
 		d.Forms = append(d.Forms, pages.ResForm{ID: "send-test", Title: "Send test event", Action: base + "/test", Submit: "Send test event",
 			Intro: "Queues a signed webhook.test event to this URL now; its delivery shows below."})
-		if st != nil && st.Values.Get("enabled") == "" {
-			st.Values.Set("enabled", "false")
-		}
+		formEnabled(st)
 		d.After = append(d.After, pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save",
 			Fields: append(webhookFields(st, "settings", x, choices), versionField(st, "settings", x.Version))})
 		d.DeleteHref = base + "/delete"
@@ -232,7 +254,7 @@ func (h *Handler) WebhookUpdate(c echo.Context) error {
 		return err
 	}
 	x := render.Webhook(c)
-	_, err = h.Models.UpdateWebhook(c.Request().Context(), *v, w.ID, x.ID, webhookInput(c), actor(c))
+	_, err = h.Models.UpdateWebhook(c.Request().Context(), *v, w.ID, x.ID, webhookInput(c, x.Enabled), actor(c))
 	if st, ok := failed(c, "settings", err); ok {
 		if st.Conflict {
 			if fresh, gerr := h.Models.WebhookByID(c.Request().Context(), v.Tenant.ID, w.ID, x.ID); gerr == nil {

@@ -60,6 +60,17 @@ func publicDNS() *fakeDNS {
 	}}
 }
 
+// ws14aRoute reports whether a route is a secret's, script's or
+// webhook's (covered by TestSecretsScriptsWebhooksRoutesByRole).
+func ws14aRoute(key string) bool {
+	for _, p := range []string{"/secrets", "/scripts", "/webhooks"} {
+		if strings.Contains(key, "/workspaces/:workspace"+p) {
+			return true
+		}
+	}
+	return false
+}
+
 // ws14aCounts snapshots what a secrets/scripts/webhooks request could touch.
 func ws14aCounts(t *testing.T, db *gorm.DB) string {
 	t.Helper()
@@ -214,10 +225,8 @@ func TestSecretsScriptsWebhooksRoutesByRole(t *testing.T) {
 			}
 		}
 		for key := range app.Web.Routes.Perms {
-			for _, p := range []string{"/secrets", "/scripts", "/webhooks"} {
-				if strings.Contains(key, "/workspaces/:workspace"+p) && !covered[key] {
-					t.Errorf("route %s is not in the role × route table", key)
-				}
+			if ws14aRoute(key) && !covered[key] {
+				t.Errorf("route %s is not in the role × route table", key)
 			}
 		}
 	})
@@ -640,8 +649,11 @@ func TestWebhookDeliveries(t *testing.T) {
 		}
 
 		// Disabled: nothing more is sent.
-		if r := admin.Submit(page, page, url.Values{"url": {rc.srv.URL + "/hook"}, "events": {"all"}, "version": {"1"}}); r.Status != http.StatusSeeOther {
+		if r := admin.Submit(page, page, url.Values{"url": {rc.srv.URL + "/hook"}, "events": {"all"}, "enabled": {"false"}, "version": {"1"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("disable: %d %s", r.Status, wsresDoc(t, r).Find(".error").Text())
+		}
+		if modelstest.Count(t, db.DB.Model(&models.Webhook{}).Where("id = ? AND enabled = ?", wh.ID, false)) != 1 {
+			t.Fatal("the webhook is still enabled")
 		}
 		if r := admin.Submit(one+"/secrets/new", one+"/secrets/new", url.Values{"name": {"OTHER"}, "value": {"value-3"}}); r.Status != http.StatusSeeOther {
 			t.Fatalf("secret: %d", r.Status)

@@ -42,5 +42,10 @@ func seedWorkspaceResources(ctx context.Context, store *models.Store, t models.T
 		return err
 	}
 	fmt.Fprintf(stdout, "Added %d themes to %s and %d identity providers to the workspace %s.\n", nt, t.Slug, ni, w.Slug)
+	nsec, nscr, nwh, err := store.SeedSecretsScriptsWebhooks(ctx, t, w, models.Actor{Email: "gatehouse seed", IP: "cli"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Added %d secrets, %d extension scripts and %d webhooks (disabled) to the workspace %s.\n", nsec, nscr, nwh, w.Slug)
 	return nil
 }

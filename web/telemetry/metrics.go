@@ -168,8 +168,8 @@ type storeCollector struct {
 func newStoreCollector(opts MetricsOptions) *storeCollector {
 	return &storeCollector{
 		opts:     opts,
-		pending:  prometheus.NewDesc("gatehouse_outbox_pending_messages", "E-mails in the outbox not delivered yet.", nil, nil),
-		oldest:   prometheus.NewDesc("gatehouse_outbox_oldest_pending_age_seconds", "Age of the oldest e-mail not delivered yet (0 when none).", nil, nil),
+		pending:  prometheus.NewDesc("gatehouse_outbox_pending_messages", "Messages in the outbox not delivered yet (e-mails, text messages, webhook deliveries).", nil, nil),
+		oldest:   prometheus.NewDesc("gatehouse_outbox_oldest_pending_age_seconds", "Age of the oldest outbox message not delivered yet (0 when none).", nil, nil),
 		sessions: prometheus.NewDesc("gatehouse_active_sessions", "Administrator sessions neither expired nor idle past the idle timeout.", nil, nil),
 		up:       prometheus.NewDesc("gatehouse_stats_up", "1 if this scrape could read the outbox and session figures from the database, else 0.", nil, nil),
 	}
