@@ -190,7 +190,7 @@ func checkIDPFields(f fieldErrors, tx *gorm.DB, tenantID int64, in IDPInput, cur
 		var p IdentityPool
 		q := tx.Where("tenant_id = ?", tenantID)
 		if id, err := strconv.ParseInt(in.Pool, 10, 64); err == nil {
-			q = q.Where("id = ? OR slug = ?", id, in.Pool)
+			q = q.Where("(id = ? OR slug = ?)", id, in.Pool)
 		} else {
 			q = q.Where("slug = ?", strings.ToLower(in.Pool))
 		}
