@@ -37,7 +37,7 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 	if status != http.StatusOK {
 		lp = lp.First()
 	}
-	page, err := h.Models.ListOrganizationMembers(ctx, o.ID, lp.AfterID(), lp.Limit)
+	page, err := h.Models.SearchOrganizationMembers(ctx, o.ID, lp.Search, lp.AfterID(), lp.Limit)
 	if err != nil {
 		return err
 	}
@@ -50,8 +50,18 @@ func (h *Handler) renderOrgMembers(c echo.Context, status int, o models.Organiza
 		CandidatesURL: base + "/candidates", Email: email, Errors: errs,
 		Total: pluralOf(counts.Members, "member", "members"),
 	}
+	d.Search, d.ListHref = lp.Search, base
+	if d.CanManage && len(page.Items) > 0 { // the bulk role choice
+		roles, err := h.Models.ListEndUserRoles(ctx, v.Tenant.ID, models.EndUserRoleListQuery{Limit: 100})
+		if err != nil {
+			return err
+		}
+		for _, r := range roles.Items {
+			d.BulkRoles = append(d.BulkRoles, pages.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name})
+		}
+	}
 	for _, m := range page.Items {
-		row := pages.OrgMemberRow{Href: orgMemberPath(c, o, m.User.ID, ""), Name: m.User.DisplayName(), Email: orgMemberAddress(m.User),
+		row := pages.OrgMemberRow{ID: m.User.ID, Href: orgMemberPath(c, o, m.User.ID, ""), Name: m.User.DisplayName(), Email: orgMemberAddress(m.User),
 			Status: string(m.User.Status), Added: fmtTime(&m.AddedAt, ""), RemoveURL: orgMemberPath(c, o, m.User.ID, "/delete")}
 		for _, r := range m.Roles {
 			row.Roles = append(row.Roles, r.Name)
@@ -89,6 +99,45 @@ func (h *Handler) OrgAddMember(c echo.Context) error {
 		return outcome(err)
 	}
 	h.Flashes.Set(c, "success", u.DisplayName()+" is now a member of "+o.Label()+".")
+	return render.Redirect(c, orgPath(c, o, "/members"))
+}
+
+// OrgBulkMembers removes the ticked members, or gives each of them a role,
+// in one transaction (Members tab, issue 10 #5).
+func (h *Handler) OrgBulkMembers(c echo.Context) error {
+	v := render.Viewer(c)
+	o := render.Org(c)
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.ErrBadRequest
+	}
+	var ids []int64
+	for _, s := range form["member"] {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return echo.ErrNotFound
+		}
+		ids = append(ids, id)
+	}
+	roleID, _ := strconv.ParseInt(c.FormValue("role"), 10, 64)
+	op := c.FormValue("op")
+	n, err := h.Models.BulkMembers(c.Request().Context(), *v, o.ID, op, ids, roleID, actor(c))
+	var verr *models.ValidationError
+	if errors.As(err, &verr) {
+		errs := map[string]string{}
+		for _, m := range verr.Fields {
+			errs["bulk"] = m
+		}
+		return h.renderOrgMembers(c, http.StatusUnprocessableEntity, o, "", errs)
+	}
+	if err != nil {
+		return outcome(err)
+	}
+	msg := pluralOf(int64(n), "member was", "members were") + " removed from " + o.Label() + "."
+	if op == models.BulkAssignRole {
+		msg = "The role was given to " + pluralOf(int64(n), "member", "members") + " (those who held it keep it)."
+	}
+	h.Flashes.Set(c, "success", msg)
 	return render.Redirect(c, orgPath(c, o, "/members"))
 }
 

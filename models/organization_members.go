@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"gatehouse/models/authz"
+
 	"gorm.io/gorm"
 )
 
@@ -50,6 +52,13 @@ type OrgMemberPage struct {
 // size: the page (the (organization_id, id) index walked backwards from the
 // cursor, joined to the users) and the roles of the members on it.
 func (s *Store) ListOrganizationMembers(ctx context.Context, orgID, after int64, limit int) (OrgMemberPage, error) {
+	return s.SearchOrganizationMembers(ctx, orgID, "", after, limit)
+}
+
+// SearchOrganizationMembers is ListOrganizationMembers keeping the members
+// whose e-mail, username or name contains q (case-insensitively; "" keeps
+// everyone).
+func (s *Store) SearchOrganizationMembers(ctx context.Context, orgID int64, search string, after int64, limit int) (OrgMemberPage, error) {
 	if limit <= 0 || limit > MaxPageSize {
 		limit = 50
 	}
@@ -63,6 +72,10 @@ func (s *Store) ListOrganizationMembers(ctx context.Context, orgID, after int64,
 		Select("m.id AS member_id, m.created_at AS added_at, u.*").
 		Joins("JOIN users u ON u.id = m.user_id").
 		Where("m.organization_id = ?", orgID)
+	if search = strings.ToLower(strings.TrimSpace(search)); search != "" {
+		like := "%" + escapeLike(search) + "%"
+		q = q.Where("(LOWER(u.email) LIKE ? ESCAPE '\\' OR LOWER(u.username) LIKE ? ESCAPE '\\' OR LOWER(u.given_name || ' ' || u.family_name) LIKE ? ESCAPE '\\')", like, like, like)
+	}
 	if after > 0 {
 		q = q.Where("m.id < ?", after)
 	}
@@ -376,4 +389,96 @@ func (s *Store) OrganizationCandidates(ctx context.Context, tenantID, orgID int6
 	}
 	sort.SliceStable(out, func(i, j int) bool { return !out[i].Member && out[j].Member })
 	return out, nil
+}
+
+// Bulk actions on an organization's members (the Members tab's checkboxes).
+const (
+	BulkRemove     = "remove"      // remove the members
+	BulkAssignRole = "assign_role" // give each of them a role (those who hold it keep it)
+	BulkMax        = 100           // the most members one bulk action takes
+)
+
+// BulkMembers removes the members userIDs of organization orgID, or gives
+// each of them the end-user role roleID, all in one transaction with one
+// audit event per member changed: nothing changes unless every one may be
+// (the viewer's Manage Organization Members is checked for each, and each
+// must be a member: ErrNotFound otherwise). It returns how many changed.
+func (s *Store) BulkMembers(ctx context.Context, v Viewer, orgID int64, op string, userIDs []int64, roleID int64, actor Actor) (int, error) {
+	f := fieldErrors{}
+	if op != BulkRemove && op != BulkAssignRole {
+		f.add("op", "Choose what to do with the members.")
+	}
+	if len(userIDs) == 0 {
+		f.add("members", "Tick at least one member.")
+	} else if len(userIDs) > BulkMax {
+		f.add("members", "Tick at most 100 members at once.")
+	}
+	if op == BulkAssignRole && roleID <= 0 {
+		f.add("role", "Choose a role.")
+	}
+	if err := f.err(); err != nil {
+		return 0, err
+	}
+	changed := 0
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		changed = 0
+		now := s.now()
+		o, err := orgIn(tx, v.Tenant.ID, orgID)
+		if err != nil {
+			return err
+		}
+		var role EndUserRole
+		if op == BulkAssignRole {
+			if err := tx.Where("tenant_id = ? AND id = ?", v.Tenant.ID, roleID).Take(&role).Error; err != nil {
+				if errors.Is(err, gorm.ErrRecordNotFound) {
+					return &ValidationError{Fields: map[string]string{"role": "Choose a role."}}
+				}
+				return err
+			}
+		}
+		seen := map[int64]bool{}
+		for _, id := range userIDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if !v.Perms.CanInOrganization(authz.ManageOrganizationMembers, o.ID) {
+				return ErrForbidden
+			}
+			m, u, err := membershipOf(tx, v.Tenant.ID, o.ID, id)
+			if err != nil {
+				return err
+			}
+			switch op {
+			case BulkRemove:
+				if err := tx.Where("member_id = ?", m.ID).Delete(&OrganizationMemberRole{}).Error; err != nil {
+					return err
+				}
+				if err := tx.Where("id = ?", m.ID).Delete(&OrganizationMember{}).Error; err != nil {
+					return err
+				}
+				if err := writeAudit(tx, now, v.Tenant.ID, actor, "organization.member_removed", orgTarget(o), Changes{"member": {Before: u.Identifier()}}); err != nil {
+					return err
+				}
+			case BulkAssignRole:
+				var n int64
+				if err := tx.Model(&OrganizationMemberRole{}).Where("member_id = ? AND role_id = ?", m.ID, role.ID).Count(&n).Error; err != nil {
+					return err
+				}
+				if n > 0 {
+					continue
+				}
+				if err := tx.Create(&OrganizationMemberRole{TenantID: v.Tenant.ID, OrganizationID: o.ID, MemberID: m.ID, RoleID: role.ID, CreatedAt: now}).Error; err != nil {
+					return err
+				}
+				if err := writeAudit(tx, now, v.Tenant.ID, actor, "organization.member_role_assigned", orgTarget(o), Changes{
+					"member": {Before: u.Identifier(), After: u.Identifier()}, "role": {After: role.Name}}); err != nil {
+					return err
+				}
+			}
+			changed++
+		}
+		return nil
+	})
+	return changed, err
 }

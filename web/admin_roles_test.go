@@ -83,7 +83,7 @@ func TestCustomRolesScreen(t *testing.T) {
 			t.Fatal(err)
 		}
 		r = c.Get("/t/acme/workspaces/checkout/access")
-		if page(t, r).Find(`select[name="role"] option[value="custom:client-readers"]`).Length() != 1 {
+		if page(t, r).Find(`#add-user select[name="role"] option[value="custom:client-readers"]`).Length() != 1 {
 			t.Fatal("Manage Access does not offer the custom role")
 		}
 		app.AdminWithRoles(tn, "ann@example.com", "tenant_member")

@@ -786,7 +786,7 @@ func TestOrganizationPagesCostFixedQueries(t *testing.T) {
 		if bigMembers != members || deepMembers != members {
 			t.Fatalf("members tab: %d queries with 1 member, %d with 301, %d deep", members, bigMembers, deepMembers)
 		}
-		if list > 3 || members > 5 {
+		if list > 3 || members > 6 { // members: + the roles the bulk action offers (issue 10, #5)
 			t.Fatalf("the list costs %d queries, the members tab %d", list, members)
 		}
 		t.Logf("the Organizations list costs %d queries, the Members tab %d", list, members)

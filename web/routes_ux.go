@@ -13,6 +13,6 @@ import (
 func uxRoutes(t tenantRoutes, h *handlers.Handler, load gm.Loaders) {
 	const one, org = "/workspaces/:workspace", "/organizations/:org"
 	t.needIn(http.MethodPost, one+"/access/invite", h.WorkspaceInvite, authz.ManageWorkspaceRoles)
-	_ = org
+	t.needOrg(http.MethodPost, org+"/members/bulk", h.OrgBulkMembers, authz.ManageOrganizationMembers)
 	_ = load
 }

@@ -94,3 +94,76 @@ func TestAuditLogReadsAsWords(t *testing.T) {
 		}
 	})
 }
+
+// TestMembersBulkActionsAndSearch (issue 10, #5): Add member at the top,
+// search among members, and bulk remove or role assignment of the ticked
+// members in one transaction (audited per member); a member of another
+// organization in the batch refuses it whole; Tenant Auditors may not.
+func TestMembersBulkActionsAndSearch(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		owner, tn, _ := app.Owner("acme", "owner@example.com")
+		o := app.Organization(tn, "initech", "Initech")
+		other := app.Organization(tn, "globex", "Globex")
+		role := app.OrgRole(tn, "billing", "Pays the bills")
+		var users []models.User
+		for _, n := range []string{"ann", "ben", "cat", "dan"} {
+			u := app.OrgUser(tn, n+"@example.com", strings.ToUpper(n[:1])+n[1:], "Member")
+			users = append(users, u)
+			if _, err := app.Store.AddOrganizationMember(webtest.Ctx(), tn.ID, o.ID, u.Email, models.Actor{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		outsider := app.OrgUser(tn, "out@example.com", "Out", "Sider")
+		if _, err := app.Store.AddOrganizationMember(webtest.Ctx(), tn.ID, other.ID, outsider.Email, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		const members = "/t/acme/organizations/initech/members"
+		doc := page(t, owner.Get(members))
+		add, list := doc.Find("#add-members"), doc.Find("#members")
+		if add.Length() != 1 || list.Length() != 1 || len(add.PrevAll().Nodes) > len(list.PrevAll().Nodes) {
+			t.Error("Add member is not above the members")
+		}
+		if doc.Find(`input[type="checkbox"][name="member"][form="bulk"]`).Length() != 4 {
+			t.Fatal("no checkboxes")
+		}
+		// Search among members.
+		if r := page(t, owner.Get(members+"?q=BEN")); r.Find(`input[name="member"]`).Length() != 1 || !strings.Contains(r.Find("#members").Text(), "ben@example.com") {
+			t.Error("search among members")
+		}
+		memberCount := func() int64 {
+			return modelstest.Count(t, db.DB.Model(&models.OrganizationMember{}).Where("organization_id = ?", o.ID))
+		}
+		id := func(u models.User) string { return fmt.Sprint(u.ID) }
+		// Nothing ticked: the message, nothing changed.
+		if r := owner.Submit(members, members+"/bulk", url.Values{"op": {"remove"}}); r.Status != http.StatusUnprocessableEntity || page(t, r).Find("#e-bulk").Length() != 1 {
+			t.Errorf("nothing ticked: %d", r.Status)
+		}
+		// A member of another organization in the batch: refused whole.
+		if r := owner.Submit(members, members+"/bulk", url.Values{"op": {"remove"}, "member": {id(users[0]), id(outsider)}}); r.Status != http.StatusNotFound || memberCount() != 4 {
+			t.Errorf("outsider in the batch: %d, %d members", r.Status, memberCount())
+		}
+		// A Tenant Auditor may not.
+		aud, _ := app.SignedInAs(tn, "aud@example.com", "tenant_auditor")
+		if r := aud.Submit(members, members+"/bulk", url.Values{"op": {"remove"}, "member": {id(users[0])}}); r.Status != http.StatusForbidden || memberCount() != 4 {
+			t.Errorf("auditor: %d", r.Status)
+		}
+		// Give a role to three, then remove two.
+		before := modelstest.Count(t, db.DB.Model(&models.AuditEvent{}))
+		r := owner.Submit(members, members+"/bulk", url.Values{"op": {"assign_role"}, "role": {fmt.Sprint(role.ID)}, "member": {id(users[0]), id(users[1]), id(users[2])}})
+		if r.Status != http.StatusSeeOther || r.Location != members {
+			t.Fatalf("assign: %d %s", r.Status, r.Location)
+		}
+		if n := modelstest.Count(t, db.DB.Model(&models.OrganizationMemberRole{}).Where("role_id = ?", role.ID)); n != 3 {
+			t.Errorf("%d members hold the role, want 3", n)
+		}
+		r = owner.Submit(members, members+"/bulk", url.Values{"op": {"remove"}, "member": {id(users[0]), id(users[3])}})
+		if r.Status != http.StatusSeeOther || memberCount() != 2 {
+			t.Fatalf("remove: %d, %d members", r.Status, memberCount())
+		}
+		if n := modelstest.Count(t, db.DB.Model(&models.AuditEvent{})) - before; n != 5 {
+			t.Errorf("%d audit events, want one per member changed (5)", n)
+		}
+	})
+}

@@ -1,5 +1,11 @@
 // Gatehouse: small progressive enhancements; every page works without it.
 document.addEventListener("DOMContentLoaded", function () {
+  // Buttons with data-confirm ask before submitting their form.
+  document.querySelectorAll("button[data-confirm]").forEach(function (b) {
+    b.addEventListener("click", function (e) {
+      if (!window.confirm(b.getAttribute("data-confirm"))) { e.preventDefault(); }
+    });
+  });
   // Forms with data-confirm ask before submitting.
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) {

@@ -97,6 +97,7 @@ type OrgOverviewData struct {
 
 // OrgMemberRow is one member on the Members tab.
 type OrgMemberRow struct {
+	ID        int64  // the user's id (the bulk checkbox's value)
 	Href      string // the member's page in this organization
 	UserHref  string // the user's page, "" when the viewer cannot read users
 	Name      string
@@ -128,6 +129,9 @@ type OrgMembersData struct {
 	Find          string // the no-script search
 	Found         []OrgCandidateRow
 	Searched      bool
+	Search        string   // the search among members
+	ListHref      string   // the Members tab
+	BulkRoles     []Option // the roles the bulk action may give
 }
 
 // OrgRoleRow is a role a member holds.
