@@ -136,7 +136,7 @@ func TestWhoCanShowsAPITokensAndOrganizationAdmins(t *testing.T) {
 		if err := app.Store.AssignOrganizationRole(ctx, ov, oaAdmin.ID, "organization_admin", "customer-one", nil, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		ci, _, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "ci", Roles: []string{"tenant_auditor"}, ExpiresInDays: 30}, models.Actor{})
+		ci, ciRaw, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "ci", Roles: []string{"tenant_auditor"}, ExpiresInDays: 30}, models.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,8 +147,16 @@ func TestWhoCanShowsAPITokensAndOrganizationAdmins(t *testing.T) {
 		if _, err := app.Store.RevokeAPIToken(ctx, ov, gone.ID, models.Actor{}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "themes", Roles: []string{"tenant_member"}, ExpiresInDays: 30}, models.Actor{}); err != nil {
+		_, themesRaw, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "themes", Roles: []string{"tenant_member"}, ExpiresInDays: 30}, models.Actor{})
+		if err != nil {
 			t.Fatal(err)
+		}
+		// The management API's guard agrees with what Who can says below.
+		if r := apiDo(t, app, ciRaw, http.MethodGet, "/api/v1/organizations", "", nil); r.Status != http.StatusOK {
+			t.Fatalf("ci token reads organizations: %d", r.Status)
+		}
+		if r := apiDo(t, app, themesRaw, http.MethodGet, "/api/v1/organizations", "", nil); r.Status != http.StatusForbidden {
+			t.Fatalf("member token reads organizations: %d", r.Status)
 		}
 		// The route guards agree: the Organization Admin reads customer-one only.
 		if r := oa.Get("/t/acme/organizations/customer-one"); r.Status != http.StatusOK {
