@@ -25,7 +25,7 @@ func permissionOptions() []pages.PermissionOption {
 	cat := authz.Catalog()
 	out := make([]pages.PermissionOption, 0, len(cat))
 	for _, a := range cat {
-		out = append(out, pages.PermissionOption{Value: string(a.Permission), Label: a.Name, Workspace: a.Workspace})
+		out = append(out, pages.PermissionOption{Value: string(a.Permission), Label: a.Name, Workspace: a.Workspace, Organization: a.Organization})
 	}
 	return out
 }
@@ -43,10 +43,17 @@ func accessQuery(c echo.Context) *models.AccessQuery {
 	if len(p) > 100 {
 		p = p[:100]
 	}
-	return &models.AccessQuery{Permission: authz.Permission(p), Workspace: ws}
+	org := strings.TrimSpace(c.QueryParam("organization"))
+	if len(org) > 64 {
+		org = org[:64]
+	}
+	return &models.AccessQuery{Permission: authz.Permission(p), Workspace: ws, Organization: org}
 }
 
 func whereText(s models.AccessScope) string {
+	if s.Organization != nil {
+		return "in organization " + s.Organization.Name
+	}
 	if s.Workspace == nil {
 		return "in the tenant"
 	}
@@ -62,6 +69,9 @@ func (h *Handler) reasonRow(c echo.Context, r models.AccessReason, a *models.Adm
 	if r.Binding.WorkspaceID != nil {
 		row.Scope = "Workspace " + r.Workspace
 	}
+	if r.Binding.OrganizationID != nil {
+		row.Scope = "Organization " + r.Organization
+	}
 	if a != nil {
 		row.Name, row.Email = a.DisplayName(), a.Email
 		row.Href = adminsPath(c, "/"+strconv.FormatInt(a.ID, 10))
@@ -73,6 +83,9 @@ func whoCanHref(c echo.Context, q models.AccessQuery, rest string) string {
 	vals := url.Values{"permission": {string(q.Permission)}}
 	if q.Workspace != "" {
 		vals.Set("workspace", q.Workspace)
+	}
+	if q.Organization != "" {
+		vals.Set("organization", q.Organization)
 	}
 	return tenantPath(c, "/settings/access"+rest+"?"+vals.Encode())
 }
@@ -86,7 +99,7 @@ func (h *Handler) accessCheck(c echo.Context, admin models.Administrator, base s
 	if q == nil {
 		return d, nil
 	}
-	d.Form.Permission, d.Form.Workspace = string(q.Permission), q.Workspace
+	d.Form.Permission, d.Form.Workspace, d.Form.Organization = string(q.Permission), q.Workspace, q.Organization
 	scope, err := h.Models.ResolveAccessQuery(c.Request().Context(), v.Tenant.ID, *q)
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
@@ -122,7 +135,7 @@ func (h *Handler) WhoCan(c echo.Context) error {
 	if q == nil {
 		return render.Render(c, status, pages.WhoCan(p, d))
 	}
-	d.Form.Permission, d.Form.Workspace = string(q.Permission), q.Workspace
+	d.Form.Permission, d.Form.Workspace, d.Form.Organization = string(q.Permission), q.Workspace, q.Organization
 	scope, err := h.Models.ResolveAccessQuery(c.Request().Context(), v.Tenant.ID, *q)
 	var verr *models.ValidationError
 	if errors.As(err, &verr) {
@@ -144,6 +157,15 @@ func (h *Handler) WhoCan(c echo.Context) error {
 	for _, r := range page.Rows {
 		a := r.Administrator
 		d.Rows = append(d.Rows, h.reasonRow(c, r.AccessReason, &a))
+	}
+	if after == 0 { // the tokens, all on the first page
+		toks, err := h.Models.WhoCanTokens(c.Request().Context(), v.Tenant, scope)
+		if err != nil {
+			return err
+		}
+		for _, t := range toks {
+			d.Tokens = append(d.Tokens, tokenRow(t, scope))
+		}
 	}
 	if page.Next > 0 {
 		d.NextHref = whoCanHref(c, *q, "") + "&after=" + strconv.FormatInt(page.Next, 10)
@@ -174,17 +196,27 @@ func (h *Handler) WhoCanExport(c echo.Context) error {
 	if scope.Workspace != nil {
 		name += "-" + scope.Workspace.Slug
 	}
+	if scope.Organization != nil {
+		name += "-" + scope.Organization.Name
+	}
+	toks, err := h.Models.WhoCanTokens(c.Request().Context(), v.Tenant, scope)
+	if err != nil {
+		return err
+	}
 	res := c.Response()
 	res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
 	res.WriteHeader(http.StatusOK)
 	w := csv.NewWriter(res)
-	if err := w.Write([]string{"email", "name", "permission", "workspace", "role", "role_key", "scope", "granted_by", "since", "expires"}); err != nil {
+	if err := w.Write([]string{"email", "name", "permission", "workspace", "role", "role_key", "scope", "granted_by", "since", "expires", "holder_type", "organization"}); err != nil {
 		return err
 	}
-	wsSlug := ""
+	wsSlug, orgName := "", ""
 	if scope.Workspace != nil {
 		wsSlug = scope.Workspace.Slug
+	}
+	if scope.Organization != nil {
+		orgName = scope.Organization.Name
 	}
 	for after := int64(0); ; {
 		page, err := h.Models.WhoCan(c.Request().Context(), v.Tenant, scope, after, 500)
@@ -196,8 +228,12 @@ func (h *Handler) WhoCanExport(c echo.Context) error {
 			if r.Binding.WorkspaceID != nil {
 				sc = "workspace " + r.Workspace
 			}
+			if r.Binding.OrganizationID != nil {
+				sc = "organization " + r.Organization
+			}
 			if err := w.Write([]string{csvSafe(r.Administrator.Email), csvSafe(r.Administrator.DisplayName()), string(scope.Action.Permission), wsSlug,
-				csvSafe(r.Role.Name), string(r.Role.Key), csvSafe(sc), csvSafe(r.GrantedBy), fmtTime(&r.Binding.CreatedAt, ""), fmtTime(r.Binding.ExpiresAt, "")}); err != nil {
+				csvSafe(r.Role.Name), string(r.Role.Key), csvSafe(sc), csvSafe(r.GrantedBy), fmtTime(&r.Binding.CreatedAt, ""), fmtTime(r.Binding.ExpiresAt, ""),
+				"administrator", csvSafe(orgName)}); err != nil {
 				return err
 			}
 		}
@@ -206,6 +242,30 @@ func (h *Handler) WhoCanExport(c echo.Context) error {
 		}
 		after = page.Next
 	}
+	for _, t := range toks {
+		row := tokenRow(t, scope)
+		if err := w.Write([]string{csvSafe(t.Token.ActorLabel()), csvSafe(t.Token.Name), string(scope.Action.Permission), wsSlug,
+			csvSafe(row.Role), row.RoleKeys, csvSafe(strings.ToLower(row.Scope)), csvSafe(row.GrantedBy), row.Since, row.Expires, "api_token", csvSafe(orgName)}); err != nil {
+			return err
+		}
+	}
 	w.Flush()
 	return w.Error()
+}
+
+// tokenRow is an API token of Who can: its roles that grant the
+// permission, where, and its creator (whose authority backs it).
+func tokenRow(t models.WhoCanToken, scope models.AccessScope) pages.AccessTokenRow {
+	var names, keys []string
+	for _, r := range t.Roles {
+		names, keys = append(names, r.Name), append(keys, string(r.Key))
+	}
+	sc := "Tenant"
+	for _, r := range t.Roles {
+		if r.Scope == authz.ScopeWorkspace && scope.Workspace != nil {
+			sc = "Workspace " + scope.Workspace.Name
+		}
+	}
+	return pages.AccessTokenRow{Label: t.Token.ActorLabel(), Name: t.Token.Name, Role: strings.Join(names, ", "), RoleKeys: strings.Join(keys, ";"),
+		Scope: sc, GrantedBy: t.CreatedBy.DisplayName(), Since: fmtTime(&t.Token.CreatedAt, ""), Expires: fmtTime(&t.Token.ExpiresAt, "")}
 }

@@ -16,16 +16,32 @@ import (
 // the plan allows); "why" is each binding that, on its own, makes Can true
 // (authz.Directory.Explain).
 
-// AccessQuery is a permission, at the tenant level or in one workspace.
+// AccessQuery is a permission, at the tenant level, in one workspace or in
+// one Organization.
 type AccessQuery struct {
-	Permission authz.Permission
-	Workspace  string // a workspace slug; "" asks at the tenant level
+	Permission   authz.Permission
+	Workspace    string // a workspace slug; "" asks at the tenant level
+	Organization string // an Organization's name (organization permissions)
 }
 
 // AccessScope is a checked AccessQuery.
 type AccessScope struct {
-	Action    authz.Action
-	Workspace *Workspace // nil: the tenant level
+	Action       authz.Action
+	Workspace    *Workspace    // nil: the tenant level
+	Organization *Organization // nil: not inside an Organization
+}
+
+// OrgID is the Organization's id, 0 when the question is not about one.
+func (a AccessScope) OrgID() int64 {
+	if a.Organization == nil {
+		return 0
+	}
+	return a.Organization.ID
+}
+
+// can is the decision function of the route guards for this scope.
+func (a AccessScope) can(s authz.Set) bool {
+	return authz.CanAt(s, a.Action.Permission, a.ID(), a.OrgID())
 }
 
 // ID is the workspace's id, 0 for the tenant level.
@@ -47,6 +63,18 @@ func (s *Store) ResolveAccessQuery(ctx context.Context, tenantID int64, q Access
 		return AccessScope{}, f.err()
 	}
 	out := AccessScope{Action: a}
+	if q.Organization != "" && a.Organization {
+		o, err := s.OrganizationByName(ctx, tenantID, q.Organization)
+		if errors.Is(err, ErrNotFound) {
+			f.add("organization", "No organization of this tenant has the name "+q.Organization+".")
+			return AccessScope{}, f.err()
+		}
+		if err != nil {
+			return AccessScope{}, err
+		}
+		out.Organization = &o
+		return out, nil
+	}
 	if q.Workspace == "" || !a.Workspace {
 		return out, nil
 	}
@@ -64,10 +92,11 @@ func (s *Store) ResolveAccessQuery(ctx context.Context, tenantID int64, q Access
 
 // AccessReason is one binding that grants the permission: the "why".
 type AccessReason struct {
-	Binding   RoleBinding
-	Role      authz.Role
-	Workspace string // the bound workspace's name, "" for a tenant-wide binding
-	GrantedBy string // display name, "" when unknown
+	Binding      RoleBinding
+	Role         authz.Role
+	Workspace    string // the bound workspace's name, "" for a tenant-wide binding
+	Organization string // the bound Organization's name (an organization role)
+	GrantedBy    string // display name, "" when unknown
 }
 
 // AccessAnswer is Check access's answer.
@@ -99,8 +128,8 @@ func (s *Store) CheckAccess(ctx context.Context, tenant Tenant, adminID int64, s
 			return AccessAnswer{}, err
 		}
 		v := viewerOf(tenant, a, bs, full)
-		ans.Allowed = authz.Can(v.Perms, scope.Action.Permission, scope.ID())
-		for _, i := range full.Explain(v.Grants, scope.Action.Permission, scope.ID()) {
+		ans.Allowed = scope.can(v.Perms)
+		for _, i := range full.ExplainAt(v.Grants, scope.Action.Permission, scope.ID(), scope.OrgID()) {
 			b := v.bindings[i]
 			r, _ := full.Role(authz.RoleKey(b.RoleKey))
 			ans.Reasons = append(ans.Reasons, AccessReason{Binding: b, Role: r})
@@ -110,7 +139,7 @@ func (s *Store) CheckAccess(ctx context.Context, tenant Tenant, adminID int64, s
 		}
 	}
 	if !ans.Allowed {
-		for _, r := range full.Granting(scope.Action.Permission, scope.ID()) {
+		for _, r := range full.GrantingAt(scope.Action.Permission, scope.ID(), scope.OrgID()) {
 			if r.AvailableOn(string(tenant.Plan)) {
 				ans.Would = append(ans.Would, r)
 			}
@@ -121,10 +150,13 @@ func (s *Store) CheckAccess(ctx context.Context, tenant Tenant, adminID int64, s
 
 // nameReasons fills in the granters' and workspaces' names (two queries).
 func (s *Store) nameReasons(db *gorm.DB, tenantID int64, rs []AccessReason) error {
-	var admins, wss []int64
+	var admins, wss, orgs []int64
 	for _, r := range rs {
 		if r.Binding.GrantedByID != nil {
 			admins = append(admins, *r.Binding.GrantedByID)
+		}
+		if r.Binding.OrganizationID != nil {
+			orgs = append(orgs, *r.Binding.OrganizationID)
 		}
 		if r.Binding.WorkspaceID != nil {
 			wss = append(wss, *r.Binding.WorkspaceID)
@@ -150,7 +182,20 @@ func (s *Store) nameReasons(db *gorm.DB, tenantID int64, rs []AccessReason) erro
 			ws[x.ID] = x.Name
 		}
 	}
+	orgNames := map[int64]string{}
+	if len(orgs) > 0 {
+		var o []Organization
+		if err := db.Select("id", "name").Where("tenant_id = ? AND id IN ?", tenantID, orgs).Find(&o).Error; err != nil {
+			return err
+		}
+		for _, x := range o {
+			orgNames[x.ID] = x.Name
+		}
+	}
 	for i := range rs {
+		if b := rs[i].Binding; b.OrganizationID != nil {
+			rs[i].Organization = orgNames[*b.OrganizationID]
+		}
 		if b := rs[i].Binding; b.GrantedByID != nil {
 			rs[i].GrantedBy = names[*b.GrantedByID]
 		}
@@ -187,25 +232,33 @@ func (s *Store) WhoCan(ctx context.Context, tenant Tenant, scope AccessScope, af
 	if err != nil {
 		return WhoCanPage{}, err
 	}
-	var tenantKeys, wsKeys []string
-	for _, r := range full.Granting(scope.Action.Permission, scope.ID()) {
+	var tenantKeys, wsKeys, orgKeys []string
+	for _, r := range full.GrantingAt(scope.Action.Permission, scope.ID(), scope.OrgID()) {
 		if !r.AvailableOn(string(tenant.Plan)) {
 			continue
 		}
-		if r.Scope == authz.ScopeWorkspace {
+		switch r.Scope {
+		case authz.ScopeWorkspace:
 			wsKeys = append(wsKeys, string(r.Key))
-		} else {
+		case authz.ScopeOrganization:
+			orgKeys = append(orgKeys, string(r.Key))
+		default:
 			tenantKeys = append(tenantKeys, string(r.Key))
 		}
 	}
 	var page WhoCanPage
-	if len(tenantKeys)+len(wsKeys) == 0 {
+	if len(tenantKeys)+len(wsKeys)+len(orgKeys) == 0 {
 		return page, nil
 	}
 	q := db.Model(&RoleBinding{}).Select("role_bindings.*").
 		Joins("JOIN administrators ON administrators.id = role_bindings.administrator_id AND administrators.status = ?", AdminActive).
 		Where("role_bindings.tenant_id = ? AND role_bindings.id > ? AND (role_bindings.expires_at IS NULL OR role_bindings.expires_at > ?)", tenant.ID, after, s.now())
 	switch {
+	case len(orgKeys) > 0 && len(tenantKeys) > 0:
+		q = q.Where("((role_bindings.role_key IN ? AND role_bindings.workspace_id IS NULL AND role_bindings.organization_id IS NULL) OR (role_bindings.role_key IN ? AND role_bindings.organization_id = ?))",
+			tenantKeys, orgKeys, scope.OrgID())
+	case len(orgKeys) > 0:
+		q = q.Where("role_bindings.role_key IN ? AND role_bindings.organization_id = ?", orgKeys, scope.OrgID())
 	case len(wsKeys) == 0:
 		q = q.Where("role_bindings.role_key IN ? AND role_bindings.workspace_id IS NULL", tenantKeys)
 	case len(tenantKeys) == 0:
@@ -224,7 +277,7 @@ func (s *Store) WhoCan(ctx context.Context, tenant Tenant, scope AccessScope, af
 	}
 	var reasons []AccessReason
 	for _, b := range bs {
-		if !authz.Can(full.NewSet([]authz.Grant{b.grant()}), scope.Action.Permission, scope.ID()) {
+		if !scope.can(full.NewSet([]authz.Grant{b.grant()})) {
 			continue // cannot happen: the query found it by a role that grants
 		}
 		r, _ := full.Role(authz.RoleKey(b.RoleKey))
@@ -251,4 +304,48 @@ func (s *Store) WhoCan(ctx context.Context, tenant Tenant, scope AccessScope, af
 		page.Rows = append(page.Rows, WhoCanRow{Administrator: byID[r.Binding.AdministratorID], AccessReason: r})
 	}
 	return page, nil
+}
+
+// WhoCanToken is one API token of Who can: the token, the roles that grant
+// it the permission there, and its creator (whose authority backs it).
+type WhoCanToken struct {
+	Token     APIToken
+	Roles     []authz.Role
+	CreatedBy Administrator
+}
+
+// MaxWhoCanTokens bounds how many of a tenant's live tokens Who can reads.
+const MaxWhoCanTokens = 1000
+
+// WhoCanTokens lists the tenant's live API tokens that may exercise the
+// permission in scope now, by id: each token's Viewer is built exactly as
+// for an API request (tokenViewerTx: its roles its creator still backs) and
+// asked with the route guards' decision function; its reasons are the roles
+// that, each on its own, grant it.
+func (s *Store) WhoCanTokens(ctx context.Context, tenant Tenant, scope AccessScope) ([]WhoCanToken, error) {
+	db := s.DB.WithContext(ctx)
+	now := s.now()
+	var toks []APIToken
+	if err := db.Where("tenant_id = ? AND revoked_at IS NULL AND expires_at > ?", tenant.ID, now).Order("id").Limit(MaxWhoCanTokens).Find(&toks).Error; err != nil {
+		return nil, err
+	}
+	var out []WhoCanToken
+	for _, tok := range toks {
+		v, ok, err := tokenViewerTx(db, tenant, tok, now)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || !scope.can(v.Perms) {
+			continue
+		}
+		row := WhoCanToken{Token: tok, CreatedBy: v.Administrator}
+		var dir authz.Directory
+		for _, i := range dir.ExplainAt(v.Grants, scope.Action.Permission, scope.ID(), scope.OrgID()) {
+			if r, ok := authz.RoleByKey(v.Grants[i].Role); ok {
+				row.Roles = append(row.Roles, r)
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }

@@ -316,18 +316,35 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 		}
 		return Viewer{}, err
 	}
-	creator, ok, err := authorityTx(db, tenant, tok.CreatedByID, now)
+	v, ok, err := tokenViewerTx(db, tenant, tok, now)
 	if err != nil {
 		return Viewer{}, err
 	}
 	if !ok {
 		return Viewer{}, ErrInvalidAPIToken
 	}
+	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedEvery {
+		if err := db.Model(&APIToken{}).Where("id = ?", tok.ID).Update("last_used_at", now).Error; err != nil {
+			return Viewer{}, err
+		}
+		v.Token.LastUsedAt = &now
+	}
+	return v, nil
+}
+
+// tokenViewerTx is what the live token tok of tenant holds at now: the
+// Viewer the route guards of the management API decide with (see
+// APITokenViewer). ok is false when its creator is gone or not active.
+func tokenViewerTx(db *gorm.DB, tenant Tenant, tok APIToken, now time.Time) (Viewer, bool, error) {
+	creator, ok, err := authorityTx(db, tenant, tok.CreatedByID, now)
+	if err != nil || !ok {
+		return Viewer{}, false, err
+	}
 	// The token's custom roles are read on every request, as an
 	// administrator's are: an edit applies to the token at once.
 	dir, err := directoryForKeys(db, tenant.ID, tok.RoleKeys())
 	if err != nil {
-		return Viewer{}, err
+		return Viewer{}, false, err
 	}
 	backing, permanent := creator.PermsLasting(&tok.ExpiresAt), creator.PermsLasting(nil)
 	v := Viewer{Tenant: tenant, Administrator: creator.Administrator, Token: &tok, Roles: dir}
@@ -357,13 +374,7 @@ func (s *Store) APITokenViewer(ctx context.Context, raw string) (Viewer, error) 
 		v.until = append(v.until, until)
 	}
 	v.Perms = dir.NewSet(v.Grants)
-	if tok.LastUsedAt == nil || now.Sub(*tok.LastUsedAt) >= lastUsedEvery {
-		if err := db.Model(&APIToken{}).Where("id = ?", tok.ID).Update("last_used_at", now).Error; err != nil {
-			return Viewer{}, err
-		}
-		tok.LastUsedAt = &now
-	}
-	return v, nil
+	return v, true, nil
 }
 
 // directoryForKeys returns a directory knowing the custom roles among keys

@@ -315,3 +315,54 @@ func TestFourEyesSettingsRejectExpiryAndTurningOff(t *testing.T) {
 		}
 	})
 }
+
+// TestFourEyesConcurrentApprovalsApplyOnce: two Tenant Admins approving
+// the same change at once grant it once.
+func TestFourEyesConcurrentApprovalsApplyOnce(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		s, _ := newStore(db)
+		ctx := context.Background()
+		tn, owner := activeAdmin(t, s)
+		ov, err := s.LoadViewer(ctx, tn, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ov.SteppedUpAt = s.Now()
+		_, alice := holder(t, s, tn, "alice@example.com", "tenant_admin")
+		_, bob := holder(t, s, tn, "bob@example.com", "tenant_admin")
+		_, carl := holder(t, s, tn, "carl@example.com", "tenant_admin")
+		dave, _ := holder(t, s, tn, "dave@example.com", "tenant_member")
+		if err := fourEyesOn(t, s, ov, true); err != nil {
+			t.Fatal(err)
+		}
+		pc := pendingOf(t, s.AssignRole(ctx, alice, dave.ID, "tenant_admin", nil, models.Actor{}))
+		errs := make(chan error, 3)
+		for _, v := range []models.Viewer{bob, carl, ov} {
+			go func(v models.Viewer) {
+				_, err := s.DecideChange(ctx, v, pc.ID, true, "", models.Actor{Email: v.Administrator.Email})
+				errs <- err
+			}(v)
+		}
+		ok := 0
+		for range 3 {
+			if err := <-errs; err == nil {
+				ok++
+			} else {
+				var verr *models.ValidationError
+				if !errors.As(err, &verr) {
+					t.Errorf("a losing approval: %v", err)
+				}
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("%d approvals succeeded", ok)
+		}
+		if n := tenantAdminBindings(t, db, dave.ID); n != 1 {
+			t.Fatalf("Tenant Admin bindings: %d", n)
+		}
+		if n := modelstest.Count(t, db.DB.Model(&models.AuditEvent{}).Where("action = ?", "approval.approved")); n != 1 {
+			t.Fatalf("approval.approved events: %d", n)
+		}
+	})
+}

@@ -36,7 +36,7 @@ type RequestState struct {
 // cover the structs' columns (the administrator's minus its secrets).
 const (
 	requestTenantColumns = "t.id, t.slug, t.name, t.plan, t.feature_admin_management, t.feature_advanced_admin_management, " +
-		"t.legacy, t.idle_minutes, t.absolute_hours, t.deactivate_after_days, t.version, t.created_at, t.updated_at"
+		"t.legacy, t.idle_minutes, t.absolute_hours, t.deactivate_after_days, t.require_approval, t.version, t.created_at, t.updated_at"
 	requestSessionColumns = "s.id, s.tenant_id, s.administrator_id, s.data, s.pending, s.created_at, s.last_seen_at, s.expires_at"
 	requestAdminColumns   = "a.id, a.pool_id, a.email, a.given_name, a.family_name, a.status, a.totp_enabled_at, " +
 		"a.failed_attempts, a.locked_until, a.last_sign_in_at, a.activated_at, a.dormancy_warned_at, a.created_at, a.updated_at"
@@ -93,7 +93,7 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 		tenantFound                                bool
 		dest                                       = []any{
 			&t.ID, &t.Slug, &t.Name, &t.Plan, &t.FeatureAdminManagement, &t.FeatureAdvancedAdminManagement,
-			&t.Legacy, &t.IdleMinutes, &t.AbsoluteHours, &t.DeactivateAfterDays, &t.Version, &t.CreatedAt, &t.UpdatedAt,
+			&t.Legacy, &t.IdleMinutes, &t.AbsoluteHours, &t.DeactivateAfterDays, &t.RequireApproval, &t.Version, &t.CreatedAt, &t.UpdatedAt,
 			&sID, &sTenant, &sAdmin, &sData, &sPending, &sCreated, &sSeen, &sExpires,
 			&aID, &aPool, &aEmail, &aGiven, &aFamily, &aStatus, &aTOTP,
 			&aFailed, &aLocked, &aLast, &aActivated, &aWarned, &aCreated, &aUpdated,

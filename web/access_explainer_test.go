@@ -113,3 +113,120 @@ func TestWhoCanPaginates(t *testing.T) {
 		t.Fatalf("%d rows over %d pages", len(seen), pages)
 	}
 }
+
+// TestWhoCanShowsAPITokensAndOrganizationAdmins: Who can and Check access
+// count API tokens (as the management API's guard sees them: the roles
+// their creator still backs) and Organization Admins (inside their one
+// Organization, as the Organization guard decides), in the page and the
+// CSV export; a revoked token and another Organization show nothing.
+func TestWhoCanShowsAPITokensAndOrganizationAdmins(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, tn, owner := app.Owner("acme", "owner@example.com")
+		ctx := webtest.Ctx()
+		ov, err := app.Store.LoadViewer(ctx, tn, owner.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ov.SteppedUpAt = app.Store.Now()
+		app.Organization(tn, "customer-one", "Customer One")
+		app.Organization(tn, "customer-two", "Customer Two")
+		oa, oaAdmin := app.SignedInAs(tn, "oa@example.com")
+		if err := app.Store.AssignOrganizationRole(ctx, ov, oaAdmin.ID, "organization_admin", "customer-one", nil, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		ci, ciRaw, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "ci", Roles: []string{"tenant_auditor"}, ExpiresInDays: 30}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone, _, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "gone", Roles: []string{"tenant_auditor"}, ExpiresInDays: 30}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := app.Store.RevokeAPIToken(ctx, ov, gone.ID, models.Actor{}); err != nil {
+			t.Fatal(err)
+		}
+		_, themesRaw, err := app.Store.CreateAPIToken(ctx, ov, models.APITokenInput{Name: "themes", Roles: []string{"tenant_member"}, ExpiresInDays: 30}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The management API's guard agrees with what Who can says below.
+		if r := apiDo(t, app, ciRaw, http.MethodGet, "/api/v1/organizations", "", nil); r.Status != http.StatusOK {
+			t.Fatalf("ci token reads organizations: %d", r.Status)
+		}
+		if r := apiDo(t, app, themesRaw, http.MethodGet, "/api/v1/organizations", "", nil); r.Status != http.StatusForbidden {
+			t.Fatalf("member token reads organizations: %d", r.Status)
+		}
+		// The route guards agree: the Organization Admin reads customer-one only.
+		if r := oa.Get("/t/acme/organizations/customer-one"); r.Status != http.StatusOK {
+			t.Fatalf("org admin reads its organization: %d", r.Status)
+		}
+		if r := oa.Get("/t/acme/organizations/customer-two"); r.Status != http.StatusNotFound {
+			t.Fatalf("org admin reads another organization: %d", r.Status)
+		}
+
+		// Inside customer-one: the owner (tenant-wide), the Organization Admin, the ci token.
+		r := c.Get("/t/acme/settings/access?permission=read_organizations&organization=customer-one")
+		doc := page(t, r)
+		admins := doc.Find(`[data-testid="access-reasons"] tbody tr`)
+		if r.Status != http.StatusOK || admins.Length() != 2 || !strings.Contains(admins.Text(), "oa@example.com") || !strings.Contains(admins.Text(), "Organization customer-one") {
+			t.Fatalf("who can in customer-one: %d %q", r.Status, admins.Text())
+		}
+		toks := doc.Find(`[data-testid="access-tokens"] tbody tr`)
+		if toks.Length() != 1 || !strings.Contains(toks.Text(), "ci") || !strings.Contains(toks.Text(), "Tenant Auditor") || !strings.Contains(toks.Text(), "Olivia Owner") {
+			t.Fatalf("tokens: %q", toks.Text())
+		}
+		// Inside customer-two, and at the tenant level: no Organization Admin.
+		for _, q := range []string{"&organization=customer-two", ""} {
+			doc := page(t, c.Get("/t/acme/settings/access?permission=read_organizations"+q))
+			if txt := doc.Find(`[data-testid="access-reasons"]`).Text(); strings.Contains(txt, "oa@example.com") || !strings.Contains(txt, "owner@example.com") {
+				t.Errorf("who can%s: %q", q, txt)
+			}
+			if doc.Find(`[data-testid="access-tokens"] tbody tr`).Length() != 1 {
+				t.Errorf("who can%s: tokens", q)
+			}
+		}
+		// A permission no token holds: no token table.
+		if doc := page(t, c.Get("/t/acme/settings/access?permission=manage_tenant_roles")); doc.Find(`[data-testid="access-tokens"]`).Length() != 0 {
+			t.Error("a token listed for a permission it lacks")
+		}
+		// Unknown organization: beside the field, typed kept.
+		r = c.Get("/t/acme/settings/access?permission=read_organizations&organization=nope")
+		if doc := page(t, r); r.Status != http.StatusUnprocessableEntity || doc.Find("#e-organization").Length() != 1 || doc.Find(`input[name="organization"]`).AttrOr("value", "") != "nope" {
+			t.Fatalf("unknown organization: %d", r.Status)
+		}
+		// Check access on the Organization Admin's profile.
+		profile := adminsURL + "/" + fmt.Sprint(oaAdmin.ID)
+		ans := page(t, c.Get(profile+"?permission=manage_organization_members&organization=customer-one")).Find(`[data-testid="access-answer"]`)
+		if ans.AttrOr("data-allowed", "") != "yes" || !strings.Contains(ans.Text(), "Organization Admin") || !strings.Contains(ans.Text(), "Organization customer-one") {
+			t.Fatalf("check in customer-one: %q", ans.Text())
+		}
+		for _, q := range []string{"&organization=customer-two", ""} {
+			ans := page(t, c.Get(profile+"?permission=manage_organization_members"+q)).Find(`[data-testid="access-answer"]`)
+			if ans.AttrOr("data-allowed", "") != "no" {
+				t.Errorf("check%s: %q", q, ans.Text())
+			}
+		}
+		// The CSV export carries the tokens and the Organization Admin.
+		r = c.Get("/t/acme/settings/access/export.csv?permission=read_organizations&organization=customer-one")
+		recs, err := csv.NewReader(strings.NewReader(r.Body)).ReadAll()
+		if err != nil || r.Status != http.StatusOK {
+			t.Fatalf("csv: %d %v", r.Status, err)
+		}
+		var sawToken, sawOA bool
+		for _, rec := range recs[1:] {
+			switch {
+			case rec[10] == "api_token" && strings.Contains(rec[0], fmt.Sprintf("#%d", ci.ID)) && rec[5] == "tenant_auditor":
+				sawToken = true
+			case rec[10] == "administrator" && rec[0] == "oa@example.com" && rec[6] == "organization customer-one":
+				sawOA = true
+			case strings.Contains(rec[0], "gone") || strings.Contains(rec[0], "themes"):
+				t.Errorf("csv lists %v", rec)
+			}
+		}
+		if len(recs) != 4 || !sawToken || !sawOA || recs[0][10] != "holder_type" {
+			t.Fatalf("csv rows: %v", recs)
+		}
+	})
+}

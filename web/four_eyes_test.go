@@ -220,3 +220,89 @@ func TestFourEyesTurningOffIsApproved(t *testing.T) {
 		}
 	})
 }
+
+// TestApprovalsRoutesByRole is the role × route table of Approvals, with
+// custom roles and an Organization Admin among the viewers: who reads the
+// page (readers of the tenant's roles, and whoever may make one of the
+// listed changes), who decides (Tenant Admins only, whatever else a role
+// holds); a refused decision changes nothing.
+func TestApprovalsRoutesByRole(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		for i, vw := range []struct {
+			role         string
+			read, decide bool
+		}{
+			{"tenant_admin", true, true},
+			{"tenant_auditor", true, false},
+			{"tenant_member", false, false},
+			{"editor_users", false, false},
+			{"custom:keepers", true, false},
+			{"custom:sign-in-keepers", true, false},
+			{"custom:theme-readers", false, false},
+			{"organization_admin", false, false},
+		} {
+			slug := "ap" + strconv.Itoa(i)
+			owner, tn, ownerA := app.Owner(slug, "owner@"+slug+".example")
+			ov, err := app.Store.LoadViewer(webtest.Ctx(), tn, ownerA.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, in := range []models.CustomRoleInput{
+				{Name: "Keepers", Scope: "tenant", Permissions: []string{"read_tenant_roles", "manage_tenant_roles"}},
+				{Name: "Sign-in keepers", Scope: "tenant", Permissions: []string{"read_mfa_methods", "manage_mfa_methods"}},
+				{Name: "Theme readers", Scope: "tenant", Permissions: []string{"read_themes"}},
+			} {
+				if _, err := app.Store.CreateCustomRole(webtest.Ctx(), ov, in, models.Actor{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var viewer *webtest.Client
+			if vw.role == "organization_admin" {
+				app.Organization(tn, "customer", "Customer")
+				var a models.Administrator
+				viewer, a = app.SignedInAs(tn, "viewer@example.com")
+				ov.SteppedUpAt = app.Store.Now()
+				if err := app.Store.AssignOrganizationRole(webtest.Ctx(), ov, a.ID, "organization_admin", "customer", nil, models.Actor{}); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				viewer, _ = app.SignedInAs(tn, "viewer@example.com", vw.role)
+			}
+			if r := turnFourEyesOn(t, owner, slug, true); r.Status != http.StatusSeeOther {
+				t.Fatalf("turn on: %d", r.Status)
+			}
+			r := owner.Submit("/t/"+slug+"/settings/brute-force", "/t/"+slug+"/settings/brute-force", url.Values{"max_attempts": {"9"}, "lockout_minutes": {"30"}, "password": {webtest.Password}})
+			if r.Status != http.StatusSeeOther {
+				t.Fatalf("request: %d", r.Status)
+			}
+			var pc models.PendingChange
+			modelstest.Must(t, db.DB.Where("tenant_id = ?", tn.ID).Take(&pc))
+			base := "/t/" + slug + "/settings/approvals"
+			want := func(ok bool, okStatus int) int {
+				if ok {
+					return okStatus
+				}
+				return http.StatusForbidden
+			}
+			if r := viewer.Get(base); r.Status != want(vw.read, 200) {
+				t.Errorf("%s: GET approvals = %d", vw.role, r.Status)
+			}
+			for _, action := range []string{"/reject", "/approve"} {
+				r := viewer.Submit("/t/"+slug+"/", base+"/"+strconv.FormatInt(pc.ID, 10)+action, url.Values{"password": {webtest.Password}})
+				if r.Status != want(vw.decide, 303) {
+					t.Errorf("%s: POST %s = %d", vw.role, action, r.Status)
+				}
+				if !vw.decide {
+					if n := modelstest.Count(t, db.DB.Model(&models.PendingChange{}).Where("id = ? AND status = ?", pc.ID, models.ChangePending)); n != 1 {
+						t.Errorf("%s: a refused %s changed the pending change", vw.role, action)
+					}
+				}
+				if vw.decide {
+					break // rejected: decided once
+				}
+			}
+		}
+	})
+}

@@ -362,10 +362,23 @@ func TestOrganizationRoutesByRole(t *testing.T) {
 			{"tenant-admin", []string{"tenant_admin"}, true, true},
 			{"tenant-auditor", []string{"tenant_auditor"}, true, false},
 			{"tenant-member", []string{"tenant_member"}, false, false},
+			// A custom tenant role holding Read Organizations (and Read Users, for the Members picker).
+			{"custom-org-readers", []string{"custom:org-readers"}, true, false},
 		}
 		for i, vw := range viewers {
 			slug := fmt.Sprintf("t%d", i)
 			tn, _, _ := app.Tenant(slug, models.PlanProfessional, "first@example.com")
+			if strings.HasPrefix(vw.roles[0], "custom:") {
+				keeper := app.AdminWithRoles(tn, "keeper@example.com", "tenant_admin")
+				fv, err := app.Store.LoadViewer(webtest.Ctx(), tn, keeper.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := app.Store.CreateCustomRole(webtest.Ctx(), fv, models.CustomRoleInput{Name: "Org readers", Scope: "tenant",
+					Permissions: []string{"read_organizations", "read_users"}}, models.Actor{}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			o := app.Organization(tn, "customer", "Customer")
 			app.Organization(tn, "doomed", "Doomed")
 			u1 := app.OrgUser(tn, "u1@customer.example", "Una", "One")

@@ -160,9 +160,14 @@ func (d Directory) NewSet(grants []Grant) Set {
 // the union of its grants, Can over all of grants is true exactly when
 // Explain returns at least one.
 func (d Directory) Explain(grants []Grant, p Permission, workspaceID int64) []int {
+	return d.ExplainAt(grants, p, workspaceID, 0)
+}
+
+// ExplainAt is Explain inside the Organization orgID too (> 0: by CanAt).
+func (d Directory) ExplainAt(grants []Grant, p Permission, workspaceID, orgID int64) []int {
 	var out []int
 	for i := range grants {
-		if Can(d.NewSet(grants[i:i+1]), p, workspaceID) {
+		if CanAt(d.NewSet(grants[i:i+1]), p, workspaceID, orgID) {
 			out = append(out, i)
 		}
 	}
@@ -174,17 +179,29 @@ func (d Directory) Explain(grants []Grant, p Permission, workspaceID int64) []in
 // roles bound to that workspace), by the decision function Can: the
 // answer to "which roles would grant it".
 func (d Directory) Granting(p Permission, workspaceID int64) []Role {
+	return d.GrantingAt(p, workspaceID, 0)
+}
+
+// GrantingAt is Granting inside the Organization orgID too (> 0: tenant
+// roles and organization roles bound to it, by CanAt).
+func (d Directory) GrantingAt(p Permission, workspaceID, orgID int64) []Role {
 	var out []Role
-	for _, s := range []Scope{ScopeTenant, ScopeWorkspace} {
+	for _, s := range []Scope{ScopeTenant, ScopeWorkspace, ScopeOrganization} {
 		for _, r := range d.In(s) {
 			g := Grant{Role: r.Key}
-			if r.Scope == ScopeWorkspace {
-				if workspaceID <= 0 {
+			switch r.Scope {
+			case ScopeWorkspace:
+				if workspaceID <= 0 || orgID > 0 {
 					continue
 				}
 				g.WorkspaceID = workspaceID
+			case ScopeOrganization:
+				if orgID <= 0 {
+					continue
+				}
+				g.OrganizationID = orgID
 			}
-			if Can(d.NewSet([]Grant{g}), p, workspaceID) {
+			if CanAt(d.NewSet([]Grant{g}), p, workspaceID, orgID) {
 				out = append(out, r)
 			}
 		}

@@ -223,3 +223,12 @@ func Can(s Set, p Permission, workspaceID int64) bool {
 	}
 	return s.CanIn(p, workspaceID)
 }
+
+// CanAt is Can with Organizations: inside the Organization orgID (> 0) it
+// is the Organization guard's CanInOrganization, else Can.
+func CanAt(s Set, p Permission, workspaceID, orgID int64) bool {
+	if orgID > 0 {
+		return s.CanInOrganization(p, orgID)
+	}
+	return Can(s, p, workspaceID)
+}

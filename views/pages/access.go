@@ -2,18 +2,20 @@ package pages
 
 // PermissionOption is one catalog permission in a picker.
 type PermissionOption struct {
-	Value     string
-	Label     string
-	Workspace bool
+	Value        string
+	Label        string
+	Workspace    bool
+	Organization bool
 }
 
 // AccessForm is the permission (and workspace) asked about.
 type AccessForm struct {
-	Action     string // where the GET form goes
-	Permission string
-	Workspace  string
-	Options    []PermissionOption
-	Errors     map[string]string
+	Action       string // where the GET form goes
+	Permission   string
+	Workspace    string
+	Organization string
+	Options      []PermissionOption
+	Errors       map[string]string
 }
 
 // AccessReasonRow is one binding that grants the permission.
@@ -25,6 +27,18 @@ type AccessReasonRow struct {
 	RoleHref  string
 	Scope     string
 	GrantedBy string
+	Since     string
+	Expires   string
+}
+
+// AccessTokenRow is an API token that holds the permission.
+type AccessTokenRow struct {
+	Label     string // "api-token #3 (ci)"
+	Name      string
+	Role      string // the roles that grant it, by name
+	RoleKeys  string
+	Scope     string
+	GrantedBy string // the token's creator
 	Since     string
 	Expires   string
 }
@@ -50,6 +64,7 @@ type WhoCanData struct {
 	Permission string
 	Where      string
 	Rows       []AccessReasonRow
+	Tokens     []AccessTokenRow // the API tokens holding it (first page only)
 	NextHref   string
 	FirstHref  string
 	ExportHref string
