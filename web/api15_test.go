@@ -411,12 +411,16 @@ func newWSResFixtureNamed(t *testing.T, app *webtest.App, tn models.Tenant, ws m
 	t.Helper()
 	ctx := webtest.Ctx()
 	var ownerID int64
-	modelstest.Must(t, app.DB.DB.Model(&models.Administrator{}).Where("tenant_id = ? AND email = ?", tn.ID, "fixture.owner@example.com").Select("id").Scan(&ownerID))
+	modelstest.Must(t, app.DB.DB.Model(&models.Administrator{}).Where("tenant_id = ? AND email LIKE ?", tn.ID, "fixture.owner%@example.com").
+		Order("id").Limit(1).Select("id").Scan(&ownerID))
+	if ownerID == 0 {
+		t.Fatal("no fixture administrator in the tenant")
+	}
 	v, err := app.Store.LoadViewer(ctx, tn, ownerID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	act := models.Actor{AdminID: ownerID, Email: "fixture.owner@example.com"}
+	act := models.Actor{AdminID: ownerID, Email: v.Administrator.Email}
 	sv, err := app.Store.CreateService(ctx, v, ws.ID, models.ServiceInput{Name: "Payroll", Audience: "https://api.example.com/payroll"}, act)
 	if err != nil {
 		t.Fatal(err)

@@ -122,7 +122,7 @@ func TestBrowserAnalyticsPermissionSystemsAndSystem(t *testing.T) {
 		}
 		browsertest.Screenshot(t, ctx, name("ws14c-template-preview"))
 		browsertest.Do(t, ctx, "open Environment", chromedp.Navigate(app.URL("/t/acme/system/environment")), chromedp.WaitVisible(chromedp.CSS("#migrations")))
-		if got := browsertest.Text(t, ctx, "#details"); !strings.Contains(got, "0028_analytics_permission_systems") {
+		if got := browsertest.Text(t, ctx, "#migrations"); !strings.Contains(got, "0028_analytics_permission_systems") {
 			t.Errorf("environment: %q", got)
 		}
 		browsertest.Screenshot(t, ctx, name("ws14c-system-environment"))

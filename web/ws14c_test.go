@@ -366,8 +366,8 @@ func TestSystemPagesShowWhatGatehouseHas(t *testing.T) {
 			t.Errorf("migrations listed %d, applied %d", got, migs)
 		}
 		kind := map[string]string{"sqlite": "SQLite", "postgres": "PostgreSQL"}[db.DB.Dialector.Name()]
-		if !strings.Contains(d.Find("#details").Text(), kind) || !strings.Contains(d.Find("#details").Text(), "0028_analytics_permission_systems") {
-			t.Errorf("environment: %s", d.Find("#details").Text())
+		if !strings.Contains(d.Find("#details").Text(), kind) || !strings.Contains(d.Find("#migrations").Text(), "0028_analytics_permission_systems") {
+			t.Errorf("environment: %s; migrations: %s", d.Find("#details").Text(), d.Find("#migrations").Text())
 		}
 		d = wsresDoc(t, c.Get("/t/acme/system/apis"))
 		var apiRoutes int

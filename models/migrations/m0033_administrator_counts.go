@@ -71,7 +71,7 @@ var pgCountTriggers = []string{
 	// statement naming old_rows would not plan in an INSERT trigger).
 	// Updates count only rows whose tenant or status changed, so the
 	// frequent updates (last sign-in, versions) touch no counter.
-	`CREATE FUNCTION administrators_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
+	`CREATE OR REPLACE FUNCTION administrators_count_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO administrator_counts AS c (tenant_id, status, n)
