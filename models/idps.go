@@ -2,8 +2,6 @@ package models
 
 import (
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -37,7 +35,7 @@ type IDP struct {
 	PoolID      *int64
 	IssuerURL   string
 	ClientID    string
-	// ClientSecret is sealed with the IDP secrets key (idpKey).
+	// ClientSecret is sealed under its own purpose key (purposeIDPClientSecrets).
 	ClientSecret []byte
 	MetadataXML  string `gorm:"column:metadata_xml"`
 	// EntityID, SSOURL and CertExpiresAt were read from MetadataXML on
@@ -232,32 +230,16 @@ func checkIDPFields(f fieldErrors, tx *gorm.DB, tenantID int64, in IDPInput, cur
 	return out, nil
 }
 
-// idpKey is the key IDP client secrets are sealed with: derived from the
-// single sign-on secrets key (itself from GATEHOUSE_SECRET_KEY) for this
-// purpose only.
-func (s *Store) idpKey() ([]byte, error) {
-	return hkdf.Key(sha256.New, s.SSOKey, nil, "gatehouse/workspace-idp-client-secrets", 32)
-}
-
 // OpenIDPSecret decrypts an IDP's client secret (for signing in through it).
 func (s *Store) OpenIDPSecret(p IDP) (string, error) {
 	if !p.HasSecret() {
 		return "", nil
 	}
-	k, err := s.idpKey()
-	if err != nil {
-		return "", err
-	}
-	b, err := s.openWith(k, p.ClientSecret)
-	return string(b), err
+	return s.openPurpose(purposeIDPClientSecrets, p.ClientSecret)
 }
 
 func (s *Store) sealIDPSecret(secret string) ([]byte, error) {
-	k, err := s.idpKey()
-	if err != nil {
-		return nil, err
-	}
-	return s.sealWith(k, []byte(secret))
+	return s.sealPurpose(purposeIDPClientSecrets, secret)
 }
 
 func idpIn(tx *gorm.DB, tenantID, wsID, id int64) (IDP, error) {

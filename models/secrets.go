@@ -73,6 +73,7 @@ func (s *Store) openPurpose(purpose string, sealed []byte) (string, error) {
 const (
 	purposeWorkspaceSecrets = "workspace-secrets"
 	purposeWebhookSecrets   = "webhook-secrets"
+	purposeIDPClientSecrets = "workspace-idp-client-secrets"
 )
 
 // SecretInput is the secret form. Name is fixed once created (scripts name
