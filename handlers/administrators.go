@@ -73,7 +73,7 @@ func (h *Handler) AdminList(c echo.Context) error {
 	d := pages.AdminListData{Search: lp.Search, CanCreate: v.Can(authz.ManageTenantRoles)}
 	// Filters and order: unknown values are ignored (the whole list, by e-mail).
 	d.Roles = append(d.Roles, pages.Option{Value: "", Label: "Any role"})
-	for _, r := range authz.Roles() {
+	for _, r := range authz.RoleKeyNames() {
 		d.Roles = append(d.Roles, pages.Option{Value: string(r.Key), Label: r.Name})
 		if c.QueryParam("role") == string(r.Key) {
 			q.Role = string(r.Key)
@@ -103,9 +103,11 @@ func (h *Handler) AdminList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	total, more, err := h.Models.CountAdministratorsMatching(c.Request().Context(), v.Tenant.ID, q)
-	if err != nil {
-		return err
+	total, more := page.Total, false
+	if !page.Counted {
+		if total, more, err = h.Models.CountAdministratorsMatching(c.Request().Context(), v.Tenant.ID, q); err != nil {
+			return err
+		}
 	}
 	d.Total = thousands(total) + " administrator" + map[bool]string{true: "", false: "s"}[total == 1]
 	if more {

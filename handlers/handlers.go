@@ -140,8 +140,8 @@ func (h *Handler) roleDirectory(c echo.Context) (authz.Directory, error) {
 // roleName is the display name of a role key in dir (the key itself for a
 // role that no longer exists).
 func roleName(dir authz.Directory, key string) string {
-	if r, ok := dir.Role(authz.RoleKey(key)); ok {
-		return r.Name
+	if n, ok := dir.Name(authz.RoleKey(key)); ok {
+		return n
 	}
 	return key
 }

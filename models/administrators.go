@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sort"
@@ -50,73 +51,187 @@ type AdminListItem struct {
 type AdminPage struct {
 	Items []AdminListItem
 	Next  string // cursor of the next page, "" when this is the last
+	// Total is the number of administrators the list's filters keep, when
+	// Counted (read with the page: no search nor role filter, a page not
+	// empty); else CountAdministratorsMatching tells.
+	Total   int64
+	Counted bool
 }
 
-// The columns the Administrators list reads: what it shows, never the
-// password hash nor the TOTP secret.
-var (
-	adminListColumns   = []string{"id", "tenant_id", "email", "given_name", "family_name", "status", "last_sign_in_at", "created_at"}
-	bindingListColumns = []string{"id", "tenant_id", "administrator_id", "role_key", "workspace_id", "expires_at"}
-)
 
-// ListAdministrators returns a page of the tenant's administrators in two
-// queries whatever the tenant's size: the page (keyset on the
-// (tenant_id, email) index) and the roles of the administrators on it.
+// ListAdministrators returns a page of the tenant's administrators with
+// their roles in one query whatever the tenant's size (keyset on the
+// (tenant_id, email) index; the page's bindings joined to its rows), and,
+// when the list's total comes from the counters (no search, no role
+// filter), that total in the same query (AdminPage.Counted). A search on
+// PostgreSQL goes through the trigram indexes (search.go) in two queries.
 func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminListQuery) (AdminPage, error) {
 	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
 	db := s.DB.WithContext(ctx)
-	// The page's ids come from the covering index (tenant_id, email,
-	// given_name, family_name) alone when sorted by e-mail; only the rows
-	// of the page are read.
-	ids := s.adminFilter(db, tenantID, q).Select("id")
-	order := adminOrder(q.Sort)
+	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) && adminOrder(q.Sort) == "email" && q.Role == "" && q.Status == "" {
+		return s.searchAdministrators(ctx, tenantID, q, search)
+	}
+	var w strings.Builder
+	args := make([]any, 0, 12)
+	w.WriteString("SELECT " + adminPageColumns)
+	counted := q.Search == "" && q.Role == ""
+	if counted {
+		// The total, from the counters migration 0033's triggers keep: an
+		// uncommitted change is in neither the page nor the total.
+		w.WriteString(", (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM administrator_counts WHERE tenant_id = ?")
+		args = append(args, tenantID)
+		if q.Status != "" {
+			w.WriteString(" AND status = ?")
+			args = append(args, string(q.Status))
+		}
+		w.WriteString(")")
+	}
+	where, whereArgs := s.adminWhere(tenantID, q)
+	w.WriteString(" FROM (SELECT id, email, given_name, family_name, status, last_sign_in_at, created_at" +
+		" FROM administrators WHERE " + where)
+	args = append(args, whereArgs...)
 	if q.After != "" {
-		var err error
-		if ids, err = adminAfter(db, ids, tenantID, q.Sort, q.After); err != nil {
-			ids = ids.Where("1 = 0") // a cursor from nowhere: an empty page
+		cond, condArgs, ok, err := s.adminAfterSQL(ctx, tenantID, q.Sort, q.After)
+		if err != nil {
+			return AdminPage{}, err
+		}
+		if !ok {
+			return AdminPage{}, nil // a cursor from nowhere: an empty page
+		}
+		w.WriteString(cond)
+		args = append(args, condArgs...)
+	}
+	w.WriteString(" ORDER BY " + adminOrder(q.Sort) + " LIMIT ?) a" +
+		" LEFT JOIN role_bindings rb ON rb.tenant_id = ? AND rb.administrator_id = a.id" +
+		" ORDER BY " + adminOrderOf("a.", q.Sort) + ", rb.id")
+	args = append(args, q.Limit+1, tenantID)
+	rows, err := s.rawQuery(ctx, w.String(), args...)
+	if err != nil {
+		return AdminPage{}, err
+	}
+	return scanAdminPage(rows, tenantID, q.Limit, counted)
+}
+
+// adminPageColumns are the columns of a page of the list as
+// scanAdminPage reads them: each administrator (a) with one of their
+// bindings (rb) a row, ordered by the list's order then the binding's id.
+const adminPageColumns = "a.id, a.email, a.given_name, a.family_name, a.status, a.last_sign_in_at, a.created_at, " +
+	"rb.id, rb.role_key, rb.workspace_id, rb.expires_at"
+
+// scanAdminPage reads a page of the list (adminPageColumns, and the
+// total in a last column when counted) from rows, which it closes.
+func scanAdminPage(rows *sql.Rows, tenantID int64, limit int, counted bool) (AdminPage, error) {
+	defer rows.Close()
+	var (
+		page        AdminPage
+		a           Administrator
+		status      string
+		last        sql.NullTime
+		bID         sql.NullInt64
+		bRole       sql.NullString
+		bWorkspace  sql.NullInt64
+		bExpires    sql.NullTime
+		total       int64
+		n           int
+		dest        = []any{&a.ID, &a.Email, &a.GivenName, &a.FamilyName, &status, &last, &a.CreatedAt, &bID, &bRole, &bWorkspace, &bExpires}
+		lastAdminID int64
+	)
+	if counted {
+		dest = append(dest, &total)
+	}
+	page.Items = make([]AdminListItem, 0, limit+1)
+	for rows.Next() {
+		a = Administrator{}
+		if err := rows.Scan(dest...); err != nil {
+			return AdminPage{}, err
+		}
+		if n == 0 || a.ID != lastAdminID {
+			n++
+			lastAdminID = a.ID
+			a.TenantID, a.Status = tenantID, AdminStatus(status)
+			if last.Valid {
+				t := last.Time
+				a.LastSignInAt = &t
+			}
+			page.Items = append(page.Items, AdminListItem{Administrator: a})
+		}
+		if bID.Valid {
+			b := RoleBinding{ID: bID.Int64, TenantID: tenantID, AdministratorID: a.ID, RoleKey: bRole.String}
+			if bWorkspace.Valid {
+				id := bWorkspace.Int64
+				b.WorkspaceID = &id
+			}
+			if bExpires.Valid {
+				t := bExpires.Time
+				b.ExpiresAt = &t
+			}
+			it := &page.Items[len(page.Items)-1]
+			it.Bindings = append(it.Bindings, b)
 		}
 	}
-	ids = ids.Order(order).Limit(q.Limit + 1)
-	rows := db.Select(adminListColumns).Where("id IN (?)", ids)
-	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) && adminOrder(q.Sort) == "email" && q.Role == "" && q.Status == "" {
-		// PostgreSQL, sorted by e-mail and not filtered: the same matches
-		// in the same order, at the same cost wherever they lie in the
-		// tenant (search.go).
-		keys := trigramSearch(db, s.searchWindow(), "administrators", "email", false, "email, given_name, family_name",
-			adminSearchCond, likeTerm(search, 2), likeTerm(indexTerm(search), 2),
-			tenantID, q.After, q.Limit+1)
-		rows = db.Select(adminListColumns).Where("tenant_id = ? AND email IN (?)", tenantID, keys)
-	}
-	var admins []Administrator
-	if err := rows.Order(order).Find(&admins).Error; err != nil {
+	if err := rows.Err(); err != nil {
 		return AdminPage{}, err
 	}
-	var page AdminPage
-	if len(admins) > q.Limit {
-		admins = admins[:q.Limit]
-		page.Next = admins[len(admins)-1].Email
+	if counted && len(page.Items) > 0 {
+		page.Total, page.Counted = total, true
 	}
-	if len(admins) == 0 {
-		return page, nil
-	}
-	pageIDs := make([]int64, len(admins))
-	for i, a := range admins {
-		pageIDs[i] = a.ID
-	}
-	var bindings []RoleBinding
-	if err := db.Select(bindingListColumns).Where("tenant_id = ? AND administrator_id IN ?", tenantID, pageIDs).Order("id").Find(&bindings).Error; err != nil {
-		return AdminPage{}, err
-	}
-	byAdmin := map[int64][]RoleBinding{}
-	for _, b := range bindings {
-		byAdmin[b.AdministratorID] = append(byAdmin[b.AdministratorID], b)
-	}
-	for _, a := range admins {
-		page.Items = append(page.Items, AdminListItem{Administrator: a, Bindings: byAdmin[a.ID]})
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = page.Items[limit-1].Administrator.Email
 	}
 	return page, nil
+}
+
+// adminAfterSQL is the condition continuing the list after the
+// administrator whose e-mail is cursor (the last of the previous page), in
+// the sort's order: the comparisons read that row's own values, so they
+// match the database's ordering exactly (case folding, time format). ok
+// is false when the cursor names nobody (the page is then empty).
+func (s *Store) adminAfterSQL(ctx context.Context, tenantID int64, sort AdminSort, cursor string) (cond string, args []any, ok bool, err error) {
+	switch sort {
+	case AdminSortName:
+		const name = "LOWER(given_name || ' ' || family_name)"
+		const ref = "(SELECT " + name + " FROM administrators WHERE tenant_id = ? AND email = ?)"
+		return " AND (" + name + " > " + ref + " OR (" + name + " = " + ref + " AND email > ?))",
+			[]any{tenantID, cursor, tenantID, cursor, cursor}, true, nil
+	case AdminSortLastSignIn:
+		var last Administrator
+		err := s.DB.WithContext(ctx).Model(&Administrator{}).Select("id, last_sign_in_at").
+			Where("tenant_id = ? AND email = ?", tenantID, cursor).Take(&last).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return "", nil, false, nil
+		}
+		if err != nil {
+			return "", nil, false, err
+		}
+		if last.LastSignInAt == nil { // among those who never signed in
+			return " AND last_sign_in_at IS NULL AND email > ?", []any{cursor}, true, nil
+		}
+		const at = "(SELECT last_sign_in_at FROM administrators WHERE tenant_id = ? AND email = ?)"
+		return " AND (last_sign_in_at < " + at + " OR (last_sign_in_at = " + at + " AND email > ?) OR last_sign_in_at IS NULL)",
+			[]any{tenantID, cursor, tenantID, cursor, cursor}, true, nil
+	}
+	return " AND email > ?", []any{cursor}, true, nil
+}
+
+// searchAdministrators is ListAdministrators for a search on PostgreSQL
+// sorted by e-mail and not filtered: the same matches in the same order,
+// at the same cost wherever they lie in the tenant (search.go).
+func (s *Store) searchAdministrators(ctx context.Context, tenantID int64, q AdminListQuery, search string) (AdminPage, error) {
+	db := s.DB.WithContext(ctx)
+	keys := trigramSearch(db, s.searchWindow(), "administrators", "email", false, "email, given_name, family_name",
+		adminSearchCond, likeTerm(search, 2), likeTerm(indexTerm(search), 2),
+		tenantID, q.After, q.Limit+1)
+	page := db.Model(&Administrator{}).Select("id, email, given_name, family_name, status, last_sign_in_at, created_at").
+		Where("tenant_id = ? AND email IN (?)", tenantID, keys)
+	rows, err := db.Raw("SELECT "+adminPageColumns+" FROM (?) a LEFT JOIN role_bindings rb ON rb.tenant_id = ? AND rb.administrator_id = a.id"+
+		" ORDER BY a.email, rb.id", page, tenantID).Rows()
+	if err != nil {
+		return AdminPage{}, err
+	}
+	return scanAdminPage(rows, tenantID, q.Limit, false)
 }
 
 func escapeLike(s string) string {
@@ -815,26 +930,28 @@ func roleOrNone(r authz.Role) any {
 // adminSearchCond is the search's condition on an administrator.
 const adminSearchCond = "email LIKE ? ESCAPE '\\' OR LOWER(given_name || ' ' || family_name) LIKE ? ESCAPE '\\'"
 
-// adminFilter is the list's WHERE: the tenant, the search, the role and
-// the status (on administrators, or on db's table when it names one).
-func (s *Store) adminFilter(db *gorm.DB, tenantID int64, q AdminListQuery) *gorm.DB {
-	f := db
-	if f.Statement.Table == "" {
-		f = f.Model(&Administrator{})
-	}
-	f = f.Where("tenant_id = ?", tenantID)
+// adminWhere is the list's WHERE (without the word): the tenant, the
+// search, the status and the role, on administrators' columns.
+func (s *Store) adminWhere(tenantID int64, q AdminListQuery) (string, []any) {
+	var w strings.Builder
+	args := make([]any, 0, 6)
+	w.WriteString("tenant_id = ?")
+	args = append(args, tenantID)
 	if search := strings.ToLower(strings.TrimSpace(q.Search)); search != "" {
 		like := "%" + escapeLike(search) + "%"
-		f = f.Where("("+adminSearchCond+")", like, like)
+		w.WriteString(" AND (" + adminSearchCond + ")")
+		args = append(args, like, like)
 	}
 	if q.Status != "" {
-		f = f.Where("status = ?", q.Status)
+		w.WriteString(" AND status = ?")
+		args = append(args, string(q.Status))
 	}
 	if q.Role != "" {
-		f = f.Where("id IN (?)", db.Model(&RoleBinding{}).Select("administrator_id").
-			Where("tenant_id = ? AND role_key = ? AND (expires_at IS NULL OR expires_at > ?)", tenantID, q.Role, s.now()))
+		w.WriteString(" AND id IN (SELECT administrator_id FROM role_bindings WHERE tenant_id = ? AND role_key = ?" +
+			" AND (expires_at IS NULL OR expires_at > ?))")
+		args = append(args, tenantID, q.Role, s.now())
 	}
-	return f
+	return w.String(), args
 }
 
 // AdminCountCap is where the list's total stops being exact: beyond it the
@@ -845,70 +962,59 @@ const AdminCountCap = 100_000
 // keep: exactly from the per-status counters when only the status filters,
 // else up to AdminCountCap, with more reporting there are more than that.
 func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64, q AdminListQuery) (n int64, more bool, err error) {
-	db := s.DB.WithContext(ctx)
+	var query string
+	var args []any
 	if q.Search == "" && q.Role == "" {
 		// The whole list or one status: the counters the triggers keep
 		// (migration 0033), exact at any size.
-		c := db.Table("administrator_counts").Select("COALESCE(SUM(n), 0)").Where("tenant_id = ?", tenantID)
+		query, args = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM administrator_counts WHERE tenant_id = ?", []any{tenantID}
 		if q.Status != "" {
-			c = c.Where("status = ?", q.Status)
+			query += " AND status = ?"
+			args = append(args, string(q.Status))
 		}
-		if err := c.Scan(&n).Error; err != nil {
+	} else {
+		where, whereArgs := s.adminWhere(tenantID, q)
+		from := "administrators"
+		if search := strings.TrimSpace(q.Search); usesTrigrams(s.DB, search) {
+			// PostgreSQL: the candidates from the trigram indexes for the
+			// narrow term (search.go), then the list's own filters on them.
+			narrow := likeTerm(indexTerm(strings.ToLower(search)), 2)
+			from = "(SELECT id, tenant_id, email, given_name, family_name, status FROM administrators" +
+				" WHERE tenant_id = ? AND (" + adminSearchCond + ") OFFSET 0) AS administrators"
+			args = append(args, tenantID, narrow[0], narrow[1])
+		}
+		query = "SELECT COUNT(*) FROM (SELECT id FROM " + from + " WHERE " + where + " LIMIT ?) matching"
+		args = append(append(args, whereArgs...), AdminCountCap+1)
+	}
+	rows, err := s.rawQuery(ctx, query, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
 			return 0, false, err
 		}
-		return n, false, nil
+		return 0, false, errors.New("models: a count returned no row")
 	}
-	filter := s.adminFilter(db, tenantID, q)
-	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) {
-		// PostgreSQL: the candidates from the trigram indexes for the
-		// narrow term (search.go), then the list's own filters on them.
-		narrow := likeTerm(indexTerm(strings.ToLower(search)), 2)
-		candidates := db.Raw("SELECT id, tenant_id, email, given_name, family_name, status FROM administrators"+
-			" WHERE tenant_id = ? AND ("+adminSearchCond+") OFFSET 0", tenantID, narrow[0], narrow[1])
-		filter = s.adminFilter(db.Table("(?) AS administrators", candidates), tenantID, q)
-	}
-	capped := filter.Select("id").Limit(AdminCountCap + 1)
-	if err := db.Table("(?) AS matching", capped).Count(&n).Error; err != nil {
+	if err := rows.Scan(&n); err != nil {
 		return 0, false, err
 	}
 	if n > AdminCountCap {
 		return AdminCountCap, true, nil
 	}
-	return n, false, nil
+	return n, false, rows.Close()
 }
 
-func adminOrder(sort AdminSort) string {
-	switch sort {
-	case AdminSortName:
-		return "LOWER(given_name || ' ' || family_name), email"
-	case AdminSortLastSignIn:
-		return "CASE WHEN last_sign_in_at IS NULL THEN 1 ELSE 0 END, last_sign_in_at DESC, email"
-	}
-	return "email"
-}
+func adminOrder(sort AdminSort) string { return adminOrderOf("", sort) }
 
-// adminAfter continues the list after the administrator whose e-mail is
-// cursor (the last of the previous page), in the sort's order: the
-// comparisons read that row's own values, so they match the database's
-// ordering exactly (case folding, time format).
-func adminAfter(db, q *gorm.DB, tenantID int64, sort AdminSort, cursor string) (*gorm.DB, error) {
-	ref := func(col string) *gorm.DB {
-		return db.Model(&Administrator{}).Select(col).Where("tenant_id = ? AND email = ?", tenantID, cursor)
-	}
+// adminOrderOf is adminOrder with the columns of table alias t ("a.").
+func adminOrderOf(t string, sort AdminSort) string {
 	switch sort {
 	case AdminSortName:
-		const name = "LOWER(given_name || ' ' || family_name)"
-		return q.Where("("+name+" > (?) OR ("+name+" = (?) AND email > ?))", ref(name), ref(name), cursor), nil
+		return "LOWER(" + t + "given_name || ' ' || " + t + "family_name), " + t + "email"
 	case AdminSortLastSignIn:
-		var last Administrator
-		if err := ref("id, last_sign_in_at").Take(&last).Error; err != nil {
-			return q, notFound(err)
-		}
-		if last.LastSignInAt == nil { // among those who never signed in
-			return q.Where("last_sign_in_at IS NULL AND email > ?", cursor), nil
-		}
-		at := ref("last_sign_in_at")
-		return q.Where("(last_sign_in_at < (?) OR (last_sign_in_at = (?) AND email > ?) OR last_sign_in_at IS NULL)", at, at, cursor), nil
+		return "CASE WHEN " + t + "last_sign_in_at IS NULL THEN 1 ELSE 0 END, " + t + "last_sign_in_at DESC, " + t + "email"
 	}
-	return q.Where("email > ?", cursor), nil
+	return t + "email"
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,8 +44,13 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 			sqlDB.Close()
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
+		// Every connection the pool may open is kept when idle: one closed
+		// when a burst ends costs PostgreSQL a new backend (a fork and its
+		// start-up) at the next one, which under steady load was a new
+		// connection every few requests.
+		n := poolSize()
+		sqlDB.SetMaxOpenConns(n)
+		sqlDB.SetMaxIdleConns(n)
 		sqlDB.SetConnMaxLifetime(30 * time.Minute)
 		return db, nil
 	}
@@ -89,6 +95,15 @@ func OpenSQLite(path string, cfg *gorm.Config) (*gorm.DB, error) {
 	sqlDB.SetMaxOpenConns(4)
 	sqlDB.SetMaxIdleConns(4)
 	return db, nil
+}
+
+// poolSize is the most PostgreSQL connections a process opens:
+// GATEHOUSE_DB_MAX_CONNS, 20 by default.
+func poolSize() int {
+	if n, err := strconv.Atoi(strings.TrimSpace(os.Getenv("GATEHOUSE_DB_MAX_CONNS"))); err == nil && n > 0 {
+		return n
+	}
+	return 20
 }
 
 // IsPostgresURL reports whether u names a PostgreSQL database.

@@ -219,8 +219,8 @@ func (v Viewer) RoleNames() []string {
 			continue
 		}
 		seen[g.Role] = true
-		if r, ok := v.Roles.Role(g.Role); ok {
-			names = append(names, r.Name)
+		if n, ok := v.Roles.Name(g.Role); ok {
+			names = append(names, n)
 		}
 	}
 	return names

@@ -51,6 +51,8 @@ type Store struct {
 	// SearchWindow is how many rows a list's search on PostgreSQL walks
 	// before it turns to the trigram indexes (search.go); 0: SearchWindow.
 	SearchWindow int
+	// hooks hear of the statements rawQuery runs (OnStatement).
+	hooks *statementHooks
 }
 
 // Keys are the store's secret keys (32 bytes each), derived from
@@ -82,6 +84,7 @@ func NewStore(db *gorm.DB, baseURL string, emails EmailRenderer, keys Keys) (*St
 		keys.SSO = k
 	}
 	return &Store{
+		hooks:         &statementHooks{},
 		DB:            db,
 		Now:           func() time.Time { return time.Now() },
 		Random:        rand.Reader,

@@ -12,23 +12,14 @@ import (
 	"gatehouse/web/limit"
 	"gatehouse/web/webtest"
 
-	"gorm.io/gorm"
 )
 
 // countQueries counts the statements db runs from now on.
-func countQueries(t testing.TB, db *gorm.DB, name string) *atomic.Int64 {
+func countQueries(t testing.TB, app *webtest.App, name string) *atomic.Int64 {
 	t.Helper()
 	var n atomic.Int64
-	cb := db.Callback()
-	count := func(*gorm.DB) { n.Add(1) }
-	for _, reg := range []func(string, func(*gorm.DB)) error{
-		cb.Query().After("gorm:query").Register, cb.Raw().After("gorm:raw").Register,
-		cb.Row().After("gorm:row").Register, cb.Update().After("gorm:update").Register,
-		cb.Create().After("gorm:create").Register, cb.Delete().After("gorm:delete").Register,
-	} {
-		if err := reg(name, count); err != nil {
-			t.Fatal(err)
-		}
+	if err := app.Store.OnStatement(name, func(string) { n.Add(1) }); err != nil {
+		t.Fatal(err)
 	}
 	return &n
 }
@@ -44,7 +35,7 @@ func TestAPIListCostsFixedQueries(t *testing.T) {
 		_, tn, _ := app.Owner("acme", "owner@example.com")
 		tok := apiToken(t, app, tn, "", "tenant_auditor")
 		app.Organization(tn, "aaa-first", "First")
-		n := countQueries(t, db.DB, "test:count-api")
+		n := countQueries(t, app, "test:count-api")
 		measure := func() int64 {
 			t.Helper()
 			n.Store(0)

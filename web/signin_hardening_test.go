@@ -32,28 +32,18 @@ type queryLog struct {
 	sqls []string
 }
 
-func recordQueries(t *testing.T, db *gorm.DB) *queryLog {
+func recordQueries(t *testing.T, app *webtest.App) *queryLog {
 	t.Helper()
 	l := &queryLog{}
-	cb := func(tx *gorm.DB) {
+	err := app.Store.OnStatement("test:record_queries", func(sql string) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if l.on {
-			l.sqls = append(l.sqls, tx.Statement.SQL.String())
+			l.sqls = append(l.sqls, sql)
 		}
-	}
-	const name = "test:record_queries"
-	for _, err := range []error{
-		db.Callback().Create().After("gorm:create").Register(name, cb),
-		db.Callback().Query().After("gorm:query").Register(name, cb),
-		db.Callback().Update().After("gorm:update").Register(name, cb),
-		db.Callback().Delete().After("gorm:delete").Register(name, cb),
-		db.Callback().Row().After("gorm:row").Register(name, cb),
-		db.Callback().Raw().After("gorm:raw").Register(name, cb),
-	} {
-		if err != nil {
-			t.Fatal(err)
-		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return l
 }
@@ -90,7 +80,7 @@ func TestKnownAndUnknownAddressesTakeTheSamePath(t *testing.T) {
 		lim.Codes = limit.Rate{PerMinute: 100, Burst: 100}
 		app := webtest.Start(t, db, webtest.Options{Limits: &lim})
 		_, tn, _ := app.Owner("acme", "owner@example.com")
-		log := recordQueries(t, db.DB)
+		log := recordQueries(t, app)
 		login := func(c *webtest.Client, vals url.Values) *webtest.Response {
 			page := c.Get("/t/acme/login")
 			var r *webtest.Response

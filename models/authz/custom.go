@@ -109,6 +109,15 @@ func (d Directory) Role(k RoleKey) (Role, bool) {
 	return Role{}, false
 }
 
+// Name returns the name of the role with key k (built-in or custom)
+// without copying the role's permissions, as Role does.
+func (d Directory) Name(k RoleKey) (string, bool) {
+	if b, ok := d.lookup(k); ok {
+		return b.role.Name, true
+	}
+	return "", false
+}
+
 func (d Directory) lookup(k RoleKey) (*builtin, bool) {
 	if b, ok := roleIndex[k]; ok {
 		return b, true

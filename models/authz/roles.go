@@ -273,6 +273,22 @@ func Roles() []Role {
 	return out
 }
 
+// KeyName is a role's key and name.
+type KeyName struct {
+	Key  RoleKey
+	Name string
+}
+
+// RoleKeyNames returns the built-in roles' keys and names in the order of
+// Roles, without copying their permissions (a list's role filter).
+func RoleKeyNames() []KeyName {
+	out := make([]KeyName, len(builtins))
+	for i, b := range builtins {
+		out[i] = KeyName{b.role.Key, b.role.Name}
+	}
+	return out
+}
+
 // RoleByKey returns the built-in role with key k.
 func RoleByKey(k RoleKey) (Role, bool) {
 	b, ok := roleIndex[k]

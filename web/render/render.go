@@ -7,6 +7,7 @@ package render
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"gatehouse/models"
@@ -109,6 +110,8 @@ func Render(c echo.Context, status int, comp templ.Component) error {
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}
+	// With its length known, the page goes out in one write (not chunked).
+	h.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.Blob(status, echo.MIMETextHTMLCharsetUTF8, buf.Bytes())
 }
 

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"gorm.io/gorm"
 )
 
 // Queries counts the statements the app's database runs (queries, raw
@@ -17,27 +15,18 @@ type Queries struct {
 }
 
 // CountQueries starts counting the statements of the app's database.
-// Register it once per App (it registers GORM callbacks).
+// Register it once per App (models.Store.OnStatement: GORM's statements
+// and those the store runs past GORM).
 func (a *App) CountQueries(t testing.TB) *Queries {
 	t.Helper()
 	q := &Queries{}
-	record := func(db *gorm.DB) {
-		if db.DryRun { // a subquery being built, not run
-			return
-		}
+	err := a.Store.OnStatement("webtest:count-queries", func(sql string) {
 		q.mu.Lock()
-		q.sql = append(q.sql, db.Statement.SQL.String())
+		q.sql = append(q.sql, sql)
 		q.mu.Unlock()
-	}
-	cb := a.DB.DB.Callback()
-	for _, reg := range []func(string, func(*gorm.DB)) error{
-		cb.Query().After("gorm:query").Register, cb.Raw().After("gorm:raw").Register,
-		cb.Row().After("gorm:row").Register, cb.Update().After("gorm:update").Register,
-		cb.Create().After("gorm:create").Register, cb.Delete().After("gorm:delete").Register,
-	} {
-		if err := reg("webtest:count-queries", record); err != nil {
-			t.Fatal(err)
-		}
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return q
 }
