@@ -132,14 +132,27 @@ func (h *Handler) renderScript(c echo.Context, status int, x models.ExtensionScr
 		d.Conflict = conflictMessage
 		st = nil
 	}
-	d.Forms = append(d.Forms, pages.ResForm{ID: "test", Title: "Test", Action: base + "/test", Submit: "Test",
+	test := pages.ResForm{ID: "test", Title: "Test", Action: base + "/test", Submit: "Test",
 		Intro: "Runs the saved script with this JSON input as its context and the workspace's secrets (their values are masked in the result). Nothing is saved.",
 		Fields: []pages.ResField{
 			{Kind: "textarea", Label: "Input", Name: "input", Value: st.val("test", "input", sampleScriptInput), Error: st.err("test", "input"), Rows: 6, Mono: true},
-		}})
+		}}
+	// Who may change the script tests the code of Settings as typed (its
+	// unsaved edits: copied in when sent; the saved code without
+	// JavaScript), and keeps those edits in Settings after the test.
+	edited := x
+	if manage {
+		test.Intro = "Runs the code of Settings below as typed (saved or not) with this JSON input as its context and the workspace's secrets (their values are masked in the result). Nothing is saved."
+		test.Fields = append(test.Fields, pages.ResField{Kind: "hidden", Name: "code", Value: st.val("test", "code", x.Code), CopyFrom: "#settings #f-code"})
+		test.Error = st.err("test", "code")
+		if typed := st.val("test", "code", ""); typed != "" {
+			edited.Code = typed
+		}
+	}
+	d.Forms = append(d.Forms, test)
 	if manage {
 		d.Forms = append(d.Forms, pages.ResForm{ID: "settings", Title: "Settings", Action: base, Submit: "Save",
-			Fields: append(scriptFields(st, "settings", x), versionField(st, "settings", x.Version))})
+			Fields: append(scriptFields(st, "settings", edited), versionField(st, "settings", x.Version))})
 		d.DeleteHref = base + "/delete"
 	}
 	p := h.resPage(c, w, x.Name, layout.Crumb{Label: "Extension Scripts", Href: wsHref(c, w, "/scripts")}, layout.Crumb{Label: x.Name})
@@ -170,7 +183,8 @@ func (h *Handler) ScriptUpdate(c echo.Context) error {
 	return render.Redirect(c, wsHref(c, w, "/scripts/"+strconv.FormatInt(x.ID, 10)))
 }
 
-// ScriptTest runs the saved script against the typed input.
+// ScriptTest runs the script against the typed input: the code the form
+// sends (Settings as typed, for who may change it), else the saved code.
 func (h *Handler) ScriptTest(c echo.Context) error {
 	v := render.Viewer(c)
 	w, err := currentWorkspace(c)
@@ -178,7 +192,7 @@ func (h *Handler) ScriptTest(c echo.Context) error {
 		return err
 	}
 	x := render.Script(c)
-	run, err := h.Models.TestScript(c.Request().Context(), *v, w.ID, x, c.FormValue("input"))
+	run, err := h.Models.TestScriptDraft(c.Request().Context(), *v, w.ID, x, c.FormValue("code"), c.FormValue("input"))
 	if st, ok := failed(c, "test", err); ok {
 		return h.renderScript(c, http.StatusUnprocessableEntity, x, st, nil)
 	}

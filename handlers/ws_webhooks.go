@@ -278,7 +278,7 @@ func (h *Handler) WebhookSendTest(c echo.Context) error {
 		return err
 	}
 	x := render.Webhook(c)
-	if err := h.Models.SendWebhookTest(c.Request().Context(), *v, w.ID, x.ID, actor(c)); err != nil {
+	if _, err := h.Models.SendWebhookTest(c.Request().Context(), *v, w.ID, x.ID, actor(c)); err != nil {
 		return outcome(err)
 	}
 	if h.WakeMail != nil {

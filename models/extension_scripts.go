@@ -251,6 +251,31 @@ func (s *Store) TestScript(ctx context.Context, v Viewer, wsID int64, x Extensio
 	return out, nil
 }
 
+// TestScriptDraft is TestScript for code typed in place of the saved
+// script's (unsaved edits): code empty or the saved code runs the saved
+// script. Other code needs the permission to change the script, as saving
+// it would (a reader running code of their own could print the secrets in
+// a form the masking does not catch), and is checked as when saved.
+func (s *Store) TestScriptDraft(ctx context.Context, v Viewer, wsID int64, x ExtensionScript, code, input string) (ScriptRun, error) {
+	code = strings.ReplaceAll(code, "\r\n", "\n")
+	if code == "" || code == x.Code {
+		return s.TestScript(ctx, v, wsID, x, input)
+	}
+	if err := allowedIn(v, authz.ManageWorkspaceExtensionScripts, wsID); err != nil {
+		return ScriptRun{}, err
+	}
+	in := ScriptInput{Name: x.Name, Event: x.Event, Code: code}
+	f := fieldErrors{}
+	if err := checkScript(f, &in); err != nil {
+		return ScriptRun{}, err
+	}
+	if err := f.err(); err != nil {
+		return ScriptRun{}, err
+	}
+	x.Code = in.Code
+	return s.TestScript(ctx, v, wsID, x, input)
+}
+
 func prettyJSON(raw json.RawMessage) string {
 	var b strings.Builder
 	var v any

@@ -398,15 +398,35 @@ func (s *Store) DeleteWebhook(ctx context.Context, v Viewer, wsID, id int64, act
 	})
 }
 
-// WebhookDeliveries is the latest deliveries of a webhook, newest first.
+// WebhookDeliveries is the latest deliveries of a webhook, newest first
+// (the page's log: the first WebhookDeliveriesShown of WebhookDeliveryPage).
 func (s *Store) WebhookDeliveries(ctx context.Context, v Viewer, wsID, webhookID int64) ([]WebhookDelivery, error) {
-	if err := allowedIn(v, authz.ReadWebhooks, wsID); err != nil {
-		return nil, err
-	}
-	var rows []WebhookDelivery
-	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND workspace_id = ? AND webhook_id = ?", v.Tenant.ID, wsID, webhookID).
-		Order("created_at DESC, id DESC").Limit(WebhookDeliveriesShown).Find(&rows).Error
+	rows, _, err := s.WebhookDeliveryPage(ctx, v, wsID, webhookID, 0, WebhookDeliveriesShown)
 	return rows, err
+}
+
+// WebhookDeliveryPage is a page of a webhook's delivery log, newest first
+// (keyset on the id: beforeID is the next of the previous page, 0 for the
+// first); next is 0 on the last page.
+func (s *Store) WebhookDeliveryPage(ctx context.Context, v Viewer, wsID, webhookID, beforeID int64, limit int) (rows []WebhookDelivery, next int64, err error) {
+	if err := allowedIn(v, authz.ReadWebhooks, wsID); err != nil {
+		return nil, 0, err
+	}
+	if limit <= 0 || limit > MaxPageSize {
+		limit = WebhookDeliveriesShown
+	}
+	q := s.DB.WithContext(ctx).Where("tenant_id = ? AND workspace_id = ? AND webhook_id = ?", v.Tenant.ID, wsID, webhookID)
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, 0, err
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[len(rows)-1].ID
+	}
+	return rows, next, nil
 }
 
 // webhookPayload is the JSON body of a delivery.
@@ -439,19 +459,19 @@ type payloadTarget struct {
 }
 
 // enqueueDelivery writes a delivery and its outbox message.
-func enqueueDelivery(tx *gorm.DB, now time.Time, w Webhook, auditID *int64, p webhookPayload) error {
+func enqueueDelivery(tx *gorm.DB, now time.Time, w Webhook, auditID *int64, p webhookPayload) (WebhookDelivery, error) {
 	d := WebhookDelivery{TenantID: w.TenantID, WorkspaceID: w.WorkspaceID, WebhookID: w.ID, AuditEventID: auditID, Event: p.Type,
 		Status: DeliveryPending, CreatedAt: now}
 	if err := tx.Create(&d).Error; err != nil {
-		return err
+		return WebhookDelivery{}, err
 	}
 	p.ID = "dlv_" + strconv.FormatInt(d.ID, 10)
 	body, err := json.Marshal(p)
 	if err != nil {
-		return err
+		return WebhookDelivery{}, err
 	}
 	tenantID := w.TenantID
-	return tx.Create(&OutboxEmail{TenantID: &tenantID, ToAddr: strconv.FormatInt(d.ID, 10), Subject: p.Type, TextBody: string(body),
+	return d, tx.Create(&OutboxEmail{TenantID: &tenantID, ToAddr: strconv.FormatInt(d.ID, 10), Subject: p.Type, TextBody: string(body),
 		Channel: ChannelWebhook, NextAttemptAt: now, CreatedAt: now}).Error
 }
 
@@ -515,7 +535,7 @@ func enqueueWebhookDeliveries(tx *gorm.DB, evs []*AuditEvent) error {
 				p.Changes = json.RawMessage(ev.Changes)
 			}
 			id := ev.ID
-			if err := enqueueDelivery(tx, ev.CreatedAt, h, &id, p); err != nil {
+			if _, err := enqueueDelivery(tx, ev.CreatedAt, h, &id, p); err != nil {
 				return err
 			}
 		}
@@ -525,11 +545,13 @@ func enqueueWebhookDeliveries(tx *gorm.DB, evs []*AuditEvent) error {
 
 // SendWebhookTest queues a test event to the webhook (enabled or not),
 // delivered like any other; it is in the delivery log as webhook.test.
-func (s *Store) SendWebhookTest(ctx context.Context, v Viewer, wsID, id int64, actor Actor) error {
+// It returns the queued delivery.
+func (s *Store) SendWebhookTest(ctx context.Context, v Viewer, wsID, id int64, actor Actor) (WebhookDelivery, error) {
 	if err := allowedIn(v, authz.ManageWebhooks, wsID); err != nil {
-		return err
+		return WebhookDelivery{}, err
 	}
-	return s.tx(ctx, func(tx *gorm.DB) error {
+	var d WebhookDelivery
+	err := s.tx(ctx, func(tx *gorm.DB) error {
 		w, err := webhookIn(tx, v.Tenant.ID, wsID, id)
 		if err != nil {
 			return err
@@ -539,10 +561,15 @@ func (s *Store) SendWebhookTest(ctx context.Context, v Viewer, wsID, id int64, a
 			return err
 		}
 		now := s.now()
-		return enqueueDelivery(tx, now, w, nil, webhookPayload{Type: WebhookTestEvent, CreatedAt: now, Tenant: t, Workspace: ws, Test: true,
+		d, err = enqueueDelivery(tx, now, w, nil, webhookPayload{Type: WebhookTestEvent, CreatedAt: now, Tenant: t, Workspace: ws, Test: true,
 			Actor:  &payloadActor{Email: actor.Email},
 			Target: &payloadTarget{Type: "webhook", ID: fmt.Sprint(w.ID), Label: w.URL}})
+		return err
 	})
+	if err != nil {
+		return WebhookDelivery{}, err
+	}
+	return d, nil
 }
 
 // DeliverWebhook makes one attempt at an outbox message of ChannelWebhook

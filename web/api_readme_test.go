@@ -36,7 +36,8 @@ func TestAPIReadmeExamples(t *testing.T) {
 
 	app := webtest.Start(t, modelstest.SQLite(t), webtest.Options{})
 	_, tn, _ := app.Owner("acme", "owner@example.com")
-	tok := apiToken(t, app, tn, "", "editor_organizations", "editor_users", "editor_connections")
+	app.Workspace(tn, "sales", "Sales") // the workspace of the workspace resource example
+	tok := apiToken(t, app, tn, "sales", "editor_organizations", "editor_users", "editor_connections", "workspace_admin")
 	vars := map[string]string{"$GATEHOUSE_TOKEN": tok, "$GATEHOUSE": strings.TrimSuffix(app.URL(""), "/")} // the longer name first
 	n := 0
 	for _, line := range strings.Split(block, "\n") {

@@ -50,6 +50,7 @@ type apiFixture struct {
 	org                       string
 	invitationID, wsBindingID int64
 	res                       wsResFixture // sales's application resources
+	ws14a                     ws14aFixture // sales's secret, script and webhook
 }
 
 func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
@@ -77,6 +78,7 @@ func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
 	}
 	f.invitationID = inv.ID
 	f.res = newWSResFixture(t, app, tn, f.ws)
+	f.ws14a = newAPIWS14aFixture(t, app, tn, f.ws)
 	return f
 }
 
@@ -85,7 +87,8 @@ func (f apiFixture) path(route string) string {
 	r := strings.NewReplacer(":pool", "users", ":workspace", f.ws.Slug, ":org", f.org, ":invitation", fmt.Sprint(f.invitationID),
 		":connection", fmt.Sprint(f.connID), ":binding", "BINDING", ":user", fmt.Sprint(f.userID), ":role", fmt.Sprint(f.roleID),
 		":service", f.res.service, ":client", f.res.client, ":policy", f.res.policy, ":authorizer", f.res.authorizer, ":claim", f.res.claim,
-		":app", f.res.app, ":scope", f.res.extraScope, ":api", f.res.extraAPI)
+		":app", f.res.app, ":scope", f.res.extraScope, ":api", f.res.extraAPI,
+		":secret", f.ws14a.secret, ":script", f.ws14a.script, ":webhook", f.ws14a.webhook)
 	p := r.Replace(route)
 	switch {
 	case strings.HasPrefix(route, "/api/v1/administrators/"):
@@ -220,5 +223,5 @@ func tableCountsAPI(t *testing.T, db *gorm.DB) string {
 	modelstest.Must(t, db.Model(&models.Organization{}).Select("COALESCE(SUM(version), 0)").Scan(&versions))
 	var statuses []string
 	modelstest.Must(t, db.Model(&models.Administrator{}).Order("id").Pluck("status", &statuses))
-	return strings.Join(parts, "/") + fmt.Sprint(versions, statuses) + " " + wsResCounts(t, db)
+	return strings.Join(parts, "/") + fmt.Sprint(versions, statuses) + " " + wsResCounts(t, db) + " " + ws14aCounts(t, db)
 }

@@ -178,6 +178,7 @@ func apiRoutes(app *echo.Group, t tenantRoutes, h *handlers.Handler, guards *gm.
 
 	// The workspaces' application resources; deleting workspaces and organizations.
 	apiWorkspaceResourceRoutes(a, h, guards)
+	apiWS14aRoutes(a, h, guards)
 
 	// Audit events.
 	a.need(get, "/audit-events", h.APIAuditList, authz.ReadAuditEvents, d{Summary: "List audit events, newest first", Tag: "Audit", Response: handlers.APIAuditEvent{}, List: true,

@@ -21,6 +21,16 @@ document.addEventListener("DOMContentLoaded", function () {
       b.setAttribute("aria-expanded", open ? "true" : "false");
     });
   });
+  // A hidden field with data-copy-from takes, when its form is sent, the
+  // value of that field elsewhere on the page (a script's Test sends the
+  // code as typed in Settings, saved or not).
+  document.querySelectorAll("input[type=hidden][data-copy-from]").forEach(function (h) {
+    if (!h.form) { return; }
+    h.form.addEventListener("submit", function () {
+      var src = document.querySelector(h.getAttribute("data-copy-from"));
+      if (src) { h.value = src.value; }
+    });
+  });
   // Flash messages can be dismissed.
   document.querySelectorAll("[data-dismiss]").forEach(function (b) {
     b.addEventListener("click", function () { b.closest(".flash").remove(); });

@@ -60,6 +60,10 @@ type ResField struct {
 	MaxLength int
 	Optional  bool
 	Mono      bool
+	// CopyFrom (hidden fields): a CSS selector of a field elsewhere on the
+	// page whose value app.js copies in when the form is sent (without
+	// JavaScript the field keeps Value).
+	CopyFrom string
 }
 
 // ResForm is a form of a resource page.
