@@ -227,21 +227,9 @@ func (h *Handler) WorkspaceThemeSave(c echo.Context) error {
 		return err
 	}
 	raw := strings.TrimSpace(c.FormValue("theme"))
-	var id int64
-	if raw != "" {
-		n, perr := strconv.ParseInt(raw, 10, 64)
-		if perr != nil || n <= 0 {
-			// A theme may also be named.
-			if t, ok := h.themeNamed(c, v.Tenant.ID, raw); ok {
-				n = t.ID
-			} else {
-				n = -1
-			}
-		}
-		id = n
-	}
-	if id < 0 {
-		return h.renderWorkspaceTheme(c, &raw, "Choose one of the tenant's themes.")
+	id, ok := h.themeChoice(c, v.Tenant.ID, raw)
+	if !ok {
+		return h.renderWorkspaceTheme(c, &raw, themeChoiceMessage)
 	}
 	err = h.Models.BindWorkspaceTheme(c.Request().Context(), *v, w.ID, id, actor(c))
 	if st, ok := failed(c, "theme", err); ok {
@@ -252,6 +240,28 @@ func (h *Handler) WorkspaceThemeSave(c echo.Context) error {
 	}
 	h.Flashes.Set(c, "success", "The workspace's theme was saved.")
 	return render.Redirect(c, wsHref(c, w, "#theme"))
+}
+
+// themeChoiceMessage is the answer to a theme that is not one of the tenant's.
+const themeChoiceMessage = "Choose one of the tenant's themes."
+
+// themeChoice reads the theme chosen for a workspace (the console's form
+// field and the API's): a theme's id or name, "" for none (0, the default
+// look); ok false when it names none of the tenant's themes (an unknown id
+// is refused by the model).
+func (h *Handler) themeChoice(c echo.Context, tenantID int64, raw string) (int64, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0, true
+	}
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil && n > 0 {
+		return n, true
+	}
+	// A theme may also be named.
+	if t, ok := h.themeNamed(c, tenantID, raw); ok {
+		return t.ID, true
+	}
+	return 0, false
 }
 
 func (h *Handler) themeNamed(c echo.Context, tenantID int64, name string) (models.Theme, bool) {
