@@ -214,6 +214,7 @@ func (h *Handler) workspaceThemeSection(c echo.Context, v *models.Viewer, w mode
 		for _, t := range themes {
 			id := strconv.FormatInt(t.ID, 10)
 			s.Options = append(s.Options, pages.ResOption{Value: id, Label: t.Name, Selected: id == sel})
+			s.Previews = append(s.Previews, pages.ThemePreviewLink{Name: t.Name, Href: wsHref(c, w, "/theme/preview/"+id)})
 		}
 	}
 	return s, nil
@@ -309,6 +310,33 @@ func (h *Handler) ThemePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.renderThemePreview(c, v, w, t, ok, nil)
+}
+
+// ThemePreviewOf is /t/{tenant}/workspaces/{workspace}/theme/preview/{theme}:
+// the workspace's sign-in page with one of the tenant's themes, to see it
+// before choosing it (nothing is bound).
+func (h *Handler) ThemePreviewOf(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	cur, ok, err := h.Models.WorkspaceTheme(c.Request().Context(), v.Tenant.ID, w.ID)
+	if err != nil {
+		return err
+	}
+	current := ""
+	if ok {
+		current = cur.Name
+	}
+	return h.renderThemePreview(c, v, w, render.Theme(c), true, &current)
+}
+
+// renderThemePreview renders the sign-in page of w with t (ok false: the
+// default look); current is the workspace's theme when t is a candidate
+// previewed before it is chosen (nil: t is the workspace's).
+func (h *Handler) renderThemePreview(c echo.Context, v *models.Viewer, w models.Workspace, t models.Theme, ok bool, current *string) error {
 	b := make([]byte, 18)
 	if _, err := rand.Read(b); err != nil {
 		return err
@@ -316,6 +344,9 @@ func (h *Handler) ThemePreview(c echo.Context) error {
 	nonce := base64.RawURLEncoding.EncodeToString(b)
 	p := h.R.Page(c, "Preview")
 	d := pages.ThemePreviewData{CSS: p.CSS, JS: p.JS, Nonce: nonce, Workspace: w.Name, Tenant: v.Tenant.Name, BackHref: wsHref(c, w, "#theme")}
+	if current != nil {
+		d.Candidate, d.Current = true, *current
+	}
 	hd := c.Response().Header()
 	csp := strings.Replace(hd.Get("Content-Security-Policy"), "style-src 'self'", "style-src 'self' 'nonce-"+nonce+"'", 1)
 	if ok {

@@ -170,6 +170,7 @@ func TestIDPThemeRoutesByRole(t *testing.T) {
 				{"GET", "/themes/:theme/delete", base + "/themes/" + x.other + "/delete", nil, ta, 200, false},
 				{"POST", "/workspaces/:workspace/theme", one + "/theme", url.Values{"theme": {x.theme}}, ta, 303, true},
 				{"GET", "/workspaces/:workspace/theme/preview", one + "/theme/preview", nil, ta || taud, 200, true},
+				{"GET", "/workspaces/:workspace/theme/preview/:theme", one + "/theme/preview/" + x.other, nil, ta, 200, true},
 				{"POST", "/themes/:theme/delete", base + "/themes/" + x.other + "/delete", nil, ta, 303, false},
 				{"POST", "/workspaces/:workspace/idps/:idp/delete", idp + "/delete", nil, manage, 303, true},
 			} {
