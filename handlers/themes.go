@@ -214,6 +214,7 @@ func (h *Handler) workspaceThemeSection(c echo.Context, v *models.Viewer, w mode
 		for _, t := range themes {
 			id := strconv.FormatInt(t.ID, 10)
 			s.Options = append(s.Options, pages.ResOption{Value: id, Label: t.Name, Selected: id == sel})
+			s.Previews = append(s.Previews, pages.ThemePreviewLink{Name: t.Name, Href: wsHref(c, w, "/theme/preview/"+id)})
 		}
 	}
 	return s, nil
@@ -227,21 +228,9 @@ func (h *Handler) WorkspaceThemeSave(c echo.Context) error {
 		return err
 	}
 	raw := strings.TrimSpace(c.FormValue("theme"))
-	var id int64
-	if raw != "" {
-		n, perr := strconv.ParseInt(raw, 10, 64)
-		if perr != nil || n <= 0 {
-			// A theme may also be named.
-			if t, ok := h.themeNamed(c, v.Tenant.ID, raw); ok {
-				n = t.ID
-			} else {
-				n = -1
-			}
-		}
-		id = n
-	}
-	if id < 0 {
-		return h.renderWorkspaceTheme(c, &raw, "Choose one of the tenant's themes.")
+	id, ok := h.themeChoice(c, v.Tenant.ID, raw)
+	if !ok {
+		return h.renderWorkspaceTheme(c, &raw, themeChoiceMessage)
 	}
 	err = h.Models.BindWorkspaceTheme(c.Request().Context(), *v, w.ID, id, actor(c))
 	if st, ok := failed(c, "theme", err); ok {
@@ -252,6 +241,28 @@ func (h *Handler) WorkspaceThemeSave(c echo.Context) error {
 	}
 	h.Flashes.Set(c, "success", "The workspace's theme was saved.")
 	return render.Redirect(c, wsHref(c, w, "#theme"))
+}
+
+// themeChoiceMessage is the answer to a theme that is not one of the tenant's.
+const themeChoiceMessage = "Choose one of the tenant's themes."
+
+// themeChoice reads the theme chosen for a workspace (the console's form
+// field and the API's): a theme's id or name, "" for none (0, the default
+// look); ok false when it names none of the tenant's themes (an unknown id
+// is refused by the model).
+func (h *Handler) themeChoice(c echo.Context, tenantID int64, raw string) (int64, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return 0, true
+	}
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil && n > 0 {
+		return n, true
+	}
+	// A theme may also be named.
+	if t, ok := h.themeNamed(c, tenantID, raw); ok {
+		return t.ID, true
+	}
+	return 0, false
 }
 
 func (h *Handler) themeNamed(c echo.Context, tenantID int64, name string) (models.Theme, bool) {
@@ -299,6 +310,33 @@ func (h *Handler) ThemePreview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.renderThemePreview(c, v, w, t, ok, nil)
+}
+
+// ThemePreviewOf is /t/{tenant}/workspaces/{workspace}/theme/preview/{theme}:
+// the workspace's sign-in page with one of the tenant's themes, to see it
+// before choosing it (nothing is bound).
+func (h *Handler) ThemePreviewOf(c echo.Context) error {
+	v := render.Viewer(c)
+	w, err := currentWorkspace(c)
+	if err != nil {
+		return err
+	}
+	cur, ok, err := h.Models.WorkspaceTheme(c.Request().Context(), v.Tenant.ID, w.ID)
+	if err != nil {
+		return err
+	}
+	current := ""
+	if ok {
+		current = cur.Name
+	}
+	return h.renderThemePreview(c, v, w, render.Theme(c), true, &current)
+}
+
+// renderThemePreview renders the sign-in page of w with t (ok false: the
+// default look); current is the workspace's theme when t is a candidate
+// previewed before it is chosen (nil: t is the workspace's).
+func (h *Handler) renderThemePreview(c echo.Context, v *models.Viewer, w models.Workspace, t models.Theme, ok bool, current *string) error {
 	b := make([]byte, 18)
 	if _, err := rand.Read(b); err != nil {
 		return err
@@ -306,6 +344,9 @@ func (h *Handler) ThemePreview(c echo.Context) error {
 	nonce := base64.RawURLEncoding.EncodeToString(b)
 	p := h.R.Page(c, "Preview")
 	d := pages.ThemePreviewData{CSS: p.CSS, JS: p.JS, Nonce: nonce, Workspace: w.Name, Tenant: v.Tenant.Name, BackHref: wsHref(c, w, "#theme")}
+	if current != nil {
+		d.Candidate, d.Current = true, *current
+	}
 	hd := c.Response().Header()
 	csp := strings.Replace(hd.Get("Content-Security-Policy"), "style-src 'self'", "style-src 'self' 'nonce-"+nonce+"'", 1)
 	if ok {

@@ -51,6 +51,7 @@ type apiFixture struct {
 	invitationID, wsBindingID int64
 	res                       wsResFixture // sales's application resources
 	ws14a                     ws14aFixture // sales's secret, script and webhook
+	idp, theme, system, tuple int64        // an OIDC IDP of sales, a theme, a permission system with a tuple
 }
 
 func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
@@ -79,7 +80,35 @@ func newAPIFixture(t *testing.T, app *webtest.App, slug string) apiFixture {
 	f.invitationID = inv.ID
 	f.res = newWSResFixture(t, app, tn, f.ws)
 	f.ws14a = newAPIWS14aFixture(t, app, tn, f.ws)
+	f.idp, f.theme, f.system, f.tuple = newIDPThemePermFixture(t, app, tn, f.ws)
 	return f
+}
+
+// newIDPThemePermFixture makes an OIDC identity provider (with a client
+// secret) in ws, a theme, and a permission system with one tuple.
+func newIDPThemePermFixture(t *testing.T, app *webtest.App, tn models.Tenant, ws models.Workspace) (idp, theme, system, tuple int64) {
+	t.Helper()
+	ctx := context.Background()
+	v := models.Viewer{Tenant: tn, Perms: authz.NewSet([]authz.Grant{{Role: authz.TenantAdmin}})}
+	act := models.Actor{Email: "fixture"}
+	p, err := app.Store.CreateIDP(ctx, v, ws.ID, models.IDPInput{Name: "Corp SSO " + ws.Slug, Method: models.IDPOIDC, IssuerURL: "https://login.example.com",
+		ClientID: "corp", ClientSecret: "fixture-secret-" + ws.Slug, Enabled: true}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := app.Store.CreateTheme(ctx, v, models.ThemeInput{Name: "Brand " + ws.Slug, PrimaryColor: "#2451c6", BackgroundColor: "#f4f6f9", Font: "System"}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := app.Store.CreatePermissionSystem(ctx, v, models.PermissionSystemInput{Name: "Docs " + ws.Slug, Model: models.PermissionSystemModelExample}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, err := app.Store.AddPermissionTuple(ctx, v, ps.ID, models.TupleInput{Object: "document:plan", Relation: "viewer", Subject: "user:ann"}, act)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID, th.ID, ps.ID, tp.ID
 }
 
 // path fills a route's parameters with the fixture's objects.
@@ -88,7 +117,8 @@ func (f apiFixture) path(route string) string {
 		":connection", fmt.Sprint(f.connID), ":binding", "BINDING", ":user", fmt.Sprint(f.userID), ":role", fmt.Sprint(f.roleID),
 		":service", f.res.service, ":client", f.res.client, ":policy", f.res.policy, ":authorizer", f.res.authorizer, ":claim", f.res.claim,
 		":app", f.res.app, ":scope", f.res.extraScope, ":api", f.res.extraAPI,
-		":secret", f.ws14a.secret, ":script", f.ws14a.script, ":webhook", f.ws14a.webhook)
+		":secret", f.ws14a.secret, ":script", f.ws14a.script, ":webhook", f.ws14a.webhook,
+		":idp", fmt.Sprint(f.idp), ":theme", fmt.Sprint(f.theme), ":system", fmt.Sprint(f.system), ":tuple", fmt.Sprint(f.tuple))
 	p := r.Replace(route)
 	switch {
 	case strings.HasPrefix(route, "/api/v1/administrators/"):
@@ -216,7 +246,8 @@ func tableCountsAPI(t *testing.T, db *gorm.DB) string {
 	t.Helper()
 	var parts []string
 	for _, table := range []string{"organizations", "organization_members", "organization_member_roles", "organization_invitations",
-		"organization_connections", "users", "connections", "end_user_roles", "workspaces", "role_bindings", "administrators", "audit_events", "api_tokens"} {
+		"organization_connections", "users", "connections", "end_user_roles", "workspaces", "role_bindings", "administrators", "audit_events", "api_tokens",
+		"idps", "themes", "workspace_theme_bindings", "permission_systems", "permission_tuples"} {
 		parts = append(parts, fmt.Sprint(modelstest.Count(t, db.Table(table))))
 	}
 	var versions int64

@@ -186,6 +186,7 @@ func apiRoutes(app *echo.Group, t tenantRoutes, h *handlers.Handler, guards *gm.
 
 	// Authentication events for Analytics: routes_ws14c.go.
 	ws14cAPIRoutes(a, h)
+	apiWS14bRoutes(a, h, guards)
 }
 
 // apiOperations is the route list as the OpenAPI document's generator

@@ -41,4 +41,6 @@ func ws14bRoutes(t tenantRoutes, h *handlers.Handler, one string) {
 	// here); the preview changes nothing.
 	needIn(http.MethodPost, one+"/theme", h.WorkspaceThemeSave, authz.ManageWorkspaceThemeBinding)
 	needIn(http.MethodGet, one+"/theme/preview", h.ThemePreview, authz.ReadWorkspaceThemeBinding)
+	// A theme previewed before it is chosen: part of choosing.
+	needIn(http.MethodGet, one+"/theme/preview/:theme", h.ThemePreviewOf, authz.ManageWorkspaceThemeBinding, load.Theme)
 }

@@ -19,6 +19,9 @@ import (
 // ws14cRoute reports whether a route is Analytics', the Permission
 // Systems' or the System pages'.
 func ws14cRoute(key string) bool {
+	if strings.Contains(key, " /api/v1/permission-systems") { // the API's twins: in the API's walk tests
+		return false
+	}
 	return strings.Contains(key, "/analytics") || strings.Contains(key, "/permission-systems") || strings.Contains(key, "/t/:tenant/system/") ||
 		strings.HasSuffix(key, "/workspaces/:workspace/events")
 }

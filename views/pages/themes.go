@@ -66,6 +66,15 @@ type WorkspaceThemeSection struct {
 	Action      string // "" when the viewer may not change it
 	Options     []ResOption
 	Error       string
+	// Previews are the tenant's themes, each with the preview of the
+	// sign-in page in it (for those who choose: nothing is bound).
+	Previews []ThemePreviewLink
+}
+
+// ThemePreviewLink is a theme and the preview of the workspace's sign-in
+// page with it.
+type ThemePreviewLink struct {
+	Name, Href string
 }
 
 // ThemePreviewData is the preview of a workspace's sign-in page with its
@@ -82,4 +91,8 @@ type ThemePreviewData struct {
 	FontStack    string
 	LogoURL      string
 	BackHref     string
+	// Candidate: a theme previewed before it is chosen (the workspace
+	// uses Current, "" the default look).
+	Candidate bool
+	Current   string
 }
