@@ -120,30 +120,35 @@ func (h *Handler) AdminList(c echo.Context) error {
 		}
 	}
 	now := h.Models.Now()
-	// Workspace roles name their workspace: one query for the page's.
-	var all []models.RoleBinding
+	// Workspace roles name their workspace: one query for the page's (none
+	// when it shows none). Custom roles are named from the tenant's
+	// directory (one query, only when the page shows one).
+	var wsIDs []int64
+	custom := false
 	for _, it := range page.Items {
-		all = append(all, it.Bindings...)
+		for _, b := range it.Bindings {
+			if b.WorkspaceID != nil {
+				wsIDs = append(wsIDs, *b.WorkspaceID)
+			}
+			custom = custom || authz.IsCustom(authz.RoleKey(b.RoleKey))
+		}
 	}
-	workspaces, err := h.workspacesOf(c, v.Tenant.ID, all)
+	workspaces, err := h.Models.WorkspaceNames(c.Request().Context(), v.Tenant.ID, wsIDs)
 	if err != nil {
 		return err
 	}
-	// Custom roles are named from the tenant's directory (one query, only
-	// when the page shows one).
 	var dir authz.Directory
-	for _, b := range all {
-		if authz.IsCustom(authz.RoleKey(b.RoleKey)) {
-			if dir, err = h.roleDirectory(c); err != nil {
-				return err
-			}
-			break
+	if custom {
+		if dir, err = h.roleDirectory(c); err != nil {
+			return err
 		}
 	}
+	d.Rows = make([]pages.AdminRow, 0, len(page.Items))
+	base := adminsPath(c, "/")
 	for _, it := range page.Items {
-		a := it.Administrator
+		a := &it.Administrator
 		d.Rows = append(d.Rows, pages.AdminRow{
-			Href: adminsPath(c, "/"+strconv.FormatInt(a.ID, 10)), Name: a.DisplayName(), Email: a.Email,
+			Href: base + strconv.FormatInt(a.ID, 10), Name: a.DisplayName(), Email: a.Email,
 			Roles: roleBadges(it.Bindings, now, workspaces, dir), Status: string(a.Status), LastSignIn: fmtTime(a.LastSignInAt, "Never"),
 		})
 	}

@@ -79,6 +79,8 @@ func apiStatus(err error) (int, APIErrorDetail) {
 		return http.StatusTooManyRequests, APIErrorDetail{Code: "rate_limited", Message: "Too many requests: retry after the time in Retry-After."}
 	case errors.Is(err, passwords.ErrBusy):
 		return http.StatusTooManyRequests, APIErrorDetail{Code: "rate_limited", Message: "Busy: retry after the time in Retry-After."}
+	case errors.Is(err, limit.ErrBusy):
+		return http.StatusServiceUnavailable, APIErrorDetail{Code: "busy", Message: "The server is busy: retry after the time in Retry-After."}
 	case errors.Is(err, models.ErrNotFound):
 		return http.StatusNotFound, APIErrorDetail{Code: "not_found", Message: "There is nothing here, or the token has no access to it."}
 	case errors.Is(err, models.ErrEscalation), errors.Is(err, models.ErrBuiltInWorkspace):
@@ -126,7 +128,7 @@ func APIError(c echo.Context, err error) int {
 	switch {
 	case errors.As(err, &tooMany):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(tooMany.RetryAfterSeconds()))
-	case errors.Is(err, passwords.ErrBusy):
+	case errors.Is(err, passwords.ErrBusy), errors.Is(err, limit.ErrBusy):
 		c.Response().Header().Set("Retry-After", "1")
 	case status == http.StatusUnauthorized:
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="gatehouse"`)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -207,8 +208,8 @@ func (s *Store) ListOrganizations(ctx context.Context, tenantID int64, q OrgList
 		ID int64
 		N  int64
 	}
-	if err := db.Raw(`SELECT o.id AS id, (SELECT COUNT(*) FROM (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id ORDER BY m.organization_id, m.id LIMIT ?) AS capped) AS n
-		FROM organizations o WHERE o.id IN ?`, OrgListMembersCap+1, pageIDs).Scan(&counts).Error; err != nil {
+	if err := db.Raw(`SELECT o.id AS id, (SELECT COUNT(*) FROM (SELECT 1 FROM organization_members m WHERE m.organization_id = o.id ORDER BY m.organization_id, m.id LIMIT `+strconv.Itoa(OrgListMembersCap+1)+`) AS capped) AS n
+		FROM organizations o WHERE o.id IN ?`, pageIDs).Scan(&counts).Error; err != nil {
 		return OrgPage{}, err
 	}
 	byOrg := map[int64]int64{}

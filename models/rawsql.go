@@ -22,7 +22,7 @@ func (s *Store) rawQuery(ctx context.Context, query string, args ...any) (*sql.R
 		return nil, err
 	}
 	if IsPostgres(s.DB) {
-		query = dollarPlaceholders(query)
+		query = pgSQL(query)
 	}
 	if s.hooks != nil {
 		s.hooks.call(query)
@@ -71,6 +71,21 @@ func (s *Store) OnStatement(name string, fn func(sql string)) error {
 	s.hooks.fns = append(s.hooks.fns, fn)
 	s.hooks.mu.Unlock()
 	return nil
+}
+
+// pgQueries are the queries rawQuery has run on PostgreSQL, each with its
+// placeholders numbered: a list's few shapes, the request's one.
+var pgQueries sync.Map
+
+// pgSQL is query with its placeholders numbered (dollarPlaceholders),
+// worked out once per query.
+func pgSQL(query string) string {
+	if q, ok := pgQueries.Load(query); ok {
+		return q.(string)
+	}
+	q := dollarPlaceholders(query)
+	pgQueries.Store(query, q)
+	return q
 }
 
 // dollarPlaceholders numbers the ? of query as PostgreSQL's $n.

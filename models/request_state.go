@@ -67,7 +67,7 @@ ORDER BY rb.id`
 // ErrNotFound when there is no such tenant.
 func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (RequestState, error) {
 	st := RequestState{SessionHash: sessionHash}
-	rows, err := s.DB.WithContext(ctx).Raw(requestStateSQL, sessionHash, s.now(), strings.ToLower(slug)).Rows()
+	rows, err := s.rawQuery(ctx, requestStateSQL, sessionHash, s.now(), strings.ToLower(slug))
 	if err != nil {
 		return st, err
 	}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -56,19 +57,22 @@ func trigramSearch(db *gorm.DB, window int, table, key string, desc bool, window
 	if desc {
 		cmp, order, agg = "<", key+" DESC", "MIN"
 	}
-	walk := "SELECT " + windowCols + " FROM " + table + " WHERE tenant_id = ? AND " + key + " " + cmp + " ? ORDER BY " + order + " LIMIT ?"
+	// Sizes are written out, not parameters (a prepared statement's generic
+	// plan then walks the same indexes as a custom one).
+	lim, win := " LIMIT "+strconv.Itoa(limit), " LIMIT "+strconv.Itoa(window)
+	walk := "SELECT " + windowCols + " FROM " + table + " WHERE tenant_id = ? AND " + key + " " + cmp + " ? ORDER BY " + order + win
 	sql := "SELECT " + key + " FROM (" +
-		"(SELECT " + key + " FROM (" + walk + ") w WHERE " + cond + " ORDER BY " + order + " LIMIT ?)" +
+		"(SELECT " + key + " FROM (" + walk + ") w WHERE " + cond + " ORDER BY " + order + lim + ")" +
 		" UNION ALL " +
 		"(SELECT " + key + " FROM (SELECT " + windowCols + " FROM " + table + " WHERE tenant_id = ? AND (" + cond + ") OFFSET 0) m" +
-		" WHERE (" + cond + ") AND " + key + " " + cmp + " (SELECT " + agg + "(" + key + ") FROM (" + walk + ") w2) ORDER BY " + order + " LIMIT ?)" +
-		") u LIMIT ?"
-	args := []any{tenantID, after, window}
+		" WHERE (" + cond + ") AND " + key + " " + cmp + " (SELECT " + agg + "(" + key + ") FROM (" + walk + ") w2) ORDER BY " + order + lim + ")" +
+		") u" + lim
+	args := []any{tenantID, after}
 	args = append(args, likes...)
-	args = append(args, limit, tenantID)
+	args = append(args, tenantID)
 	args = append(args, narrow...)
 	args = append(args, likes...)
-	args = append(args, tenantID, after, window, limit, limit)
+	args = append(args, tenantID, after)
 	return db.Raw(sql, args...)
 }
 

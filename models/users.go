@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -289,14 +290,13 @@ func (s *Store) ListUsers(ctx context.Context, tenantID int64, q UserListQuery) 
 	// b is the id of the window's last (oldest) user, 0 when fewer than
 	// UserSearchWindow users are left: hits come with hit = 1, then one row
 	// with hit = 0 carries b.
-	sql := "WITH b AS (SELECT COALESCE((SELECT id FROM users WHERE " + scope + " AND id < ? ORDER BY id DESC LIMIT 1 OFFSET ?), 0) AS id) " +
+	sql := "WITH b AS (SELECT COALESCE((SELECT id FROM users WHERE " + scope + " AND id < ? ORDER BY id DESC LIMIT 1 OFFSET " + strconv.Itoa(UserSearchWindow-1) + "), 0) AS id) " +
 		"SELECT id, 1 AS hit FROM (SELECT id FROM users WHERE " + scope + " AND id < ? AND id >= (SELECT id FROM b) AND (" + cond + ") " +
-		"ORDER BY id DESC LIMIT ?) m " +
+		"ORDER BY id DESC LIMIT " + strconv.Itoa(q.Limit+1) + ") m " +
 		"UNION ALL SELECT id, 0 FROM b"
-	args := append(append([]any{}, scopeArgs...), after, UserSearchWindow-1)
+	args := append(append([]any{}, scopeArgs...), after)
 	args = append(append(args, scopeArgs...), after)
 	args = append(args, condArgs...)
-	args = append(args, q.Limit+1)
 	var rows []struct {
 		ID  int64
 		Hit int

@@ -11,7 +11,6 @@ import (
 	"gatehouse/web"
 	"gatehouse/web/limit"
 	"gatehouse/web/webtest"
-
 )
 
 // countQueries counts the statements db runs from now on.

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,6 +69,29 @@ type Limits struct {
 	SignInInFlight int
 	// API is each management API token's rate (zero: DefaultAPIRate).
 	API limit.Rate
+	// InFlight bounds the other requests worked on at once (zero:
+	// DefaultInFlight); more wait their turn, in order, for at most
+	// InFlightWait (zero: 10 s), then are answered 503.
+	InFlight     int
+	InFlightWait time.Duration
+}
+
+// DefaultInFlight lets four requests a core (at least eight) be worked on
+// at once: enough to keep the cores and the database busy, few enough that
+// each is answered soon after its turn comes; GATEHOUSE_MAX_IN_FLIGHT sets
+// it (raise it when many requests wait on something else than this
+// machine and its database).
+var DefaultInFlight = max(8, 4*runtime.GOMAXPROCS(0))
+
+func (l Limits) inFlight() (int, time.Duration) {
+	n, wait := l.InFlight, l.InFlightWait
+	if n <= 0 {
+		n = DefaultInFlight
+	}
+	if wait <= 0 {
+		wait = 10 * time.Second
+	}
+	return n, wait
 }
 
 // DefaultAPIRate lets a script make 20 requests a second, in bursts of 40.
@@ -156,6 +181,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		c.WebhookAllowPrivate = true
 	default:
 		return c, fmt.Errorf("GATEHOUSE_WEBHOOK_ALLOW_PRIVATE must be true or false, got %q", v)
+	}
+	if v := strings.TrimSpace(getenv("GATEHOUSE_MAX_IN_FLIGHT")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return c, fmt.Errorf("GATEHOUSE_MAX_IN_FLIGHT must be a whole number of at least 1, got %q", v)
+		}
+		c.Limits.InFlight = n
 	}
 	if c.SecretKey != "" && len(c.SecretKey) < 32 {
 		return c, errors.New("GATEHOUSE_SECRET_KEY must be at least 32 characters")

@@ -3,6 +3,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -60,6 +61,7 @@ func New(cfg Config, deps Deps) *Server {
 		api:           limit.New(cfg.Limits.apiRate()),
 		byRoute:       map[string]*limit.Limiter{},
 	}
+	limits.gate = limit.NewGate(cfg.Limits.inFlight())
 	h := &handlers.Handler{Models: deps.Models, Sessions: sessions, Flashes: flashes, R: renderer,
 		Logger: logger, WakeMail: deps.WakeMail, CodeLimit: limit.New(cfg.Limits.Codes)}
 	guards := &gm.Guards{Models: deps.Models, Sessions: sessions, Flashes: flashes}
@@ -129,6 +131,7 @@ func ipExtractor(cfg Config) echo.IPExtractor {
 type routeLimits struct {
 	signIn, invitations, passwordReset *limit.Limiter
 	signInFlight                       *limit.InFlight           // sign-in steps worked on at once
+	gate                               *limit.Gate               // every other request worked on at once
 	api                                *limit.Limiter            // per API token
 	byRoute                            map[string]*limit.Limiter // "METHOD path" → limiter
 }
@@ -139,22 +142,27 @@ func (rl *routeLimits) limit(l *limit.Limiter, method, path string) {
 	rl.byRoute[method+" "+path] = l
 }
 
+// middleware applies the route's rate limit, then lets the request in:
+// a sign-in step through the sign-in bound (turned away at once when full:
+// the password hashing queue behind it has its own order), any other
+// request through the gate (in turn).
 func (rl *routeLimits) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		l := rl.byRoute[c.Request().Method+" "+c.Path()]
-		if l == nil {
-			return next(c)
-		}
-		if err := l.Allow(c); err != nil {
-			return err
-		}
-		if l == rl.signIn {
-			release, err := rl.signInFlight.Enter()
-			if err != nil {
+		if l != nil {
+			if err := l.Allow(c); err != nil {
 				return err
 			}
-			defer release()
 		}
+		enter := func() (func(), error) { return rl.gate.Enter(c.Request().Context()) }
+		if l != nil && l == rl.signIn {
+			enter = rl.signInFlight.Enter
+		}
+		release, err := enter()
+		if err != nil {
+			return err
+		}
+		defer release()
 		return next(c)
 	}
 }
@@ -210,6 +218,12 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 		if c.Response().Committed {
 			return
 		}
+		if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
+			// The client went away before its answer: nobody to answer, and
+			// nothing failed (the access log shows 499).
+			c.Response().Status = 499
+			return
+		}
 		if isAPI(c) {
 			if status := handlers.APIError(c, err); status >= 500 {
 				logger.Error("request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
@@ -235,6 +249,9 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 		case errors.Is(err, passwords.ErrBusy):
 			status = http.StatusTooManyRequests
 			c.Response().Header().Set("Retry-After", "1")
+		case errors.Is(err, limit.ErrBusy):
+			status = http.StatusServiceUnavailable
+			c.Response().Header().Set("Retry-After", "1")
 		}
 		d := pages.ErrorData{Status: status, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 		switch status {
@@ -257,6 +274,8 @@ func errorHandler(r *render.Renderer, guards *gm.Guards, logger *slog.Logger) ec
 			}
 		case http.StatusRequestEntityTooLarge:
 			d.Title, d.Message = "Request too large", "What you sent is larger than this app accepts (1 MB)."
+		case http.StatusServiceUnavailable:
+			d.Title, d.Message = "Gatehouse is busy", "Many requests are being worked on right now. Wait a moment and try again."
 		case http.StatusMethodNotAllowed:
 			d.Title, d.Message = "Method not allowed", "This address does not accept that kind of request."
 		case http.StatusUnauthorized:

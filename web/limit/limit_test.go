@@ -1,9 +1,11 @@
 package limit
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -59,3 +61,85 @@ func TestInFlightTurnsAwayAtOnce(t *testing.T) {
 		t.Fatalf("after a release: %v", err)
 	}
 }
+
+// TestGateLetsRequestsInTurn: n requests are let in at once; more wait and
+// are let in in the order they came; one that waits too long is refused
+// with ErrBusy, one whose request ends while waiting with its context's
+// error; a release lets the next one in.
+func TestGateLetsRequestsInTurn(t *testing.T) {
+	g := NewGate(2, time.Minute)
+	ctx := context.Background()
+	var held []func()
+	for range 2 {
+		release, err := g.Enter(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, release)
+	}
+	// Five waiters, queued one after the other.
+	order := make(chan int, 5)
+	var done sync.WaitGroup
+	for i := range 5 {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			release, err := g.Enter(ctx)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			order <- i
+			release()
+		}()
+		// Wait until this one is queued before starting the next.
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			if waiters(g) == i+1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waiter %d not queued", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	held[0]() // one slot: the waiters go through it one at a time, in order
+	done.Wait()
+	close(order)
+	want := 0
+	for got := range order {
+		if got != want {
+			t.Fatalf("waiter %d let in when %d was next", got, want)
+		}
+		want++
+	}
+	if want != 5 {
+		t.Fatalf("%d waiters let in", want)
+	}
+
+	// The gate full (one slot held, one taken here): a waiter past its
+	// longest wait is refused, one whose request ends gets its error.
+	busy := NewGate(1, 20*time.Millisecond)
+	release, err := busy.Enter(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := busy.Enter(ctx); !errors.Is(err, ErrBusy) {
+		t.Fatalf("waited too long: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := busy.Enter(cctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("request gone: %v", err)
+	}
+	release()
+	again, err := busy.Enter(ctx)
+	if err != nil {
+		t.Fatalf("after the release: %v", err)
+	}
+	again()
+	held[1]()
+}
+
+// waiters is how many requests wait at g.
+func waiters(g *Gate) int { return int(g.Waiting()) }

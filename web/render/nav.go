@@ -61,12 +61,22 @@ var NavEntries = []NavEntry{
 	{"Monitoring", "Audit log", "/audit"},
 }
 
+// navKeys are the route table's keys of NavEntries' paths (built once, not
+// at every page).
+var navKeys = func() []string {
+	keys := make([]string, len(NavEntries))
+	for i, e := range NavEntries {
+		keys[i] = "GET /t/:tenant" + e.Path
+	}
+	return keys
+}()
+
 // Nav builds the navigation for a viewer; the entry matching path is active.
 func (rs Routes) Nav(tenantSlug string, perms authz.Set, path string) []layout.NavSection {
 	base := "/t/" + tenantSlug
-	var out []layout.NavSection
-	for _, e := range NavEntries {
-		p, ok := rs.Perm(e.Path)
+	out := make([]layout.NavSection, 0, 6)
+	for i, e := range NavEntries {
+		p, ok := rs[navKeys[i]]
 		if !ok || !(perms.Can(p) || (e.Path == "/organizations" && perms.CanAnywhere(p))) { // an Organization Admin's own
 			continue
 		}
