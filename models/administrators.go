@@ -111,7 +111,7 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		" LEFT JOIN role_bindings rb ON rb.tenant_id = ? AND rb.administrator_id = a.id" +
 		" ORDER BY " + adminOrderOf("a.", q.Sort) + ", rb.id")
 	args = append(args, tenantID)
-	rows, err := s.rawQuery(ctx, w.String(), args...)
+	rows, err := s.rawQuery(ctx, "administrators", w.String(), args...)
 	if err != nil {
 		return AdminPage{}, err
 	}
@@ -968,7 +968,9 @@ const AdminCountCap = 100_000
 func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64, q AdminListQuery) (n int64, more bool, err error) {
 	var query string
 	var args []any
+	table := "administrators"
 	if q.Search == "" && q.Role == "" {
+		table = "administrator_counts"
 		// The whole list or one status: the counters the triggers keep
 		// (migration 0033), exact at any size.
 		query, args = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM administrator_counts WHERE tenant_id = ?", []any{tenantID}
@@ -990,7 +992,7 @@ func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64,
 		query = "SELECT COUNT(*) FROM (SELECT id FROM " + from + " WHERE " + where + " LIMIT " + strconv.Itoa(AdminCountCap+1) + ") matching"
 		args = append(args, whereArgs...)
 	}
-	rows, err := s.rawQuery(ctx, query, args...)
+	rows, err := s.rawQuery(ctx, table, query, args...)
 	if err != nil {
 		return 0, false, err
 	}

@@ -200,9 +200,28 @@ func (s *Store) ExportAudit(ctx context.Context, tenantID int64, f AuditFilter, 
 // of actions.
 // Only the events about types are looked at (nil: all; see VisibleTo).
 func (s *Store) AuditActions(ctx context.Context, tenantID int64, types []string) ([]string, error) {
+	if types != nil && len(types) == 0 {
+		return nil, nil
+	}
+	cond, args := "tenant_id = ?", []any{tenantID}
+	if types != nil {
+		cond, args = cond+" AND target_type IN ?", append(args, types)
+	}
+	return s.distinctActions(ctx, cond, args)
+}
+
+// distinctActions lists the distinct actions of the audit events matching
+// cond (on the tenant_id, action, id index's leading column) in byte order:
+// by hopping from one action to the next through the index (a recursive
+// query taking the smallest action after the last one found), so the cost
+// follows the number of actions, not of events (SELECT DISTINCT read every
+// event of a tenant of ten million).
+func (s *Store) distinctActions(ctx context.Context, cond string, args []any) ([]string, error) {
 	var actions []string
-	if err := scopeTargetTypes(s.DB.WithContext(ctx).Model(&AuditEvent{}).Where("tenant_id = ?", tenantID), types).
-		Distinct("action").Pluck("action", &actions).Error; err != nil {
+	q := "WITH RECURSIVE a(action) AS (SELECT MIN(action) FROM audit_events WHERE " + cond +
+		" UNION ALL SELECT (SELECT MIN(action) FROM audit_events WHERE " + cond + " AND action > a.action) FROM a WHERE a.action IS NOT NULL)" +
+		" SELECT action FROM a WHERE action IS NOT NULL"
+	if err := s.DB.WithContext(ctx).Raw(q, append(append([]any{}, args...), args...)...).Scan(&actions).Error; err != nil {
 		return nil, err
 	}
 	sort.Strings(actions)

@@ -16,7 +16,7 @@ import (
 // Administrators list), where those were most of the request's work. On
 // PostgreSQL the placeholders become $1, $2, ... (the SQL must have no ?
 // of its own: no string literal holding one, no jsonb ? operator).
-func (s *Store) rawQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (s *Store) rawQuery(ctx context.Context, table, query string, args ...any) (*sql.Rows, error) {
 	db, err := s.DB.DB()
 	if err != nil {
 		return nil, err
@@ -24,24 +24,48 @@ func (s *Store) rawQuery(ctx context.Context, query string, args ...any) (*sql.R
 	if IsPostgres(s.DB) {
 		query = pgSQL(query)
 	}
-	if s.hooks != nil {
-		s.hooks.call(query)
+	if s.hooks == nil {
+		return db.QueryContext(ctx, query, args...)
 	}
-	return db.QueryContext(ctx, query, args...)
+	obs := s.hooks.list()
+	dones := make([]func(error), len(obs))
+	for i, o := range obs {
+		ctx, dones[i] = o(ctx, table, query)
+	}
+	rows, err := db.QueryContext(ctx, query, args...)
+	for i := len(dones) - 1; i >= 0; i-- {
+		dones[i](err)
+	}
+	return rows, err
 }
 
-// statementHooks are the functions OnStatement registered.
+// StatementObserver hears of a statement the store runs past GORM (GORM's
+// own are seen through its callbacks): called with the statement's context,
+// its main table and its SQL (placeholders, never values) before it runs,
+// it returns the context to run it with and what to call once it has run.
+type StatementObserver func(ctx context.Context, table, sql string) (context.Context, func(err error))
+
+// ObserveStatements adds o to the observers of the statements the store
+// runs past GORM (tracing; tests counting queries use OnStatement).
+func (s *Store) ObserveStatements(o StatementObserver) {
+	if s.hooks == nil {
+		s.hooks = &statementHooks{}
+	}
+	s.hooks.mu.Lock()
+	s.hooks.obs = append(s.hooks.obs, o)
+	s.hooks.mu.Unlock()
+}
+
+// statementHooks are the observers ObserveStatements added.
 type statementHooks struct {
 	mu  sync.RWMutex
-	fns []func(sql string)
+	obs []StatementObserver
 }
 
-func (h *statementHooks) call(sql string) {
+func (h *statementHooks) list() []StatementObserver {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	for _, fn := range h.fns {
-		fn(sql)
-	}
+	return h.obs
 }
 
 // OnStatement calls fn with the SQL of every statement run through s from
@@ -64,12 +88,10 @@ func (s *Store) OnStatement(name string, fn func(sql string)) error {
 			return err
 		}
 	}
-	if s.hooks == nil {
-		s.hooks = &statementHooks{}
-	}
-	s.hooks.mu.Lock()
-	s.hooks.fns = append(s.hooks.fns, fn)
-	s.hooks.mu.Unlock()
+	s.ObserveStatements(func(ctx context.Context, _, sql string) (context.Context, func(error)) {
+		fn(sql)
+		return ctx, func(error) {}
+	})
 	return nil
 }
 

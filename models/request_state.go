@@ -67,7 +67,7 @@ ORDER BY rb.id`
 // ErrNotFound when there is no such tenant.
 func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (RequestState, error) {
 	st := RequestState{SessionHash: sessionHash}
-	rows, err := s.rawQuery(ctx, requestStateSQL, sessionHash, s.now(), strings.ToLower(slug))
+	rows, err := s.rawQuery(ctx, "tenants", requestStateSQL, sessionHash, s.now(), strings.ToLower(slug))
 	if err != nil {
 		return st, err
 	}

@@ -13,10 +13,45 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
+
+	"gatehouse/models"
 )
 
 // maxQueryText caps the SQL text put on a span.
 const maxQueryText = 2000
+
+// TraceSQL traces the store's statements: GORM's through the plugin
+// below, those the store runs past GORM (models.Store.ObserveStatements)
+// alike.
+func TraceSQL(s *models.Store, tp trace.TracerProvider) error {
+	if err := TraceGORM(s.DB, tp); err != nil {
+		return err
+	}
+	tracer, system := tp.Tracer(ScopeName), dbSystem(s.DB)
+	s.ObserveStatements(func(ctx context.Context, table, sql string) (context.Context, func(error)) {
+		if !trace.SpanContextFromContext(ctx).IsValid() {
+			return ctx, func(error) {}
+		}
+		op := strings.ToUpper(firstWord(sql))
+		ctx, span := tracer.Start(ctx, op+" "+table, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(system))
+		if span.IsRecording() {
+			span.SetAttributes(semconv.DBCollectionName(table))
+			text := sql
+			if len(text) > maxQueryText {
+				text = text[:maxQueryText] + "…"
+			}
+			span.SetAttributes(semconv.DBQueryText(text), semconv.DBOperationName(op))
+		}
+		return ctx, func(err error) {
+			if err != nil {
+				span.RecordError(err)
+				span.SetStatus(codes.Error, "query failed")
+			}
+			span.End()
+		}
+	})
+	return nil
+}
 
 // TraceGORM registers the SQL tracing plugin on db. Only statements made
 // inside a trace (with a request's context) get a span, so the outbox

@@ -107,7 +107,7 @@ func Setup(ctx context.Context, cfg Config, deps Deps) (*Telemetry, error) {
 		t.Tracer = tp
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { logger.Warn("tracing", "err", err) }))
 		if deps.Store != nil {
-			if err := TraceGORM(deps.Store.DB, tp); err != nil {
+			if err := TraceSQL(deps.Store, tp); err != nil {
 				_ = t.Shutdown(ctx)
 				return nil, fmt.Errorf("tracing: %w", err)
 			}

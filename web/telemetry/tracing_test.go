@@ -55,7 +55,7 @@ func TestRequestSpanWithSQLChildren(t *testing.T) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 		t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 		app := webtest.Start(t, db, webtest.Options{Instrument: func(s *models.Store) []echo.MiddlewareFunc {
-			if err := telemetry.TraceGORM(s.DB, tp); err != nil {
+			if err := telemetry.TraceSQL(s, tp); err != nil {
 				t.Fatal(err)
 			}
 			return []echo.MiddlewareFunc{telemetry.TracingMiddleware(tp)}
