@@ -351,3 +351,52 @@ func TestAPIOpenAPIDocument(t *testing.T) {
 		t.Fatalf("the list does not match its schema: %v", err)
 	}
 }
+
+// TestAPIEveryRouteIs404AcrossTenants walks every API route naming an
+// object by id: a Tenant Admin token of one tenant, given the path of the
+// other tenant's object, gets 404 on every method, and nothing changes.
+// (Routes naming objects only by name, the same in both fixtures, resolve
+// to the token's own tenant: TestAPIAcrossTenants checks those.)
+func TestAPIEveryRouteIs404AcrossTenants(t *testing.T) {
+	t.Parallel()
+	db := modelstest.SQLite(t)
+	app := webtest.Start(t, db, webtest.Options{Limits: apiTestLimits()})
+	a := newAPIFixture(t, app, "alpha")
+	b := newAPIFixture(t, app, "beta")
+	tok := apiToken(t, app, a.tenant, "", "tenant_admin")
+	// Bodies valid in the token's own tenant, for the routes that check
+	// the body before the object (an empty one is 422 for any id there).
+	valid := map[string]string{
+		"POST /api/v1/administrators/:id/roles":               `{"role":"tenant_auditor"}`,
+		"POST /api/v1/administrators/:id/status":              `{"status":"inactive"}`,
+		"POST /api/v1/identity-pools/:pool/users/:id/status":  `{"status":"inactive"}`,
+		"POST /api/v1/organizations/:org/members/:user/roles": fmt.Sprintf(`{"role":"%d"}`, a.roleID),
+	}
+	checked := 0
+	for _, r := range apiRoutesOf(t, app) {
+		own, other := a.path(r.Path), b.path(r.Path)
+		if own == other || !strings.Contains(r.Path, ":") {
+			continue
+		}
+		var body any
+		if r.Method != http.MethodGet && r.Method != http.MethodDelete {
+			body = []byte(`{}`)
+			if v, ok := valid[r.Method+" "+r.Path]; ok {
+				body = []byte(v)
+			}
+		}
+		before := tableCountsAPI(t, db.DB)
+		res := apiDo(t, app, tok, r.Method, other, "", body)
+		if res.Status != http.StatusNotFound {
+			t.Errorf("%s %s (%s): %d %s, want 404", r.Method, r.Path, other, res.Status, res.Body)
+		}
+		if after := tableCountsAPI(t, db.DB); after != before {
+			t.Errorf("%s %s across tenants changed something: %s → %s", r.Method, other, before, after)
+		}
+		checked++
+	}
+	if checked < 40 {
+		t.Fatalf("only %d routes name an object by id", checked)
+	}
+	t.Logf("%d routes checked across tenants", checked)
+}
