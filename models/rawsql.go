@@ -30,7 +30,7 @@ func (s *Store) rawQuery(ctx context.Context, table, query string, args ...any) 
 	obs := s.hooks.list()
 	dones := make([]func(error), len(obs))
 	for i, o := range obs {
-		ctx, dones[i] = o(ctx, table, query)
+		ctx, dones[i] = o(ctx, table, query, args)
 	}
 	rows, err := db.QueryContext(ctx, query, args...)
 	for i := len(dones) - 1; i >= 0; i-- {
@@ -41,9 +41,10 @@ func (s *Store) rawQuery(ctx context.Context, table, query string, args ...any) 
 
 // StatementObserver hears of a statement the store runs past GORM (GORM's
 // own are seen through its callbacks): called with the statement's context,
-// its main table and its SQL (placeholders, never values) before it runs,
-// it returns the context to run it with and what to call once it has run.
-type StatementObserver func(ctx context.Context, table, sql string) (context.Context, func(err error))
+// its main table, its SQL (with placeholders) and the values bound to them
+// (not for logs nor spans: hashes, addresses) before it runs, it returns
+// the context to run it with and what to call once it has run.
+type StatementObserver func(ctx context.Context, table, sql string, args []any) (context.Context, func(err error))
 
 // ObserveStatements adds o to the observers of the statements the store
 // runs past GORM (tracing; tests counting queries use OnStatement).
@@ -88,7 +89,7 @@ func (s *Store) OnStatement(name string, fn func(sql string)) error {
 			return err
 		}
 	}
-	s.ObserveStatements(func(ctx context.Context, _, sql string) (context.Context, func(error)) {
+	s.ObserveStatements(func(ctx context.Context, _, sql string, _ []any) (context.Context, func(error)) {
 		fn(sql)
 		return ctx, func(error) {}
 	})

@@ -28,7 +28,7 @@ func TraceSQL(s *models.Store, tp trace.TracerProvider) error {
 		return err
 	}
 	tracer, system := tp.Tracer(ScopeName), dbSystem(s.DB)
-	s.ObserveStatements(func(ctx context.Context, table, sql string) (context.Context, func(error)) {
+	s.ObserveStatements(func(ctx context.Context, table, sql string, _ []any) (context.Context, func(error)) {
 		if !trace.SpanContextFromContext(ctx).IsValid() {
 			return ctx, func(error) {}
 		}
