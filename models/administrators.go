@@ -111,11 +111,12 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 		" LEFT JOIN role_bindings rb ON rb.tenant_id = ? AND rb.administrator_id = a.id" +
 		" ORDER BY " + adminOrderOf("a.", q.Sort) + ", rb.id")
 	args = append(args, tenantID)
-	rows, err := s.rawQuery(ctx, "administrators", w.String(), args...)
-	if err != nil {
-		return AdminPage{}, err
-	}
-	return scanAdminPage(rows, tenantID, q.Limit, counted)
+	var page AdminPage
+	err := s.rawQuery(ctx, "administrators", w.String(), args, func(rows Rows) (err error) {
+		page, err = scanAdminPage(rows, tenantID, q.Limit, counted)
+		return err
+	})
+	return page, err
 }
 
 // adminPageColumns are the columns of a page of the list as
@@ -125,9 +126,8 @@ const adminPageColumns = "a.id, a.email, a.given_name, a.family_name, a.status, 
 	"rb.id, rb.role_key, rb.workspace_id, rb.expires_at"
 
 // scanAdminPage reads a page of the list (adminPageColumns, and the
-// total in a last column when counted) from rows, which it closes.
-func scanAdminPage(rows *sql.Rows, tenantID int64, limit int, counted bool) (AdminPage, error) {
-	defer rows.Close()
+// total in a last column when counted) from rows.
+func scanAdminPage(rows Rows, tenantID int64, limit int, counted bool) (AdminPage, error) {
 	var (
 		page        AdminPage
 		a           Administrator
@@ -235,7 +235,12 @@ func (s *Store) searchAdministrators(ctx context.Context, tenantID int64, q Admi
 	if err != nil {
 		return AdminPage{}, err
 	}
-	return scanAdminPage(rows, tenantID, q.Limit, false)
+	defer rows.Close()
+	p, err := scanAdminPage(rows, tenantID, q.Limit, false)
+	if err != nil {
+		return AdminPage{}, err
+	}
+	return p, rows.Err()
 }
 
 func escapeLike(s string) string {
@@ -992,24 +997,22 @@ func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64,
 		query = "SELECT COUNT(*) FROM (SELECT id FROM " + from + " WHERE " + where + " LIMIT " + strconv.Itoa(AdminCountCap+1) + ") matching"
 		args = append(args, whereArgs...)
 	}
-	rows, err := s.rawQuery(ctx, table, query, args...)
-	if err != nil {
-		return 0, false, err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return 0, false, err
+	err = s.rawQuery(ctx, table, query, args, func(rows Rows) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return errors.New("models: a count returned no row")
 		}
-		return 0, false, errors.New("models: a count returned no row")
-	}
-	if err := rows.Scan(&n); err != nil {
+		return rows.Scan(&n)
+	})
+	if err != nil {
 		return 0, false, err
 	}
 	if n > AdminCountCap {
 		return AdminCountCap, true, nil
 	}
-	return n, false, rows.Close()
+	return n, false, nil
 }
 
 func adminOrder(sort AdminSort) string { return adminOrderOf("", sort) }

@@ -281,3 +281,60 @@ func TestClaimRunsAgainWhenSessionEndsInside(t *testing.T) {
 		t.Fatal("the claim was not kept")
 	}
 }
+
+// TestRawQueryAfterSessionEndedRunsAgain: the queries run past GORM on
+// pgx's own connection (the request's state, the Administrators list) are
+// run again on a new connection when the pooled one's session had ended,
+// as database/sql does for the others.
+func TestRawQueryAfterSessionEndedRunsAgain(t *testing.T) {
+	t.Parallel()
+	pg := modelstest.Postgres(t)
+	db, err := models.Open(pg.URL, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer models.Close(db)
+	sqlDB, err := db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(1) // one connection, the one whose session ends
+	store, err := models.NewStore(db, "http://gatehouse.test", emails.Renderer{}, modelstest.Keys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tn, _, _, err := store.CreateTenant(ctx, models.CreateTenantInput{Slug: "acme", Name: "Acme", Plan: models.PlanEnterprise, AdminEmail: "owner@acme.example"}, models.Actor{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range []struct {
+		name string
+		f    func() error
+	}{
+		{"request state", func() error {
+			st, err := store.TenantRequest(ctx, "acme", "")
+			if err == nil && st.Tenant.ID != tn.ID {
+				err = fmt.Errorf("tenant %d, want %d", st.Tenant.ID, tn.ID)
+			}
+			return err
+		}},
+		{"administrators list", func() error {
+			p, err := store.ListAdministrators(ctx, tn.ID, models.AdminListQuery{})
+			if err == nil && (len(p.Items) != 1 || !p.Counted || p.Total != 1) {
+				err = fmt.Errorf("page %+v", p)
+			}
+			return err
+		}},
+	} {
+		backendPID(t, db)
+		pid := backendPID(t, db)
+		endSession(t, pid)
+		if err := run.f(); err != nil {
+			t.Fatalf("%s after the session ended: %v", run.name, err)
+		}
+		if got := backendPID(t, db); got == pid {
+			t.Fatalf("%s: still on session %d", run.name, pid)
+		}
+	}
+}

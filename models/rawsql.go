@@ -3,40 +3,123 @@ package models
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 )
 
+// Rows are the rows rawQuery hands to its reader: database/sql's or, on
+// PostgreSQL, pgx's own (scanned straight into the destinations, without
+// database/sql's conversion of every value).
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
 // rawQuery runs a query written with ? placeholders straight on the
-// connection pool, past GORM's statement building and reflective scanning:
-// for the few queries every page runs (the request's state, the
-// Administrators list), where those were most of the request's work. On
-// PostgreSQL the placeholders become $1, $2, ... (the SQL must have no ?
-// of its own: no string literal holding one, no jsonb ? operator).
-func (s *Store) rawQuery(ctx context.Context, table, query string, args ...any) (*sql.Rows, error) {
+// connection pool, past GORM's statement building and reflective scanning,
+// and hands its rows to read, which reads them before it returns: for the
+// few queries every page runs (the request's state, the Administrators
+// list), where those were most of the request's work. On PostgreSQL the
+// placeholders become $1, $2, ... (the SQL must have no ? of its own: no
+// string literal holding one, no jsonb ? operator), and the query runs on
+// pgx's connection under database/sql's (the same pool); one sent to a
+// session the server had ended is run again on another connection, as
+// database/sql does (openPostgresPool), while no row has been read.
+func (s *Store) rawQuery(ctx context.Context, table, query string, args []any, read func(Rows) error) (err error) {
 	db, err := s.DB.DB()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if IsPostgres(s.DB) {
+	pg := IsPostgres(s.DB)
+	if pg {
 		query = pgSQL(query)
 	}
-	if s.hooks == nil {
-		return db.QueryContext(ctx, query, args...)
+	if s.hooks != nil {
+		obs := s.hooks.list()
+		dones := make([]func(error), len(obs))
+		for i, o := range obs {
+			ctx, dones[i] = o(ctx, table, query, args)
+		}
+		defer func() {
+			for i := len(dones) - 1; i >= 0; i-- {
+				dones[i](err)
+			}
+		}()
 	}
-	obs := s.hooks.list()
-	dones := make([]func(error), len(obs))
-	for i, o := range obs {
-		ctx, dones[i] = o(ctx, table, query, args)
+	if !pg {
+		rows, err := db.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		if err := read(rows); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return rows.Close()
 	}
-	rows, err := db.QueryContext(ctx, query, args...)
-	for i := len(dones) - 1; i >= 0; i-- {
-		dones[i](err)
+	for attempt := 1; ; attempt++ {
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		retry := false
+		err = conn.Raw(func(dc any) error {
+			rc, ok := dc.(*retryConn)
+			if !ok {
+				return fmt.Errorf("models: a PostgreSQL connection of %T", dc)
+			}
+			rows, err := rc.Conn.Conn().Query(ctx, query, args...)
+			if err == nil {
+				counted := &countedRows{Rows: rows}
+				err = read(counted)
+				rows.Close()
+				if err == nil {
+					err = rows.Err()
+				}
+				if err != nil && counted.n > 0 {
+					return err // rows were read: not run again
+				}
+			}
+			if err != nil && attempt < txAttempts && ctx.Err() == nil && connectionLost(err) {
+				retry = true
+				return fmt.Errorf("%w: %w", driver.ErrBadConn, err) // database/sql drops the connection
+			}
+			return err
+		})
+		if cerr := conn.Close(); err == nil && cerr != nil && !errors.Is(cerr, sql.ErrConnDone) {
+			err = cerr
+		}
+		if !retry {
+			return err
+		}
+		s.logger().Warn("database session ended before a query ran; running it on another connection", "attempt", attempt+1, "err", err)
 	}
-	return rows, err
+}
+
+// countedRows counts the rows read (a query whose rows were read is not
+// run again).
+type countedRows struct {
+	pgx.Rows
+	n int
+}
+
+func (r *countedRows) Next() bool {
+	if r.Rows.Next() {
+		r.n++
+		return true
+	}
+	return false
 }
 
 // StatementObserver hears of a statement the store runs past GORM (GORM's

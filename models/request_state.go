@@ -67,11 +67,6 @@ ORDER BY rb.id`
 // ErrNotFound when there is no such tenant.
 func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (RequestState, error) {
 	st := RequestState{SessionHash: sessionHash}
-	rows, err := s.rawQuery(ctx, "tenants", requestStateSQL, sessionHash, s.now(), strings.ToLower(slug))
-	if err != nil {
-		return st, err
-	}
-	defer rows.Close()
 	var (
 		t                                          Tenant
 		sID                                        sql.NullString
@@ -100,46 +95,49 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 			&bID, &bRole, &bWorkspace, &bOrganization, &bExpires, &bGrantedBy, &bCreated,
 		}
 	)
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return st, err
-		}
-		tenantFound = true
-		if first {
-			first = false
-			st.Tenant = t
-			if sID.Valid {
-				st.Session = &Session{ID: sID.String, Data: sData, Pending: sPending.Bool,
-					CreatedAt: sCreated.V, LastSeenAt: sSeen.V, ExpiresAt: sExpires.V}
-				if sTenant.Valid {
-					id := sTenant.Int64
-					st.Session.TenantID = &id
-				}
-				if sAdmin.Valid {
-					id := sAdmin.Int64
-					st.Session.AdministratorID = &id
-				}
-				st.SessionOfTenant = !sTenant.Valid || sTenant.Int64 == t.ID
-				if sTenant.Valid && sTenant.Int64 == t.ID {
-					st.SessionLimits = SessionLimits{Idle: t.SessionIdle(), Absolute: t.SessionAbsolute()}
-				}
-			} else {
-				st.SessionOfTenant = true // no session: nothing else to look up
+	err := s.rawQuery(ctx, "tenants", requestStateSQL, []any{sessionHash, s.now(), strings.ToLower(slug)}, func(rows Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
 			}
-			if aID.Valid {
-				st.Admin = &Administrator{ID: aID.Int64, TenantID: t.ID, PoolID: aPool.Int64, Email: aEmail.String,
-					GivenName: aGiven.String, FamilyName: aFamily.String, Status: AdminStatus(aStatus.String),
-					TOTPEnabledAt: aTOTP, FailedAttempts: int(aFailed.Int64), LockedUntil: aLocked,
-					LastSignInAt: aLast, ActivatedAt: aActivated, DormancyWarnedAt: aWarned,
-					CreatedAt: aCreated.V, UpdatedAt: aUpdated.V}
+			tenantFound = true
+			if first {
+				first = false
+				st.Tenant = t
+				if sID.Valid {
+					st.Session = &Session{ID: sID.String, Data: sData, Pending: sPending.Bool,
+						CreatedAt: sCreated.V, LastSeenAt: sSeen.V, ExpiresAt: sExpires.V}
+					if sTenant.Valid {
+						id := sTenant.Int64
+						st.Session.TenantID = &id
+					}
+					if sAdmin.Valid {
+						id := sAdmin.Int64
+						st.Session.AdministratorID = &id
+					}
+					st.SessionOfTenant = !sTenant.Valid || sTenant.Int64 == t.ID
+					if sTenant.Valid && sTenant.Int64 == t.ID {
+						st.SessionLimits = SessionLimits{Idle: t.SessionIdle(), Absolute: t.SessionAbsolute()}
+					}
+				} else {
+					st.SessionOfTenant = true // no session: nothing else to look up
+				}
+				if aID.Valid {
+					st.Admin = &Administrator{ID: aID.Int64, TenantID: t.ID, PoolID: aPool.Int64, Email: aEmail.String,
+						GivenName: aGiven.String, FamilyName: aFamily.String, Status: AdminStatus(aStatus.String),
+						TOTPEnabledAt: aTOTP, FailedAttempts: int(aFailed.Int64), LockedUntil: aLocked,
+						LastSignInAt: aLast, ActivatedAt: aActivated, DormancyWarnedAt: aWarned,
+						CreatedAt: aCreated.V, UpdatedAt: aUpdated.V}
+				}
+			}
+			if bID.Valid && st.Admin != nil {
+				st.Bindings = append(st.Bindings, RoleBinding{ID: bID.Int64, TenantID: t.ID, AdministratorID: st.Admin.ID,
+					RoleKey: bRole.String, WorkspaceID: bWorkspace, OrganizationID: bOrganization, ExpiresAt: bExpires, GrantedByID: bGrantedBy, CreatedAt: bCreated.V})
 			}
 		}
-		if bID.Valid && st.Admin != nil {
-			st.Bindings = append(st.Bindings, RoleBinding{ID: bID.Int64, TenantID: t.ID, AdministratorID: st.Admin.ID,
-				RoleKey: bRole.String, WorkspaceID: bWorkspace, OrganizationID: bOrganization, ExpiresAt: bExpires, GrantedByID: bGrantedBy, CreatedAt: bCreated.V})
-		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return st, err
 	}
 	if !tenantFound {

@@ -148,17 +148,22 @@ func (rl *routeLimits) limit(l *limit.Limiter, method, path string) {
 // request through the gate (in turn).
 func (rl *routeLimits) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		l := rl.byRoute[c.Request().Method+" "+c.Path()]
+		var l *limit.Limiter
+		if len(rl.byRoute) > 0 {
+			l = rl.byRoute[c.Request().Method+" "+c.Path()]
+		}
 		if l != nil {
 			if err := l.Allow(c); err != nil {
 				return err
 			}
 		}
-		enter := func() (func(), error) { return rl.gate.Enter(c.Request().Context()) }
+		var release func()
+		var err error
 		if l != nil && l == rl.signIn {
-			enter = rl.signInFlight.Enter
+			release, err = rl.signInFlight.Enter()
+		} else {
+			release, err = rl.gate.Enter(c.Request().Context())
 		}
-		release, err := enter()
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -55,23 +56,96 @@ serve also reads GATEHOUSE_METRICS_ADDR and OTEL_EXPORTER_OTLP_ENDPOINT.
 `
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var out io.Writer = os.Stderr
+	var fw *flushingWriter
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		// The server writes a line a request: gathered and written every
+		// 100 ms (one write for many lines under load, not one each).
+		fw = newFlushingWriter(os.Stderr, 100*time.Millisecond)
+		out = fw
+	}
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
+	code := runMain(logger)
+	if fw != nil {
+		_ = fw.Close()
+	}
+	os.Exit(code)
+}
+
+// runMain runs the command line's command and returns the exit status.
+func runMain(logger *slog.Logger) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, logger); err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(os.Stderr, "gatehouse: %v\n\n%s", err, usage)
-			os.Exit(2)
-		}
-		var es exitStatus
-		if errors.As(err, &es) {
-			os.Exit(int(es))
-		}
-		logger.Error("gatehouse failed", "err", err)
-		os.Exit(1)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, logger)
+	if err == nil {
+		return 0
 	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(os.Stderr, "gatehouse: %v\n\n%s", err, usage)
+		return 2
+	}
+	var es exitStatus
+	if errors.As(err, &es) {
+		return int(es)
+	}
+	logger.Error("gatehouse failed", "err", err)
+	return 1
+}
+
+// flushingWriter gathers what is written to it and writes it to w every
+// interval, when a write would overflow its buffer, and at Close.
+type flushingWriter struct {
+	mu   sync.Mutex
+	buf  *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newFlushingWriter(w io.Writer, every time.Duration) *flushingWriter {
+	f := &flushingWriter{buf: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				f.mu.Lock()
+				_ = f.buf.Flush()
+				f.mu.Unlock()
+			case <-f.stop:
+				return
+			}
+		}
+	}()
+	return f
+}
+
+// Write keeps p (whole: a log line is never split between two writes).
+func (f *flushingWriter) Write(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(p) > f.buf.Available() && f.buf.Buffered() > 0 {
+		if err := f.buf.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	return f.buf.Write(p)
+}
+
+// Close writes what is left and stops the flushing.
+func (f *flushingWriter) Close() error {
+	select {
+	case <-f.stop:
+	default:
+		close(f.stop)
+		<-f.done
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.buf.Flush()
 }
 
 type usageError struct{ msg string }

@@ -290,3 +290,46 @@ func TestTwoReplicasShareOnePostgreSQL(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushingWriterKeepsLinesWholeAndFlushes: lines written are held,
+// then written every interval and at Close, whole and in order.
+func TestFlushingWriterKeepsLinesWholeAndFlushes(t *testing.T) {
+	var mu sync.Mutex
+	var got bytes.Buffer
+	w := lockedWriter{mu: &mu, w: &got}
+	f := newFlushingWriter(w, 20*time.Millisecond)
+	for i := range 3 {
+		fmt.Fprintf(f, "line %d\n", i)
+	}
+	read := func() string { mu.Lock(); defer mu.Unlock(); return got.String() }
+	deadline := time.Now().Add(5 * time.Second)
+	for read() != "line 0\nline 1\nline 2\n" {
+		if time.Now().After(deadline) {
+			t.Fatalf("not flushed within the interval: %q", read())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	big := strings.Repeat("x", 70<<10) + "\n" // larger than the buffer
+	fmt.Fprint(f, "last\n")
+	fmt.Fprint(f, big)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "line 0\nline 1\nline 2\nlast\n" + big; read() != want {
+		t.Fatalf("after Close: %d bytes, want %d", len(read()), len(want))
+	}
+	if err := f.Close(); err != nil { // twice is harmless
+		t.Fatal(err)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -122,6 +122,7 @@ type Gate struct {
 	sem     *semaphore.Weighted
 	wait    time.Duration
 	waiting atomic.Int64
+	release func() // made once: Enter allocates nothing
 }
 
 // Waiting is how many requests wait their turn now.
@@ -129,7 +130,9 @@ func (g *Gate) Waiting() int64 { return g.waiting.Load() }
 
 // NewGate lets n (at least 1) requests in at once, others waiting at most wait.
 func NewGate(n int, wait time.Duration) *Gate {
-	return &Gate{sem: semaphore.NewWeighted(int64(max(1, n))), wait: wait}
+	g := &Gate{sem: semaphore.NewWeighted(int64(max(1, n))), wait: wait}
+	g.release = func() { g.sem.Release(1) }
+	return g
 }
 
 // Enter waits for the request's turn (call release when it is done): an
@@ -148,5 +151,5 @@ func (g *Gate) Enter(ctx context.Context) (release func(), err error) {
 			return nil, ErrBusy
 		}
 	}
-	return func() { g.sem.Release(1) }, nil
+	return g.release, nil
 }
