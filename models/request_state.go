@@ -68,32 +68,15 @@ ORDER BY rb.id`
 func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (RequestState, error) {
 	st := RequestState{SessionHash: sessionHash}
 	var (
-		t                                          Tenant
-		sID                                        sql.NullString
-		sTenant, sAdmin                            sql.NullInt64
-		sData                                      []byte
-		sPending                                   sql.NullBool
-		sCreated, sSeen, sExpires                  sql.Null[time.Time]
-		aID, aPool                                 sql.NullInt64
-		aEmail, aGiven, aFamily, aStatus           sql.NullString
-		aTOTP, aLocked, aLast, aActivated, aWarned *time.Time
-		aFailed                                    sql.NullInt64
-		aCreated, aUpdated                         sql.Null[time.Time]
-		bID                                        sql.NullInt64
-		bRole                                      sql.NullString
-		bWorkspace, bOrganization, bGrantedBy      *int64
-		bExpires                                   *time.Time
-		bCreated                                   sql.Null[time.Time]
-		first                                      = true
-		tenantFound                                bool
-		dest                                       = []any{
-			&t.ID, &t.Slug, &t.Name, &t.Plan, &t.FeatureAdminManagement, &t.FeatureAdvancedAdminManagement,
-			&t.Legacy, &t.IdleMinutes, &t.AbsoluteHours, &t.DeactivateAfterDays, &t.RequireApproval, &t.Version, &t.CreatedAt, &t.UpdatedAt,
-			&sID, &sTenant, &sAdmin, &sData, &sPending, &sCreated, &sSeen, &sExpires,
-			&aID, &aPool, &aEmail, &aGiven, &aFamily, &aStatus, &aTOTP,
-			&aFailed, &aLocked, &aLast, &aActivated, &aWarned, &aCreated, &aUpdated,
-			&bID, &bRole, &bWorkspace, &bOrganization, &bExpires, &bGrantedBy, &bCreated,
-		}
+		r                         tenantAdminRow
+		sID                       sql.NullString
+		sTenant, sAdmin           sql.NullInt64
+		sData                     []byte
+		sPending                  sql.NullBool
+		sCreated, sSeen, sExpires sql.Null[time.Time]
+		first                     = true
+		tenantFound               bool
+		dest                      = r.dest(&sID, &sTenant, &sAdmin, &sData, &sPending, &sCreated, &sSeen, &sExpires)
 	)
 	err := s.rawQuery(ctx, "tenants", requestStateSQL, []any{sessionHash, s.now(), strings.ToLower(slug)}, func(rows Rows) error {
 		for rows.Next() {
@@ -103,6 +86,7 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 			tenantFound = true
 			if first {
 				first = false
+				t := r.t
 				st.Tenant = t
 				if sID.Valid {
 					st.Session = &Session{ID: sID.String, Data: sData, Pending: sPending.Bool,
@@ -122,17 +106,10 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 				} else {
 					st.SessionOfTenant = true // no session: nothing else to look up
 				}
-				if aID.Valid {
-					st.Admin = &Administrator{ID: aID.Int64, TenantID: t.ID, PoolID: aPool.Int64, Email: aEmail.String,
-						GivenName: aGiven.String, FamilyName: aFamily.String, Status: AdminStatus(aStatus.String),
-						TOTPEnabledAt: aTOTP, FailedAttempts: int(aFailed.Int64), LockedUntil: aLocked,
-						LastSignInAt: aLast, ActivatedAt: aActivated, DormancyWarnedAt: aWarned,
-						CreatedAt: aCreated.V, UpdatedAt: aUpdated.V}
-				}
+				st.Admin = r.admin()
 			}
-			if bID.Valid && st.Admin != nil {
-				st.Bindings = append(st.Bindings, RoleBinding{ID: bID.Int64, TenantID: t.ID, AdministratorID: st.Admin.ID,
-					RoleKey: bRole.String, WorkspaceID: bWorkspace, OrganizationID: bOrganization, ExpiresAt: bExpires, GrantedByID: bGrantedBy, CreatedAt: bCreated.V})
+			if b := r.binding(st.Admin); b != nil {
+				st.Bindings = append(st.Bindings, *b)
 			}
 		}
 		return nil
@@ -144,6 +121,59 @@ func (s *Store) TenantRequest(ctx context.Context, slug, sessionHash string) (Re
 		return st, ErrNotFound
 	}
 	return st, nil
+}
+
+// tenantAdminRow scans the tenant (requestTenantColumns), an administrator
+// (requestAdminColumns) and one of their bindings (requestBindingColumns)
+// from a row of a query joining them, the administrator and the binding
+// left-joined (NULL when there is none).
+type tenantAdminRow struct {
+	t                                          Tenant
+	aID, aPool                                 sql.NullInt64
+	aEmail, aGiven, aFamily, aStatus           sql.NullString
+	aTOTP, aLocked, aLast, aActivated, aWarned *time.Time
+	aFailed                                    sql.NullInt64
+	aCreated, aUpdated                         sql.Null[time.Time]
+	bID                                        sql.NullInt64
+	bRole                                      sql.NullString
+	bWorkspace, bOrganization, bGrantedBy      *int64
+	bExpires                                   *time.Time
+	bCreated                                   sql.Null[time.Time]
+}
+
+// dest is the row's destinations: the tenant's, then between (columns the
+// query selects between the tenant's and the administrator's), then the
+// administrator's and the binding's.
+func (r *tenantAdminRow) dest(between ...any) []any {
+	t := &r.t
+	d := []any{&t.ID, &t.Slug, &t.Name, &t.Plan, &t.FeatureAdminManagement, &t.FeatureAdvancedAdminManagement,
+		&t.Legacy, &t.IdleMinutes, &t.AbsoluteHours, &t.DeactivateAfterDays, &t.RequireApproval, &t.Version, &t.CreatedAt, &t.UpdatedAt}
+	d = append(d, between...)
+	return append(d, &r.aID, &r.aPool, &r.aEmail, &r.aGiven, &r.aFamily, &r.aStatus, &r.aTOTP,
+		&r.aFailed, &r.aLocked, &r.aLast, &r.aActivated, &r.aWarned, &r.aCreated, &r.aUpdated,
+		&r.bID, &r.bRole, &r.bWorkspace, &r.bOrganization, &r.bExpires, &r.bGrantedBy, &r.bCreated)
+}
+
+// admin is the row's administrator (nil for none), without password hash
+// nor TOTP secret.
+func (r *tenantAdminRow) admin() *Administrator {
+	if !r.aID.Valid {
+		return nil
+	}
+	return &Administrator{ID: r.aID.Int64, TenantID: r.t.ID, PoolID: r.aPool.Int64, Email: r.aEmail.String,
+		GivenName: r.aGiven.String, FamilyName: r.aFamily.String, Status: AdminStatus(r.aStatus.String),
+		TOTPEnabledAt: r.aTOTP, FailedAttempts: int(r.aFailed.Int64), LockedUntil: r.aLocked,
+		LastSignInAt: r.aLast, ActivatedAt: r.aActivated, DormancyWarnedAt: r.aWarned,
+		CreatedAt: r.aCreated.V, UpdatedAt: r.aUpdated.V}
+}
+
+// binding is the row's binding of a (nil for none, or no administrator).
+func (r *tenantAdminRow) binding(a *Administrator) *RoleBinding {
+	if !r.bID.Valid || a == nil {
+		return nil
+	}
+	return &RoleBinding{ID: r.bID.Int64, TenantID: r.t.ID, AdministratorID: a.ID, RoleKey: r.bRole.String,
+		WorkspaceID: r.bWorkspace, OrganizationID: r.bOrganization, ExpiresAt: r.bExpires, GrantedByID: r.bGrantedBy, CreatedAt: r.bCreated.V}
 }
 
 // ViewerOf is LoadViewer for a request whose administrator and bindings
