@@ -150,6 +150,11 @@ func (h *Handler) APIAdminAssignRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The administrator first: another tenant's (or nobody) is 404 whatever
+	// the body says.
+	if _, err := h.apiAdminByID(c, id); err != nil {
+		return err
+	}
 	var in APIRoleInput
 	if err := bindJSON(c, &in); err != nil {
 		return err
@@ -198,6 +203,11 @@ func (h *Handler) APIAdminRemoveRole(c echo.Context) error {
 func (h *Handler) APIAdminSetStatus(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
+		return err
+	}
+	// The administrator first: another tenant's (or nobody) is 404 whatever
+	// the body says.
+	if _, err := h.apiAdminByID(c, id); err != nil {
 		return err
 	}
 	var in APIStatusInput

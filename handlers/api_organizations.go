@@ -258,6 +258,9 @@ func (h *Handler) APIOrgAssignMemberRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := h.apiMemberOf(c, o, uid); err != nil {
+		return err // not a member (another tenant's user, or nobody): 404 whatever the body says
+	}
 	var in APIRoleIDInput
 	if err := bindJSON(c, &in); err != nil {
 		return err

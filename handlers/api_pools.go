@@ -149,6 +149,9 @@ func (h *Handler) APIPoolUserSetStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := h.Models.PoolUserByID(c.Request().Context(), p, id); err != nil {
+		return err // another tenant's user, or nobody: 404 whatever the body says
+	}
 	var in APIStatusInput
 	if err := bindJSON(c, &in); err != nil {
 		return err
