@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"gatehouse/models/authz"
 
@@ -319,7 +320,7 @@ const MaxWhoCanTokens = 1000
 
 // WhoCanTokens lists the tenant's live API tokens that may exercise the
 // permission in scope now, by id: each token's Viewer is built exactly as
-// for an API request (tokenViewerTx: its roles its creator still backs) and
+// for an API request (tokenViewerWith: its roles its creator still backs) and
 // asked with the route guards' decision function; its reasons are the roles
 // that, each on its own, grant it.
 func (s *Store) WhoCanTokens(ctx context.Context, tenant Tenant, scope AccessScope) ([]WhoCanToken, error) {
@@ -329,19 +330,57 @@ func (s *Store) WhoCanTokens(ctx context.Context, tenant Tenant, scope AccessSco
 	if err := db.Where("tenant_id = ? AND revoked_at IS NULL AND expires_at > ?", tenant.ID, now).Order("id").Limit(MaxWhoCanTokens).Find(&toks).Error; err != nil {
 		return nil, err
 	}
-	var out []WhoCanToken
+	// Their creators, the creators' live bindings and every custom role
+	// named, in three queries whatever the number of tokens; then each
+	// token's Viewer as an API request builds it.
+	ids := make([]int64, 0, len(toks))
+	keys := []RoleBinding{}
 	for _, tok := range toks {
-		v, ok, err := tokenViewerTx(db, tenant, tok, now)
-		if err != nil {
+		if !slices.Contains(ids, tok.CreatedByID) {
+			ids = append(ids, tok.CreatedByID)
+		}
+		for _, k := range tok.RoleKeys() {
+			keys = append(keys, RoleBinding{RoleKey: k})
+		}
+	}
+	creators := map[int64]Administrator{}
+	bindings := map[int64][]RoleBinding{}
+	if len(ids) > 0 {
+		var admins []Administrator
+		if err := db.Select("id", "tenant_id", "pool_id", "email", "given_name", "family_name", "status", "created_at", "updated_at").
+			Where("tenant_id = ? AND id IN ?", tenant.ID, ids).Find(&admins).Error; err != nil {
 			return nil, err
 		}
-		if !ok || !scope.can(v.Perms) {
+		for _, a := range admins {
+			creators[a.ID] = a
+		}
+		var bs []RoleBinding
+		if err := db.Where("tenant_id = ? AND administrator_id IN ? AND (expires_at IS NULL OR expires_at > ?)", tenant.ID, ids, now).
+			Order("id").Find(&bs).Error; err != nil {
+			return nil, err
+		}
+		for _, b := range bs {
+			bindings[b.AdministratorID] = append(bindings[b.AdministratorID], b)
+			keys = append(keys, b)
+		}
+	}
+	dir, err := directoryForBindings(db, tenant.ID, keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []WhoCanToken
+	for _, tok := range toks {
+		a, ok := creators[tok.CreatedByID]
+		if !ok || a.Status != AdminActive {
+			continue // its creator is gone or not active: it grants nothing
+		}
+		v := tokenViewerWith(tenant, tok, viewerOf(tenant, a, bindings[a.ID], dir), dir)
+		if !scope.can(v.Perms) {
 			continue
 		}
 		row := WhoCanToken{Token: tok, CreatedBy: v.Administrator}
-		var dir authz.Directory
 		for _, i := range dir.ExplainAt(v.Grants, scope.Action.Permission, scope.ID(), scope.OrgID()) {
-			if r, ok := authz.RoleByKey(v.Grants[i].Role); ok {
+			if r, ok := dir.Role(v.Grants[i].Role); ok {
 				row.Roles = append(row.Roles, r)
 			}
 		}

@@ -359,19 +359,9 @@ LEFT JOIN role_bindings rb ON rb.tenant_id = tok.tenant_id AND rb.administrator_
 WHERE tok.token_hash = ?
 ORDER BY rb.id`
 
-// tokenViewerTx is what the live token tok of tenant holds at now: the
-// Viewer the route guards of the management API decide with (see
-// APITokenViewer). ok is false when its creator is gone or not active.
-func tokenViewerTx(db *gorm.DB, tenant Tenant, tok APIToken, now time.Time) (Viewer, bool, error) {
-	creator, ok, err := authorityTx(db, tenant, tok.CreatedByID, now)
-	if err != nil || !ok {
-		return Viewer{}, false, err
-	}
-	v, err := tokenViewerFor(db, tenant, tok, creator)
-	return v, err == nil, err
-}
-
-// tokenViewerFor is tokenViewerTx for the token's active creator, loaded.
+// tokenViewerFor is what the live token tok of tenant holds, given its
+// active creator: the Viewer the route guards of the management API decide
+// with (see APITokenViewer).
 func tokenViewerFor(db *gorm.DB, tenant Tenant, tok APIToken, creator Viewer) (Viewer, error) {
 	// The token's custom roles are read on every request, as an
 	// administrator's are: an edit applies to the token at once.
@@ -379,6 +369,12 @@ func tokenViewerFor(db *gorm.DB, tenant Tenant, tok APIToken, creator Viewer) (V
 	if err != nil {
 		return Viewer{}, err
 	}
+	return tokenViewerWith(tenant, tok, creator, dir), nil
+}
+
+// tokenViewerWith is tokenViewerFor with a directory knowing the token's
+// custom roles (it may know more).
+func tokenViewerWith(tenant Tenant, tok APIToken, creator Viewer, dir authz.Directory) Viewer {
 	backing, permanent := creator.PermsLasting(&tok.ExpiresAt), creator.PermsLasting(nil)
 	v := Viewer{Tenant: tenant, Administrator: creator.Administrator, Token: &tok, Roles: dir}
 	for _, k := range tok.RoleKeys() {
@@ -407,7 +403,7 @@ func tokenViewerFor(db *gorm.DB, tenant Tenant, tok APIToken, creator Viewer) (V
 		v.until = append(v.until, until)
 	}
 	v.Perms = dir.NewSet(v.Grants)
-	return v, nil
+	return v
 }
 
 // directoryForKeys returns a directory knowing the custom roles among keys

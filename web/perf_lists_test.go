@@ -93,3 +93,53 @@ func TestAuditLogAndManageAccessCostFixedQueries(t *testing.T) {
 		t.Logf("queries: %v (next audit page %d)", large, deep)
 	})
 }
+
+// TestWhoCanTokensCostFixedQueries: Who can reads the tenant's tokens with
+// their creators and the creators' roles in the same number of queries for
+// one token as for twenty, lists each token that holds the permission, and
+// none whose creator is no longer active.
+func TestWhoCanTokensCostFixedQueries(t *testing.T) {
+	t.Parallel()
+	modelstest.Each(t, func(t *testing.T, db modelstest.DB) {
+		app := webtest.Start(t, db, webtest.Options{})
+		c, tn, _ := app.Owner("acme", "owner@example.com")
+		const path = "/t/acme/settings/access?permission=read_organizations"
+		apiToken(t, app, tn, "", "tenant_auditor")
+		q := app.CountQueries(t)
+		one := len(q.Page(t, c, path))
+		for range 19 {
+			apiToken(t, app, tn, "", "tenant_auditor")
+		}
+		twenty := len(q.Page(t, c, path))
+		if twenty != one {
+			t.Fatalf("Who can: %d queries with 1 token, %d with 20", one, twenty)
+		}
+		if n := doc(t, c.Get(path).Body).Find(`[data-testid="access-tokens"] tbody tr`).Length(); n != 20 {
+			t.Fatalf("%d tokens listed, want 20", n)
+		}
+		// A token made by a Tenant Admin who is then deactivated grants
+		// nothing: not listed.
+		second := app.AdminWithRoles(tn, "second@example.com", "tenant_admin")
+		tok, _, err := app.Store.CreateAPIToken(webtest.Ctx(), viewerFor(t, app, tn, second.ID), models.APITokenInput{Name: "left", Roles: []string{"tenant_auditor"}, ExpiresInDays: 30}, models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := doc(t, c.Get(path).Body).Find(`[data-testid="access-tokens"] tbody tr`).Length(); n != 21 {
+			t.Fatalf("%d tokens listed with %q, want 21", n, tok.Name)
+		}
+		modelstest.Must(t, db.DB.Model(&models.Administrator{}).Where("id = ?", second.ID).Update("status", models.AdminInactive))
+		if n := doc(t, c.Get(path).Body).Find(`[data-testid="access-tokens"] tbody tr`).Length(); n != 20 {
+			t.Fatalf("%d tokens listed after their creator was deactivated, want 20", n)
+		}
+	})
+}
+
+func viewerFor(t *testing.T, app *webtest.App, tn models.Tenant, id int64) models.Viewer {
+	t.Helper()
+	v, err := app.Store.LoadViewer(webtest.Ctx(), tn, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.SteppedUpAt = app.Store.Now() // as just after the password step-up
+	return v
+}
