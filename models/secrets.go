@@ -117,6 +117,14 @@ func (s *Store) SecretByID(ctx context.Context, tenantID, wsID, id int64) (Secre
 	return secretIn(s.DB.WithContext(ctx), tenantID, wsID, id)
 }
 
+// SecretByName loads a secret of a workspace by its name (the management
+// API's paths name secrets: names start with a letter, ids are digits).
+func (s *Store) SecretByName(ctx context.Context, tenantID, wsID int64, name string) (Secret, error) {
+	var x Secret
+	err := s.DB.WithContext(ctx).Where("tenant_id = ? AND workspace_id = ? AND name = ?", tenantID, wsID, name).Take(&x).Error
+	return x, notFound(err)
+}
+
 // ListSecrets returns a page of the workspace's secrets by name (values
 // are not read).
 func (s *Store) ListSecrets(ctx context.Context, v Viewer, wsID int64, lq ResourceList) ([]Secret, string, error) {

@@ -143,6 +143,11 @@ func TestAPISecretsScriptsWebhooks(t *testing.T) {
 		if r := do(auditor, http.MethodGet, secPath, nil); r.Status != 200 || !strings.Contains(r.Body, `"name":"STRIPE_KEY"`) {
 			t.Fatalf("auditor reads the secret: %d %s", r.Status, r.Body)
 		}
+		// SPEC's /secrets/{name}: the same secret by its name; an unknown name is 404.
+		if r := do(auditor, http.MethodGet, one+"/secrets/STRIPE_KEY", nil); r.Status != 200 || !strings.Contains(r.Body, fmt.Sprintf(`"id":%d`, sec.ID)) {
+			t.Fatalf("the secret by name: %d %s", r.Status, r.Body)
+		}
+		wantErr(do(auditor, http.MethodGet, one+"/secrets/NO_SUCH_KEY", nil), 404, "not_found", "", "")
 		wantErr(do(auditor, http.MethodPatch, secPath, map[string]any{"version": 1, "value": "nope"}), 403, "forbidden", "", "")
 		wantErr(do(auditor, http.MethodPost, one+"/secrets", map[string]any{"name": "NOPE", "value": "nope"}), 403, "forbidden", "", "")
 		r = do(admin, http.MethodPatch, secPath, map[string]any{"version": 1, "value": value2})
