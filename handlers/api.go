@@ -80,7 +80,9 @@ func apiStatus(err error) (int, APIErrorDetail) {
 	case errors.Is(err, passwords.ErrBusy):
 		return http.StatusTooManyRequests, APIErrorDetail{Code: "rate_limited", Message: "Busy: retry after the time in Retry-After."}
 	case errors.Is(err, limit.ErrBusy):
-		return http.StatusServiceUnavailable, APIErrorDetail{Code: "busy", Message: "The server is busy: retry after the time in Retry-After."}
+		// SPEC's API errors end at 429: a server too busy to take the
+		// request in time says so as a rate limit does.
+		return http.StatusTooManyRequests, APIErrorDetail{Code: "rate_limited", Message: "The server is busy: retry after the time in Retry-After."}
 	case errors.Is(err, models.ErrNotFound):
 		return http.StatusNotFound, APIErrorDetail{Code: "not_found", Message: "There is nothing here, or the token has no access to it."}
 	case errors.Is(err, models.ErrEscalation), errors.Is(err, models.ErrBuiltInWorkspace):

@@ -20,7 +20,8 @@ import (
 
 // TestRequestsBeyondTheGateWaitThenAre503: with every slot taken, a page
 // waits its turn and, past the longest wait, is answered 503 "Gatehouse is
-// busy" in the app's layout with Retry-After (the API: its JSON error);
+// busy" in the app's layout with Retry-After (the API: 429 rate_limited,
+// SPEC's API errors ending at 429);
 // sign-in steps are not behind the gate (they have their own bound); once
 // the slot is free, pages are served again.
 func TestRequestsBeyondTheGateWaitThenAre503(t *testing.T) {
@@ -92,7 +93,7 @@ func TestRequestsBeyondTheGateWaitThenAre503(t *testing.T) {
 	var apiErr struct {
 		Error struct{ Code string } `json:"error"`
 	}
-	if err := json.Unmarshal([]byte(body), &apiErr); err != nil || res.StatusCode != http.StatusServiceUnavailable || apiErr.Error.Code != "busy" || res.Header.Get("Retry-After") != "1" {
+	if err := json.Unmarshal([]byte(body), &apiErr); err != nil || res.StatusCode != http.StatusTooManyRequests || apiErr.Error.Code != "rate_limited" || res.Header.Get("Retry-After") != "1" {
 		t.Fatalf("API while the gate is full: %d %s (%v)", res.StatusCode, body, err)
 	}
 	if res, _ := get(http.MethodPost, "/t/acme/login"); res.StatusCode != http.StatusOK {
