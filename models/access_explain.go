@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"gatehouse/models/authz"
 
@@ -334,9 +333,11 @@ func (s *Store) WhoCanTokens(ctx context.Context, tenant Tenant, scope AccessSco
 	// named, in three queries whatever the number of tokens; then each
 	// token's Viewer as an API request builds it.
 	ids := make([]int64, 0, len(toks))
+	seen := map[int64]bool{}
 	keys := []RoleBinding{}
 	for _, tok := range toks {
-		if !slices.Contains(ids, tok.CreatedByID) {
+		if !seen[tok.CreatedByID] {
+			seen[tok.CreatedByID] = true
 			ids = append(ids, tok.CreatedByID)
 		}
 		for _, k := range tok.RoleKeys() {

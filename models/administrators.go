@@ -69,24 +69,19 @@ func (s *Store) ListAdministrators(ctx context.Context, tenantID int64, q AdminL
 	if q.Limit <= 0 || q.Limit > MaxPageSize {
 		q.Limit = 25
 	}
-	db := s.DB.WithContext(ctx)
-	if search := strings.TrimSpace(q.Search); usesTrigrams(db, search) && adminOrder(q.Sort) == "email" && q.Role == "" && q.Status == "" {
+	if search := strings.TrimSpace(q.Search); usesTrigrams(s.DB, search) && adminOrder(q.Sort) == "email" && q.Role == "" && q.Status == "" {
 		return s.searchAdministrators(ctx, tenantID, q, search)
 	}
 	var w strings.Builder
 	args := make([]any, 0, 12)
 	w.WriteString("SELECT " + adminPageColumns)
-	counted := q.Search == "" && q.Role == ""
+	counted := countedByCounters(q)
 	if counted {
-		// The total, from the counters migration 0033's triggers keep: an
-		// uncommitted change is in neither the page nor the total.
-		w.WriteString(", (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM administrator_counts WHERE tenant_id = ?")
-		args = append(args, tenantID)
-		if q.Status != "" {
-			w.WriteString(" AND status = ?")
-			args = append(args, string(q.Status))
-		}
-		w.WriteString(")")
+		// The total, from the counters: an uncommitted change is in neither
+		// the page nor the total.
+		total, totalArgs := adminCounterSQL(tenantID, q.Status)
+		w.WriteString(", (" + total + ")")
+		args = append(args, totalArgs...)
 	}
 	where, whereArgs := s.adminWhere(tenantID, q)
 	w.WriteString(" FROM (SELECT id, email, given_name, family_name, status, last_sign_in_at, created_at" +
@@ -963,6 +958,21 @@ func (s *Store) adminWhere(tenantID int64, q AdminListQuery) (string, []any) {
 	return w.String(), args
 }
 
+// countedByCounters reports whether the list's total comes from the
+// counters: the whole list or one status, no search nor role filter.
+func countedByCounters(q AdminListQuery) bool { return q.Search == "" && q.Role == "" }
+
+// adminCounterSQL is the number of the tenant's administrators (of
+// status, when given) from the per-tenant, per-status counters the
+// triggers of migration 0033 keep: exact at any size.
+func adminCounterSQL(tenantID int64, status AdminStatus) (string, []any) {
+	const total = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM administrator_counts WHERE tenant_id = ?"
+	if status == "" {
+		return total, []any{tenantID}
+	}
+	return total + " AND status = ?", []any{tenantID, string(status)}
+}
+
 // AdminCountCap is where the list's total stops being exact: beyond it the
 // count says "more than".
 const AdminCountCap = 100_000
@@ -974,15 +984,9 @@ func (s *Store) CountAdministratorsMatching(ctx context.Context, tenantID int64,
 	var query string
 	var args []any
 	table := "administrators"
-	if q.Search == "" && q.Role == "" {
+	if countedByCounters(q) {
 		table = "administrator_counts"
-		// The whole list or one status: the counters the triggers keep
-		// (migration 0033), exact at any size.
-		query, args = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM administrator_counts WHERE tenant_id = ?", []any{tenantID}
-		if q.Status != "" {
-			query += " AND status = ?"
-			args = append(args, string(q.Status))
-		}
+		query, args = adminCounterSQL(tenantID, q.Status)
 	} else {
 		where, whereArgs := s.adminWhere(tenantID, q)
 		from := "administrators"

@@ -42,8 +42,7 @@ func (s *Store) rawQuery(ctx context.Context, table, query string, args []any, r
 	if pg {
 		query = pgSQL(query)
 	}
-	if s.hooks != nil {
-		obs := s.hooks.list()
+	if obs := s.hooks.list(); len(obs) > 0 {
 		dones := make([]func(error), len(obs))
 		for i, o := range obs {
 			ctx, dones[i] = o(ctx, table, query, args)
@@ -147,6 +146,9 @@ type statementHooks struct {
 }
 
 func (h *statementHooks) list() []StatementObserver {
+	if h == nil {
+		return nil
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.obs
